@@ -1,0 +1,222 @@
+"""Innovation kernel: firms' productivity search by innovation and imitation.
+
+:func:`innovate` implements the two-stage search of Dosi, Fagiolo and Roventini (2010): R&D
+effort buys a chance of an innovation (a new productivity draw around the firm's own) and a
+chance of an imitation (copying a technologically close peer of the same sector); the firm keeps
+the best of what it has and what it found. Both success probabilities are scaled by a knowledge
+spillover multiplier that rises with the sector's knowledge intensity.
+
+The kernel is compiled with ``numba.njit(cache=True)``; ``innovate_py`` is a plain-Python twin
+with the same signature and results. Inputs are not validated: the preconditions in the docstring
+are the caller's responsibility.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def innovate(
+    firm_sector,
+    productivity,
+    rd_innovation,
+    rd_imitation,
+    knowledge_intensity,
+    k_ref,
+    sigma,
+    eta,
+    zeta_in,
+    zeta_im,
+    u_in,
+    jump,
+    u_im,
+    peer_u,
+    u_pick,
+    sector_members,
+    sector_start,
+):
+    """Update firms' labour productivity by innovation and imitation (DFR 2010 + spillovers).
+
+    Each firm spends R&D effort on innovation and on imitation. More effort, and a richer
+    knowledge environment in the firm's sector, raise the chance that a search succeeds: the
+    sector's knowledge intensity relative to the economy's scales the effective effort by a
+    spillover multiplier. A successful innovation draws a new technology a proportional ``jump``
+    away from the firm's own; a successful imitation samples ``c`` peers of the same sector and
+    copies one of them, favouring technologically close peers (weight falling with the relative
+    productivity gap). The firm adopts the best of its current productivity and the candidates it
+    found, so productivity never falls.
+
+    Equations, for firm ``i`` of sector ``s`` with productivity ``a_i``::
+
+        m_s   = 1 + sigma * (k_s / k_ref) ** eta        (m_s = 1 if k_s <= 0)
+        p_in  = 1 - exp(-zeta_in * rd_innovation_i * m_s);  innovated_i = u_in_i < p_in
+        p_im  = 1 - exp(-zeta_im * rd_imitation_i  * m_s);  imitated_i  = u_im_i < p_im
+        a_in  = a_i * (1 + jump_i)
+        peer_ij = sector_members[start_s + min(floor(peer_u_ij * n_s), n_s - 1)],  j < c
+        w_ij  = 1 / (1 + |a_peer_ij - a_i| / a_i)
+        pick  = first j with u_pick_i < (w_i0 + ... + w_ij) / sum_j w_ij;  a_im = a_peer_pick
+        a_i'  = max(a_i, a_in if innovated_i, a_im if imitated_i)
+
+    Parameters
+    ----------
+    firm_sector : int64[n]
+        Sector of each firm, in ``[0, S)``.
+    productivity : float64[n]
+        Current labour productivity ``a_i``, ``> 0``. Peers are read from this input, never from
+        updated values, so the result does not depend on the order of firms.
+    rd_innovation, rd_imitation : float64[n]
+        R&D effort per real firm in researcher-quarters spent on innovation / imitation, ``>= 0``.
+    knowledge_intensity : float64[S]
+        Sector knowledge stock over value added, ``k_s >= 0``.
+    k_ref : float
+        Economy-wide knowledge intensity, ``> 0``.
+    sigma : float
+        Spillover strength, ``>= 0`` (0 switches spillovers off).
+    eta : float
+        Spillover elasticity, ``>= 0``.
+    zeta_in, zeta_im : float
+        Search productivity of innovation / imitation effort, ``> 0``.
+    u_in, u_im : float64[n]
+        Uniform draws in ``[0, 1)`` for the innovation / imitation success.
+    jump : float64[n]
+        Proportional productivity jump of an innovation (a Beta draw on ``[x_low, x_high]``),
+        ``> -1``.
+    peer_u : float64[n, c]
+        Uniform draws in ``[0, 1)`` choosing ``c`` candidate peers (``c`` may be 0: then a
+        successful imitation finds nobody and the firm keeps ``a_i``).
+    u_pick : float64[n]
+        Uniform draw in ``[0, 1)`` picking one candidate by its normalized cumulative weight.
+    sector_members : int64[n]
+        Firm indices grouped by sector (sector ``s`` occupies
+        ``sector_members[sector_start[s]:sector_start[s + 1]]``).
+    sector_start : int64[S + 1]
+        Offsets into ``sector_members``; ``sector_start[0] == 0``, ``sector_start[S] == n``.
+
+    Returns
+    -------
+    new_productivity : float64[n]
+        Updated productivity, ``>= productivity``.
+    innovated : bool[n]
+        The innovation draw succeeded (whether or not the new technology was better).
+    imitated : bool[n]
+        The imitation draw succeeded (whether or not the copied peer was better).
+
+    Notes
+    -----
+    Preconditions (not checked): array lengths agree; ``sector_members``/``sector_start`` are
+    consistent with ``firm_sector`` (each firm is listed in its own sector's block); values are
+    finite and in the stated ranges. ``n = 0`` and sectors without firms are allowed.
+    """
+    n = firm_sector.shape[0]
+    n_sectors = knowledge_intensity.shape[0]
+    n_peers = peer_u.shape[1]
+    multiplier = np.empty(n_sectors, dtype=np.float64)
+    for s in range(n_sectors):
+        k = knowledge_intensity[s]
+        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+
+    # Pass 1, every firm: both success draws and the innovation candidate. Successful imitators
+    # are listed for pass 2 (only the listed part of `imitators` is ever touched).
+    new_productivity = np.empty(n, dtype=np.float64)
+    innovated = np.empty(n, dtype=np.bool_)
+    imitated = np.empty(n, dtype=np.bool_)
+    imitators = np.empty(n, dtype=np.int64)
+    n_imitators = 0
+    for i in range(n):
+        m_s = multiplier[firm_sector[i]]
+        a = productivity[i]
+        success_in = u_in[i] < 1.0 - np.exp(-zeta_in * rd_innovation[i] * m_s)
+        a_in = a * (1.0 + jump[i])
+        new_productivity[i] = a_in if success_in and a_in > a else a
+        innovated[i] = success_in
+        success_im = u_im[i] < 1.0 - np.exp(-zeta_im * rd_imitation[i] * m_s)
+        imitated[i] = success_im
+        imitators[n_imitators] = i
+        n_imitators += success_im
+
+    # Pass 2, successful imitators: sample peers of the own sector, pick one by closeness.
+    if n_peers == 0:
+        return new_productivity, innovated, imitated
+    peer_a = np.empty(n_peers, dtype=np.float64)
+    weight = np.empty(n_peers, dtype=np.float64)
+    for t in range(n_imitators):
+        i = imitators[t]
+        s = firm_sector[i]
+        a = productivity[i]
+        first = sector_start[s]
+        n_s = sector_start[s + 1] - first
+        total = 0.0
+        for j in range(n_peers):
+            peer = sector_members[first + min(int(peer_u[i, j] * n_s), n_s - 1)]
+            peer_a[j] = productivity[peer]
+            w = 1.0 / (1.0 + abs(peer_a[j] - a) / a)
+            weight[j] = w
+            total += w
+        a_im = peer_a[n_peers - 1]
+        cumulative = 0.0
+        for j in range(n_peers):
+            cumulative += weight[j]
+            if u_pick[i] < cumulative / total:
+                a_im = peer_a[j]
+                break
+        if a_im > new_productivity[i]:
+            new_productivity[i] = a_im
+    return new_productivity, innovated, imitated
+
+
+def innovate_py(
+    firm_sector: np.ndarray,
+    productivity: np.ndarray,
+    rd_innovation: np.ndarray,
+    rd_imitation: np.ndarray,
+    knowledge_intensity: np.ndarray,
+    k_ref: float,
+    sigma: float,
+    eta: float,
+    zeta_in: float,
+    zeta_im: float,
+    u_in: np.ndarray,
+    jump: np.ndarray,
+    u_im: np.ndarray,
+    peer_u: np.ndarray,
+    u_pick: np.ndarray,
+    sector_members: np.ndarray,
+    sector_start: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-Python twin of :func:`innovate` (same signature, same result)."""
+    n = len(firm_sector)
+    n_peers = peer_u.shape[1]
+    new_productivity = np.empty(n, dtype=np.float64)
+    innovated = np.zeros(n, dtype=np.bool_)
+    imitated = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        s = firm_sector[i]
+        a = productivity[i]
+        k = knowledge_intensity[s]
+        m_s = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+        options = [a]
+
+        p_in = 1.0 - math.exp(-zeta_in * rd_innovation[i] * m_s)
+        if u_in[i] < p_in:
+            innovated[i] = True
+            options.append(a * (1.0 + jump[i]))
+
+        p_im = 1.0 - math.exp(-zeta_im * rd_imitation[i] * m_s)
+        if u_im[i] < p_im:
+            imitated[i] = True
+            members = sector_members[sector_start[s] : sector_start[s + 1]]
+            n_s = len(members)
+            peers = [members[min(int(peer_u[i, j] * n_s), n_s - 1)] for j in range(n_peers)]
+            weights = [1.0 / (1.0 + abs(productivity[p] - a) / a) for p in peers]
+            total = sum(weights)
+            cumulative = 0.0
+            for j in range(n_peers):
+                cumulative += weights[j]
+                if u_pick[i] < cumulative / total or j == n_peers - 1:
+                    options.append(productivity[peers[j]])
+                    break
+
+        new_productivity[i] = max(options)
+    return new_productivity, innovated, imitated
