@@ -1040,7 +1040,8 @@ class EconomyModel(mesa.Model):
         g = self.demand_growth[fp.sector]
         kstar = fp.expected * (1 + g) / (self.kappa[fp.sector] * util)
         gap = kstar - fp.capital
-        want = np.where(gap > c("firms.investment_threshold") * fp.capital, gap, 0.0)
+        # partial adjustment: a quarter of the gap plus replacement, lumpy below a threshold
+        want = np.where(gap > c("firms.investment_threshold") * fp.capital, 0.15 * gap + self.delta_q * fp.capital, 0.0)
         # grid congestion: energy-intensive expansion capped
         energy = c("sectors.energy_intensive")[fp.sector] > 0
         sec_k = np.bincount(fp.sector, weights=fp.capital, minlength=S)
@@ -1314,6 +1315,10 @@ class EconomyModel(mesa.Model):
             bs.deposits_r -= phi * gap
         self.q["benefits"] = benefits
         self.q["transfers"] = transfers
+        # fiscal rule: the household tax rate moves slowly to bring the balance back to its
+        # 2025 level (FACTS -0.9% of GDP); without it the debt ratio drifts with the cycle
+        bal = float(self.accounts.net_lending()[G]) / max(Yt, 1.0)
+        self.household_tax = float(np.clip(self.household_tax - 0.05 * (bal - c("government.balance_share")), 0.0, 0.6))
 
     # -- 11
     def entry_and_exit(self) -> None:

@@ -197,7 +197,7 @@ def encoding_for(ds: xr.Dataset, start: str = "2026-01-01") -> dict[str, dict[st
 
 
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike[str], snapshots: xr.Dataset | None = None) -> Path:
-    """Write ``ds`` (and the firm snapshots as group ``firms``) to ``path`` atomically: to a
+    """Write ``ds`` (and the firm snapshots as group ``firm_snapshots``) to ``path`` atomically: to a
     temporary file in the same folder, renamed when complete, so a reader never sees a partial
     file and a failure leaves nothing behind."""
     path = Path(path)
@@ -207,7 +207,10 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike[str], snapshots: xr.Dat
     try:
         ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=encoding_for(ds))
         if snapshots is not None:
-            snapshots.to_netcdf(tmp, mode="a", group="firms", format="NETCDF4", engine="netcdf4", encoding=encoding_for(snapshots))
+            snapshots.to_netcdf(tmp, mode="a", group="firm_snapshots", format="NETCDF4", engine="netcdf4", encoding=encoding_for(snapshots))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
