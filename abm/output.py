@@ -95,6 +95,35 @@ def _lib_versions() -> dict[str, str]:
     return out
 
 
+def programme_union(scenarios: list[Any]) -> list[str]:
+    """Programme names of the given scenarios and of every shipped scenario, sorted: the
+    ``programme`` coordinate, so files of different scenarios line up (zero where absent)."""
+    from abm.scenario import load_scenario, shipped_scenarios
+
+    names: set[str] = set()
+    for sc in scenarios:
+        names.update(sc.programmes)
+    for path in shipped_scenarios().values():
+        try:
+            names.update(load_scenario(path).programmes)
+        except Exception:  # noqa: BLE001 - a broken shipped file must not block output
+            continue
+    return sorted(names)
+
+
+def _instrument_of(name: str, scenarios: list[Any]) -> str:
+    from abm.scenario import load_scenario, shipped_scenarios
+
+    for sc in scenarios:
+        if name in sc.programmes:
+            return sc.programmes[name].instrument
+    for path in shipped_scenarios().values():
+        sc = load_scenario(path)
+        if name in sc.programmes:
+            return sc.programmes[name].instrument
+    return ""
+
+
 def quarter_bounds(dates: list[_dt.date]) -> tuple[np.ndarray, np.ndarray]:
     """Time coordinate (quarter starts) and ``time_bnds`` (start, next quarter's start)."""
     starts = pd.to_datetime(dates).values.astype("datetime64[ns]")
@@ -108,12 +137,15 @@ def records_to_dataset(model: EconomyModel) -> xr.Dataset:
     if not recs:
         raise ValueError("the model has no recorded quarters yet; call run() first")
     time, bnds = quarter_bounds([r["date"] for r in recs])
-    progs = list(model.programme_names)
+    progs = programme_union([model.scenario])
     data_vars: dict[str, Any] = {}
     for name, (dims, units, long_name, cm) in VARIABLES.items():
         arr = np.array([r[name] for r in recs], dtype=float)
         if dims == TP:
-            arr = arr.reshape(len(recs), len(progs))
+            own = arr.reshape(len(recs), len(model.programme_names))
+            arr = np.zeros((len(recs), len(progs)))
+            for j, p in enumerate(model.programme_names):
+                arr[:, progs.index(p)] = own[:, j]
         arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
         data_vars[name] = (dims, arr, {"units": units, "long_name": long_name, "cell_methods": cm})
     ds = xr.Dataset(
@@ -126,7 +158,7 @@ def records_to_dataset(model: EconomyModel) -> xr.Dataset:
             "programme": ("programme", np.array(progs, dtype=object), {"long_name": "government innovation programme"}),
         },
     )
-    instruments = [model.programmes[p].spec.instrument for p in progs]
+    instruments = [_instrument_of(p, [model.scenario]) for p in progs]
     ds["programme_instrument"] = ("programme", np.array(instruments, dtype=object), {"long_name": "instrument type of the programme"})
     ds.attrs.update(provenance_attrs(model))
     return ds

@@ -71,54 +71,113 @@ def match_labour(
     """
     n = seeker_skill.shape[0]
     v = vac_skill.shape[0]
-    match = np.full(n, -1, dtype=np.int64)
-    filled = np.zeros(v, dtype=np.int64)
-    if v == 0 or n == 0:
-        return match, filled
     k = samples.shape[1]
+    match = np.full(n, -1, dtype=np.int64)
+    if v == 0 or n == 0 or k == 0:
+        return match, np.zeros(v, dtype=np.int64)
 
-    # Pack the skill and field requirements of each row into one byte so the inner loop touches
-    # fewer cache lines: accepts[c] has bit (2 * skill + field) set when a seeker of that skill and
-    # field qualifies for row c. remaining[c] counts the openings still free.
-    accepts = np.zeros(v, dtype=np.uint8)
-    remaining = np.empty(v, dtype=np.int64)
+    # Seeker record: reservation wage and type bit 1 << (2 * skill + field) side by side, so that
+    # serving a seeker touches one cache line for both. Type bit 0 marks a seeker outside the
+    # documented levels, who takes the slow path below (same rule, checked field by field).
+    seeker = np.empty((n, 2), dtype=np.float64)
+    for i in range(n):
+        seeker[i, 0] = seeker_reservation[i]
+        if 0 <= seeker_skill[i] <= 2 and 0 <= seeker_field[i] <= 1:
+            seeker[i, 1] = 1 << (2 * seeker_skill[i] + seeker_field[i])
+        else:
+            seeker[i, 1] = 0.0
+
+    # open_for[c]: the seeker types that qualify for row c (skill and field), while it has openings
+    # left; cleared when the row fills up, so one byte answers "open and qualified".
+    remaining = vac_openings.copy()
+    open_for = np.zeros(v, dtype=np.uint8)
     for c in range(v):
-        mask = 0
-        for s in range(3):
-            if s >= vac_skill[c]:
+        if remaining[c] > 0:
+            bits = 0
+            for s in range(3):
                 for f in range(2):
-                    if vac_field[c] == -1 or vac_field[c] == f:
-                        mask |= 1 << (2 * s + f)
-        accepts[c] = mask
-        remaining[c] = vac_openings[c]
+                    if s >= vac_skill[c] and (vac_field[c] == -1 or vac_field[c] == f):
+                        bits |= 1 << (2 * s + f)
+            open_for[c] = bits
 
-    for t in range(n):
-        i = order[t]
-        s = seeker_skill[i]
-        f = seeker_field[i]
-        reservation = seeker_reservation[i]
-        # Seeker types outside 0..2 x 0..1 fall back to the explicit test below.
-        typed = 0 <= s <= 2 and 0 <= f <= 1
-        bit = 2 * s + f if typed else 0
-        best = -1
-        best_wage = 0.0
-        for j in range(k):
-            c = samples[i, j]
-            if remaining[c] <= 0:
+    # Seekers are served in blocks. First gather the block's data in service order with loops of
+    # independent loads (so that many cache misses are in flight at once), then serve the block.
+    block = 256
+    blk_seeker = np.empty(block, dtype=np.int64)
+    blk_bit = np.empty(block, dtype=np.uint8)
+    blk_reservation = np.empty(block, dtype=np.float64)
+    blk_rows = np.empty((block, k), dtype=np.int64)
+    blk_wage = np.empty((block, k), dtype=np.float64)
+    key = np.empty(k, dtype=np.float64)
+    for start in range(0, n, block):
+        size = min(block, n - start)
+        for b in range(size):
+            i = order[start + b]
+            blk_seeker[b] = i
+            blk_reservation[b] = seeker[i, 0]
+            blk_bit[b] = np.uint8(seeker[i, 1])
+            blk_rows[b, 0] = samples[i, 0]
+            blk_rows[b, k - 1] = samples[i, k - 1]
+        for b in range(size):
+            i = blk_seeker[b]
+            for j in range(1, k - 1):
+                blk_rows[b, j] = samples[i, j]
+            for j in range(k):
+                blk_wage[b, j] = vac_wage[blk_rows[b, j]]
+
+        for b in range(size):
+            i = blk_seeker[b]
+            bit = blk_bit[b]
+            reservation = blk_reservation[b]
+            # Pass 1 (branch-free): key[j] = wage if acceptable else -inf; highest key.
+            n_ok = 0
+            top_even = -np.inf
+            top_odd = -np.inf
+            for j in range(k):
+                c = blk_rows[b, j]
+                w = blk_wage[b, j]
+                if bit != 0:
+                    qualified = (open_for[c] & bit) != 0
+                else:
+                    qualified = (
+                        remaining[c] > 0
+                        and seeker_skill[i] >= vac_skill[c]
+                        and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
+                    )
+                ok = qualified & (w >= reservation)
+                n_ok += ok
+                key[j] = w if ok else -np.inf
+                if j & 1:
+                    top_odd = key[j] if key[j] > top_odd else top_odd
+                else:
+                    top_even = key[j] if key[j] > top_even else top_even
+            if n_ok == 0:
                 continue
-            if typed:
-                if not (accepts[c] >> bit) & 1:
-                    continue
-            elif not (s >= vac_skill[c] and (vac_field[c] == -1 or vac_field[c] == f)):
-                continue
-            w = vac_wage[c]
-            if w >= reservation and (best < 0 or w > best_wage):
-                best = c
-                best_wage = w
-        if best >= 0:
+            top = top_odd if top_odd > top_even else top_even
+            # Pass 2: the first acceptable sampled row paying the top wage.
+            best = -1
+            for j in range(k):
+                if key[j] == top:
+                    c = blk_rows[b, j]
+                    if bit != 0:
+                        qualified = (open_for[c] & bit) != 0
+                    else:
+                        qualified = (
+                            remaining[c] > 0
+                            and seeker_skill[i] >= vac_skill[c]
+                            and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
+                        )
+                    if qualified and blk_wage[b, j] >= reservation:
+                        best = c
+                        break
             match[i] = best
             remaining[best] -= 1
-            filled[best] += 1
+            if remaining[best] == 0:
+                open_for[best] = 0
+
+    filled = np.empty(v, dtype=np.int64)
+    for c in range(v):
+        filled[c] = vac_openings[c] - remaining[c]
     return match, filled
 
 

@@ -1,0 +1,82 @@
+"""A run through the Python API: outputs, determinism, calibration band of the first quarter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from abm import EconomyModel, shipped_scenarios
+from abm.output import VARIABLES
+
+REQUIRED = [
+    "gdp", "gdp_real", "consumption", "value_added", "industry_share", "rd_intensity",
+    "rd_intensity_business", "rd_intensity_public", "employment", "unemployment_rate",
+    "vacancies", "wage", "wage_by_skill", "productivity", "firms", "entries", "exits",
+    "talent_stock", "talent_emigration", "talent_immigration", "high_skill_emigration",
+    "high_skill_immigration", "capital_outflow", "investment", "exports", "imports",
+    "programme_spending", "government_balance", "government_debt", "defence_procurement",
+    "defence_domestic_share", "grid_use",
+]
+
+
+def test_dataset_has_every_required_variable_with_units_and_no_nan(diffuse_run):
+    ds = diffuse_run.to_dataset()
+    for name in REQUIRED:
+        assert name in ds, name
+        assert ds[name].attrs["units"], name
+        assert ds[name].attrs["long_name"], name
+        assert np.all(np.isfinite(ds[name].values)), name
+    assert set(ds.dims) >= {"time", "sector", "skill", "programme"}
+    assert ds.sizes["time"] == 6
+    assert str(ds.time.values[0])[:10] == "2026-01-01"
+    assert ds["value_added"].dims == ("time", "sector")
+    assert ds["wage_by_skill"].dims == ("time", "skill")
+    assert ds["programme_spending"].dims == ("time", "programme")
+    assert set(VARIABLES) <= set(ds.data_vars)
+
+
+def test_first_quarter_is_in_the_calibrated_band(diffuse_run):
+    ds = diffuse_run.to_dataset()
+    gdp_annual = float(ds["gdp"][0]) * 4
+    assert 1.05e12 <= gdp_annual <= 1.35e12
+    assert 0.02 <= float(ds["unemployment_rate"][0]) <= 0.10
+    # value added sums to GDP (no product taxes), industry share is its share
+    va = ds["value_added"][0].values
+    assert va.sum() == pytest.approx(float(ds["gdp"][0]), rel=1e-9)
+    ind = va[[0, 1, 2, 4, 5, 6]].sum() / va.sum()
+    assert float(ds["industry_share"][0]) == pytest.approx(ind, rel=1e-12)
+
+
+def test_programme_spending_is_zero_not_nan_where_a_scenario_has_no_programme():
+    lf = EconomyModel("laissez_faire", seed=1, scale=1000, quarters=2).run().to_dataset()
+    assert lf.sizes["programme"] > 0  # union of the shipped scenarios' programmes
+    assert np.all(lf["programme_spending"].values == 0.0)
+    d = EconomyModel("diffuse", seed=1, scale=1000, quarters=2).run().to_dataset()
+    assert list(d.programme.values) == list(lf.programme.values)
+    assert float(d["programme_spending"].sel(programme="wbso").sum()) > 0
+
+
+def test_same_seed_same_outputs_other_seed_differs():
+    a = EconomyModel("diffuse", seed=3, scale=1000, quarters=3).run().to_dataset()
+    b = EconomyModel("diffuse", seed=3, scale=1000, quarters=3).run().to_dataset()
+    c = EconomyModel("diffuse", seed=4, scale=1000, quarters=3).run().to_dataset()
+    for v in a.data_vars:
+        np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
+    assert not np.array_equal(a["gdp"].values, c["gdp"].values)
+
+
+def test_money_is_in_real_euros_whatever_the_scale():
+    """GDP and employment do not scale with the number of agents."""
+    coarse = EconomyModel("diffuse", seed=1, scale=2000, quarters=1).run().to_dataset()
+    fine = EconomyModel("diffuse", seed=1, scale=500, quarters=1).run().to_dataset()
+    assert float(coarse["gdp"][0]) == pytest.approx(float(fine["gdp"][0]), rel=0.15)
+    assert float(coarse["employment"][0]) == pytest.approx(float(fine["employment"][0]), rel=0.05)
+
+
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_every_shipped_scenario_runs_a_few_quarters(name):
+    """Smoke test: each shipped scenario runs 3 quarters with a fixed seed, checks on."""
+    m = EconomyModel(name, seed=7, scale=2000, quarters=3).run()
+    ds = m.to_dataset()
+    assert ds.sizes["time"] == 3
+    assert np.all(np.isfinite(ds["gdp"].values)) and np.all(ds["gdp"].values > 0)
