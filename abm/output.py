@@ -152,12 +152,12 @@ def records_to_dataset(model: EconomyModel) -> xr.Dataset:
         data_vars,
         coords={
             "time": ("time", time, {"long_name": "start of quarter", "standard_name": "time", "bounds": "time_bnds"}),
-            "time_bnds": (("time", "nv"), bnds),
             "sector": ("sector", np.array(SECTORS, dtype=object), {"long_name": "sector of the economy"}),
             "skill": ("skill", np.array(SKILLS, dtype=object), {"long_name": "skill level of talent"}),
             "programme": ("programme", np.array(progs, dtype=object), {"long_name": "government innovation programme"}),
         },
     )
+    ds["time_bnds"] = (("time", "nv"), bnds, {"long_name": "quarter start and end"})
     instruments = [_instrument_of(p, [model.scenario]) for p in progs]
     ds["programme_instrument"] = ("programme", np.array(instruments, dtype=object), {"long_name": "instrument type of the programme"})
     ds.attrs.update(provenance_attrs(model))

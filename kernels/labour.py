@@ -76,16 +76,12 @@ def match_labour(
     if v == 0 or n == 0 or k == 0:
         return match, np.zeros(v, dtype=np.int64)
 
-    # Seeker record: reservation wage and type bit 1 << (2 * skill + field) side by side, so that
-    # serving a seeker touches one cache line for both. Type bit 0 marks a seeker outside the
-    # documented levels, who takes the slow path below (same rule, checked field by field).
-    seeker = np.empty((n, 2), dtype=np.float64)
+    # Seeker type as one bit, 1 << (2 * skill + field); 0 marks a seeker outside the documented
+    # levels, who takes the slow path below (same rule, checked field by field).
+    type_bit = np.zeros(n, dtype=np.uint8)
     for i in range(n):
-        seeker[i, 0] = seeker_reservation[i]
         if 0 <= seeker_skill[i] <= 2 and 0 <= seeker_field[i] <= 1:
-            seeker[i, 1] = 1 << (2 * seeker_skill[i] + seeker_field[i])
-        else:
-            seeker[i, 1] = 0.0
+            type_bit[i] = 1 << (2 * seeker_skill[i] + seeker_field[i])
 
     # open_for[c]: the seeker types that qualify for row c (skill and field), while it has openings
     # left; cleared when the row fills up, so one byte answers "open and qualified".
@@ -114,8 +110,8 @@ def match_labour(
         for b in range(size):
             i = order[start + b]
             blk_seeker[b] = i
-            blk_reservation[b] = seeker[i, 0]
-            blk_bit[b] = np.uint8(seeker[i, 1])
+            blk_reservation[b] = seeker_reservation[i]
+            blk_bit[b] = type_bit[i]
             blk_rows[b, 0] = samples[i, 0]
             blk_rows[b, k - 1] = samples[i, k - 1]
         for b in range(size):

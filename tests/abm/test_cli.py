@@ -45,12 +45,14 @@ def test_ncdump_reads_the_header(tmp_path):
             pytest.fail("ncdump (netcdf-bin) must be installed in CI")
         pytest.skip("ncdump not installed (apt-get install netcdf-bin)")
     out = tmp_path / "d.nc"
-    r = CliRunner().invoke(main, ["run", "laissez_faire", "--quarters", "2", "--scale", "2000",
+    r = CliRunner().invoke(main, ["run", "laissez_faire", "--quarters", "4", "--scale", "2000",
                                   "-o", str(out), "--no-progress"])
     assert r.exit_code == 0, r.output
     head = subprocess.run([ncdump, "-h", str(out)], capture_output=True, text=True, check=True).stdout
     assert "gdp:units = \"EUR\"" in head and ":Conventions = \"CF-1.11\"" in head
     assert "group: firm_snapshots" in head
+    assert 'time:bounds = "time_bnds"' in head and 'time:calendar = "proleptic_gregorian"' in head
+    assert ":coordinates" not in head  # no stray global attribute
 
 
 def test_scenarios_lists_the_shipped_ones():
