@@ -188,8 +188,9 @@ class Programme(_RowAgent):
 class AgentView:
     """Mapping ``unique_id -> agent`` for one population (``model.firms``, ``model.investors``)."""
 
-    def __init__(self, model: mesa.Model, pop_attr: str, registry: dict[int, Any] | None,
-                 factory: Any = None) -> None:
+    def __init__(
+        self, model: mesa.Model, pop_attr: str, registry: dict[int, Any] | None, factory: Any = None
+    ) -> None:
         self._model = model
         self._pop_attr = pop_attr
         self._registry = registry

@@ -41,12 +41,36 @@ def scenarios_cmd() -> None:
 @main.command("run")
 @click.argument("scenario")
 @click.option("--seed", type=int, default=1, show_default=True, help="Member seed.")
-@click.option("--quarters", type=int, default=None, help="Recorded quarters after the burn-in (default: the scenario's, 60 = 2026-2040).")
-@click.option("--scale", type=float, default=None, help="Persons per talent agent (default: the scenario's; 1 = the whole country).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="NetCDF file (default outputs/SCENARIO_seedN.nc).")
+@click.option(
+    "--quarters",
+    type=int,
+    default=None,
+    help="Recorded quarters after the burn-in (default: the scenario's, 60 = 2026-2040).",
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=None,
+    help="Persons per talent agent (default: the scenario's; 1 = the whole country).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="NetCDF file (default outputs/SCENARIO_seedN.nc).",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option("--no-checks", is_flag=True, help="Skip the stock-flow accounting checks (faster).")
-def run_cmd(scenario: str, seed: int, quarters: int | None, scale: float | None, output: Path | None, no_progress: bool, no_checks: bool) -> None:
+def run_cmd(
+    scenario: str,
+    seed: int,
+    quarters: int | None,
+    scale: float | None,
+    output: Path | None,
+    no_progress: bool,
+    no_checks: bool,
+) -> None:
     """Run SCENARIO (a shipped name or a path to a TOML file) and write its outputs."""
     from tqdm import tqdm
 
@@ -69,7 +93,9 @@ def run_cmd(scenario: str, seed: int, quarters: int | None, scale: float | None,
         _fail(f"option '-o': output file must end in .nc (got {out})")
     model = EconomyModel(sc, seed, scale=scale, quarters=quarters, check_accounts=not no_checks)
     total = model.burn_in + model.quarters
-    with tqdm(total=total, desc=f"{sc.name} seed {seed}", unit="q", disable=no_progress, file=sys.stderr) as bar:
+    with tqdm(
+        total=total, desc=f"{sc.name} seed {seed}", unit="q", disable=no_progress, file=sys.stderr
+    ) as bar:
         try:
             model.run(progress=bar.update)
         except AccountingError as e:
@@ -85,7 +111,9 @@ def summary(ds) -> str:  # noqa: ANN001 - xarray.Dataset
     """A few lines: GDP growth, industry share and R&D intensity in 2030 and at the end."""
     years = ds["time"].dt.year.values
     real = ds["gdp_real"].values
-    lines = [f"scenario {ds.attrs.get('scenario')}, seed {ds.attrs.get('seed')}, {len(years)} quarters"]
+    lines = [
+        f"scenario {ds.attrs.get('scenario')}, seed {ds.attrs.get('seed')}, {len(years)} quarters"
+    ]
     first = real[:4].sum() if len(real) >= 4 else real.sum() * 4 / max(len(real), 1)
 
     def at(year: int) -> str:
@@ -99,8 +127,10 @@ def summary(ds) -> str:  # noqa: ANN001 - xarray.Dataset
         ind = float(np.mean(ds["industry_share"].values[m]))
         rd = float(np.mean(ds["rd_intensity"].values[m]))
         growth = f"{g:+.2%}/yr real since {int(years[0])}" if np.isfinite(g) else "first year"
-        return (f"  {year}: GDP EUR {gdp / 1e9:,.0f} bn ({growth}); industry share {ind:.1%} "
-                f"(target 15%); R&D intensity {rd:.2%} (target 3%)")
+        return (
+            f"  {year}: GDP EUR {gdp / 1e9:,.0f} bn ({growth}); industry share {ind:.1%} "
+            f"(target 15%); R&D intensity {rd:.2%} (target 3%)"
+        )
 
     for y in sorted({2030, int(years[-1])}):
         s = at(y)

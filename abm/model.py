@@ -24,16 +24,16 @@ from abm.accounts import Accounts, BalanceSheets, financial_net_worth, foreign_p
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
 from abm.scenario import Scenario, load_scenario
 from abm.sectors import (
-    B,
-    F,
-    G,
-    H,
     HIGH,
     INDUSTRY_MASK,
     N_SECTORS,
     N_SKILLS,
-    R,
     SECTORS,
+    B,
+    F,
+    G,
+    H,
+    R,
 )
 from abm.state import Population
 from kernels.capital import allocate_investors, fund_requests
@@ -169,7 +169,10 @@ class EconomyModel(mesa.Model):
         self.start_year = run.start_year
         self.check_accounts_enabled = check_accounts
         children = ss.spawn(len(STREAMS))
-        self.streams = {n: np.random.Generator(np.random.PCG64(c)) for n, c in zip(STREAMS, children, strict=True)}
+        self.streams = {
+            n: np.random.Generator(np.random.PCG64(c))
+            for n, c in zip(STREAMS, children, strict=True)
+        }
         k = ss.generate_state(4, np.uint64)
         self._key0, self._key1 = np.uint64(k[2]), np.uint64(k[3])
         self.quarter = -self.burn_in  # model quarter; recorded from 0
@@ -215,14 +218,17 @@ class EconomyModel(mesa.Model):
     def wage_of(self, firm_row: int, skill: int) -> float:
         """Wage (euros per person-quarter) firm ``firm_row`` pays for ``skill``."""
         fp = self.firm_pop
-        return float(self.skill_wage[skill] * self.sector_premium[fp.sector[firm_row]] * fp.wage_premium[firm_row])
+        return float(
+            self.skill_wage[skill]
+            * self.sector_premium[fp.sector[firm_row]]
+            * fp.wage_premium[firm_row]
+        )
 
     def firm_wages(self) -> np.ndarray:
         """Wage matrix (firms x skills), euros per person-quarter."""
         fp = self.firm_pop
         return (
-            self.skill_wage[None, :]
-            * (self.sector_premium[fp.sector] * fp.wage_premium)[:, None]
+            self.skill_wage[None, :] * (self.sector_premium[fp.sector] * fp.wage_premium)[:, None]
         )
 
     def firm_employment(self) -> np.ndarray:
@@ -282,7 +288,11 @@ class EconomyModel(mesa.Model):
         self.kappa = X / (Kcap * util)  # max real output per unit of capital per quarter
         self.delta_q = 1 - (1 - c("macro.depreciation_rate")) ** 0.25
         # ---------------- firms
-        real_firms = c("firms.enterprises_with_staff") * c("firms.firm_shares") / c("firms.firm_shares").sum()
+        real_firms = (
+            c("firms.enterprises_with_staff")
+            * c("firms.firm_shares")
+            / c("firms.firm_shares").sum()
+        )
         n_agents = np.maximum(
             np.round(real_firms / self.scale).astype(int), int(c("firms.min_agents_per_sector"))
         )
@@ -390,13 +400,19 @@ class EconomyModel(mesa.Model):
         self.world_price = 1.0
         self.knowledge = berd * 4.0 / c("rd.knowledge_depreciation")  # steady-state stock
         self.public_rd_q = c("rd.public_rd_share_gdp") * Y
-        self.knowledge += self.public_rd_q * 4 / c("rd.knowledge_depreciation") * self._public_rd_split()
+        self.knowledge += (
+            self.public_rd_q * 4 / c("rd.knowledge_depreciation") * self._public_rd_split()
+        )
         self.exports0 = self._calibrate_exports(X, va, berd)
-        self.demand_growth = np.full(S, (1 + c("macro.real_growth_2025") + c("macro.inflation_target")) ** 0.25 - 1)
+        self.demand_growth = np.full(
+            S, (1 + c("macro.real_growth_2025") + c("macro.inflation_target")) ** 0.25 - 1
+        )
         self.profit_rate_hist = [np.full(S, 0.08)]
         self.grid_capacity = np.zeros(S)
         self.mission_pipeline: list[tuple[int, np.ndarray]] = []
-        self.prod_growth = (1 + c("macro.real_growth_2025") - c("labour.labour_force_growth")) ** 0.25 - 1
+        self.prod_growth = (
+            1 + c("macro.real_growth_2025") - c("labour.labour_force_growth")
+        ) ** 0.25 - 1
         self.u_natural = np.full(K, u0)
         self.gdp_hist = [Y]
         self.sector_va_prev = va.copy()
@@ -454,7 +470,9 @@ class EconomyModel(mesa.Model):
         w = self.c("sectors.rd_share_of_berd")
         return w / w.sum()
 
-    def _build_talent(self, staff: np.ndarray, mix: np.ndarray, sector: np.ndarray, lf: float, u0: float) -> None:
+    def _build_talent(
+        self, staff: np.ndarray, mix: np.ndarray, sector: np.ndarray, lf: float, u0: float
+    ) -> None:
         rng = self.streams["init"]
         per_skill = staff[:, None] * mix[sector]  # persons
         agents = per_skill / self.scale
@@ -462,7 +480,11 @@ class EconomyModel(mesa.Model):
         extra = rng.random(agents.shape) < (agents - base)
         counts = (base + extra).astype(np.int64)
         firm_rows = np.repeat(np.arange(len(sector)), counts.sum(axis=1))
-        skills = np.concatenate([np.repeat(np.arange(K), counts[i]) for i in range(len(sector))]) if len(sector) else np.zeros(0, np.int64)
+        skills = (
+            np.concatenate([np.repeat(np.arange(K), counts[i]) for i in range(len(sector))])
+            if len(sector)
+            else np.zeros(0, np.int64)
+        )
         n_emp = firm_rows.size
         tech_need = self.c("sectors.technical_need")[sector[firm_rows]]
         field = (rng.random(n_emp) < np.where(skills == HIGH, tech_need, 0.1)).astype(np.int64)
@@ -485,7 +507,11 @@ class EconomyModel(mesa.Model):
             experience=np.concatenate([sector[firm_rows], np.full(n_unemp + n_pool, -1)]),
         )
         # emigration/immigration base rates so that, at the initial wage gaps, flows match FACTS
-        self.p0_emigrate = self.c("labour.emigration_rate") / 4 / max(np.mean(self._migration_response(emigrate=True)), 1e-9)
+        self.p0_emigrate = (
+            self.c("labour.emigration_rate")
+            / 4
+            / max(np.mean(self._migration_response(emigrate=True)), 1e-9)
+        )
         inflow = self.c("labour.immigration_rate") / 4 * (n_emp + n_unemp)
         self.p0_immigrate = inflow / max(np.sum(self._migration_response(emigrate=False)), 1e-9)
 
@@ -531,7 +557,9 @@ class EconomyModel(mesa.Model):
         # keep the industry shares, scale so the total is right where possible
         return ex * target / ex.sum()
 
-    def _calibrate_households_and_taxes(self, Y: float, wages: np.ndarray, X: np.ndarray, berd: np.ndarray) -> None:
+    def _calibrate_households_and_taxes(
+        self, Y: float, wages: np.ndarray, X: np.ndarray, berd: np.ndarray
+    ) -> None:
         """Household propensity to consume and the household tax rate, from 2025 shares.
 
         The household tax (all taxes other than labour and corporate tax, folded into one
@@ -542,13 +570,24 @@ class EconomyModel(mesa.Model):
         c = self.c
         wage_total = wages.sum()
         transfers = c("government.transfers_share") * Y
-        benefits = c("labour.benefit_replacement") * c("labour.unemployment_rate") / (1 - c("labour.unemployment_rate")) * wage_total
+        benefits = (
+            c("labour.benefit_replacement")
+            * c("labour.unemployment_rate")
+            / (1 - c("labour.unemployment_rate"))
+            * wage_total
+        )
         interest_h = c("firms.deposit_rate") / 4 * self.bs.deposits_h
         gos = Y - wage_total
         dividends = 0.55 * (gos - self.delta_q * self.firm_pop.capital.sum())  # distributed, net
         labour_tax = self.wage_tax * wage_total
         corp_tax = 0.2 * 0.25 * gos
-        gov_spend = c("macro.government_purchases_share") * Y + transfers + benefits + c("firms.deposit_rate") * 0 + c("firms.bond_rate") / 4 * (self.bs.bonds_b + self.bs.bonds_r)
+        gov_spend = (
+            c("macro.government_purchases_share") * Y
+            + transfers
+            + benefits
+            + c("firms.deposit_rate") * 0
+            + c("firms.bond_rate") / 4 * (self.bs.bonds_b + self.bs.bonds_r)
+        )
         needed = gov_spend + c("government.balance_share") * Y - labour_tax - corp_tax
         gross_income = wage_total + transfers + benefits + interest_h + max(dividends, 0.0)
         self.household_tax = float(np.clip(needed / gross_income, 0.0, 0.6))
@@ -613,15 +652,25 @@ class EconomyModel(mesa.Model):
         for i, (name, prog) in enumerate(self.programmes.items()):
             spec = prog.spec
             new_budget = spec.budget_in(self.year)
-            if spec.instrument in ("rd_tax_credit", "innovation_box") and ps.spent_year[i] > 0 and ps.budget_year[i] > 0:
+            if (
+                spec.instrument in ("rd_tax_credit", "innovation_box")
+                and ps.spent_year[i] > 0
+                and ps.budget_year[i] > 0
+            ):
                 ratio = ps.budget_year[i] / ps.spent_year[i]
-                ps.arrays["rate_scale"][i] = float(np.clip(ps.rate_scale[i] * np.clip(ratio, 0.5, 2.0), 0.05, 3.0))
+                ps.arrays["rate_scale"][i] = float(
+                    np.clip(ps.rate_scale[i] * np.clip(ratio, 0.5, 2.0), 0.05, 3.0)
+                )
             ps.arrays["budget_year"][i] = new_budget
             ps.arrays["spent_year"][i] = 0.0
             _ = name
 
     def _programme_rows(self, instrument: str) -> list[tuple[int, Programme]]:
-        return [(i, p) for i, p in enumerate(self.programmes.values()) if p.spec.instrument == instrument and self.programme_pop.budget_year[i] > 0]
+        return [
+            (i, p)
+            for i, p in enumerate(self.programmes.values())
+            if p.spec.instrument == instrument and self.programme_pop.budget_year[i] > 0
+        ]
 
     def _spend(self, i: int, amount: float) -> None:
         ps = self.programme_pop
@@ -644,7 +693,9 @@ class EconomyModel(mesa.Model):
         demand_seen = fp.sales_real / np.maximum(1e-9, 1.0 - fp.unserved)
         fp.expected = np.maximum(fp.expected + a * (demand_seen * (1 + g) - fp.expected), 0.0)
         ups = self.c("firms.markup_upsilon")
-        rel = np.divide(fp.share - fp.share_prev, fp.share_prev, out=np.zeros(len(fp)), where=fp.share_prev > 0)
+        rel = np.divide(
+            fp.share - fp.share_prev, fp.share_prev, out=np.zeros(len(fp)), where=fp.share_prev > 0
+        )
         mu = fp.markup * (1 + ups * np.clip(rel, -0.5, 0.5))
         fp.markup = np.clip(mu, 0.5 * self.markup0[fp.sector], 2.0 * self.markup0[fp.sector] + 0.05)
         wages = self.firm_wages()
@@ -687,7 +738,9 @@ class EconomyModel(mesa.Model):
             idx = np.flatnonzero(emp)
             rows = tp.employer[idx]
             sk = tp.skill[idx]
-            p_fire = np.divide(surplus[rows, sk], have[rows, sk], out=np.zeros(idx.size), where=have[rows, sk] > 0)
+            p_fire = np.divide(
+                surplus[rows, sk], have[rows, sk], out=np.zeros(idx.size), where=have[rows, sk] > 0
+            )
             draw = self.shocks(tp.id[idx], _FIRE)[:, 0]
             fired = idx[draw < p_fire]
             self._separate(fired)
@@ -739,14 +792,27 @@ class EconomyModel(mesa.Model):
         openings = np.concatenate([vac[:, 0], vac[:, 1], vac[:, HIGH] - high_tech, high_tech])
         v_wage = wages[v_firm, v_skill]
         keep = openings > 0
-        v_firm, v_skill, v_field, openings, v_wage = v_firm[keep], v_skill[keep], v_field[keep], openings[keep], v_wage[keep]
+        v_firm, v_skill, v_field, openings, v_wage = (
+            v_firm[keep],
+            v_skill[keep],
+            v_field[keep],
+            openings[keep],
+            v_wage[keep],
+        )
         n_s, n_v = seekers.size, v_firm.size
         k = int(self.c("labour.search_sample"))
         order = rng.permutation(n_s).astype(np.int64)
         samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0)).astype(np.int64)
         match, filled = match_labour(
-            tp.skill[seekers], tp.field[seekers], tp.reservation[seekers], order,
-            v_skill.astype(np.int64), v_field.astype(np.int64), v_wage, openings.astype(np.int64), samples,
+            tp.skill[seekers],
+            tp.field[seekers],
+            tp.reservation[seekers],
+            order,
+            v_skill.astype(np.int64),
+            v_field.astype(np.int64),
+            v_wage,
+            openings.astype(np.int64),
+            samples,
         )
         hired = match >= 0
         tp.arrays["employer"][seekers[hired]] = v_firm[match[hired]]
@@ -756,7 +822,11 @@ class EconomyModel(mesa.Model):
         fp.unfilled = np.divide(opened - got, opened, out=np.zeros(len(fp)), where=opened > 0)
         # wage premium: bid up where vacancies stay open, relax towards 1 otherwise
         bid = self.c("labour.wage_bid_speed")
-        prem = np.where(fp.unfilled > 0.2, fp.wage_premium * (1 + bid), fp.wage_premium - 0.1 * (fp.wage_premium - 1.0))
+        prem = np.where(
+            fp.unfilled > 0.2,
+            fp.wage_premium * (1 + bid),
+            fp.wage_premium - 0.1 * (fp.wage_premium - 1.0),
+        )
         fp.wage_premium = np.clip(prem, 0.7, 2.0)
         self.q["vacancies_open"] = float((opened - got).sum()) * self.scale
         self.q["hires"] = int(hired.sum())
@@ -822,7 +892,12 @@ class EconomyModel(mesa.Model):
         served = np.divide(D - unserved, D, out=np.ones(S), where=D > 0)
         sector_sold = np.bincount(fp.sector, weights=sold, minlength=S)
         acc = self.accounts
-        payers = {"consumption": H, "government_purchases": G, "intermediates": F, "investment_goods": F}
+        payers = {
+            "consumption": H,
+            "government_purchases": G,
+            "intermediates": F,
+            "investment_goods": F,
+        }
         imports_by_sector = np.zeros(S)
         frac_sold = np.divide(sector_sold, D, out=np.zeros(S), where=D > 0)
         for k, v in uses.items():
@@ -854,7 +929,9 @@ class EconomyModel(mesa.Model):
         inv_before = fp.inventory.copy()
         fp.inventory = np.maximum(fp.inventory - sold_real, 0.0)
         # inventory change at this quarter's prices: output - real sales
-        self.q["inventory_change"] = ((fp.inventory - inv_before + fp.output) * fp.price).sum() - 0.0
+        self.q["inventory_change"] = (
+            (fp.inventory - inv_before + fp.output) * fp.price
+        ).sum() - 0.0
         self.q["inventory_change"] = float(((fp.output - sold_real) * fp.price).sum())
         # value added per firm: output at price minus intermediate inputs
         va = fp.output * fp.price - self.q["interm_by_firm"]
@@ -864,14 +941,23 @@ class EconomyModel(mesa.Model):
         self.q["real_output_sector"] = np.bincount(fp.sector, weights=fp.output, minlength=S)
         self.q["berd"] = float(fp.rd.sum())
         self.q["sold"] = sold
-        alloc = fp.share / np.maximum(np.bincount(fp.sector, weights=fp.share, minlength=S)[fp.sector], 1e-300) * D[fp.sector]
-        fp.unserved = np.clip(np.divide(alloc - sold, alloc, out=np.zeros(len(fp)), where=alloc > 0), 0.0, 1.0)
+        alloc = (
+            fp.share
+            / np.maximum(np.bincount(fp.sector, weights=fp.share, minlength=S)[fp.sector], 1e-300)
+            * D[fp.sector]
+        )
+        fp.unserved = np.clip(
+            np.divide(alloc - sold, alloc, out=np.zeros(len(fp)), where=alloc > 0), 0.0, 1.0
+        )
         fp.sales = sold
         fp.sales_real = sold_real
         # sector price indices (output-weighted) and replicator market shares
         w = np.maximum(fp.output, 1e-12)
         self.price_index = _weighted_mean(fp.price, w, fp.sector, S)
-        E = -(c("firms.price_weight") * fp.price / self.price_index[fp.sector] + c("firms.unfilled_weight") * fp.unserved)
+        E = -(
+            c("firms.price_weight") * fp.price / self.price_index[fp.sector]
+            + c("firms.unfilled_weight") * fp.unserved
+        )
         Ebar = _weighted_mean(E, fp.share, fp.sector, S)
         chi = c("firms.replicator_chi")
         new = fp.share * (1 + chi * (E - Ebar[fp.sector]) / np.abs(Ebar[fp.sector]))
@@ -937,7 +1023,9 @@ class EconomyModel(mesa.Model):
             ok = self.streams["programmes"].random() >= p.spec.failure_probability
             mask = p.spec.target_mask(self.size_weights)
             if ok:
-                self.mission_pipeline.append((self.quarter + p.spec.delay_quarters, amt * 2.0 * mask / mask.sum()))
+                self.mission_pipeline.append(
+                    (self.quarter + p.spec.delay_quarters, amt * 2.0 * mask / mask.sum())
+                )
         for i, _p in self._programme_rows("talent_attraction"):
             amt = self.programme_pop.budget_year[i] / 4
             d[services] += amt
@@ -949,7 +1037,9 @@ class EconomyModel(mesa.Model):
             self._spend(i, amt)
             mask = p.spec.target_mask(self.size_weights) * self.c("sectors.energy_intensive")
             if mask.sum() > 0:
-                self.grid_capacity += amt / self.c("grid.grid_cost_per_capacity") * mask / mask.sum()
+                self.grid_capacity += (
+                    amt / self.c("grid.grid_cost_per_capacity") * mask / mask.sum()
+                )
         return d
 
     def _export_demand(self) -> np.ndarray:
@@ -961,8 +1051,14 @@ class EconomyModel(mesa.Model):
         c = self.c
         tau = (self.quarter + 4 * (self.start_year - 2026)) / 4 + 1.0
         n = c("niches.niche_share")
-        WD = n * (1 + c("niches.niche_growth")) ** tau + (1 - n) * (1 + c("niches.base_world_growth")) ** tau
-        WD0 = n * (1 + c("niches.niche_growth")) ** 1.0 + (1 - n) * (1 + c("niches.base_world_growth")) ** 1.0
+        WD = (
+            n * (1 + c("niches.niche_growth")) ** tau
+            + (1 - n) * (1 + c("niches.base_world_growth")) ** tau
+        )
+        WD0 = (
+            n * (1 + c("niches.niche_growth")) ** 1.0
+            + (1 - n) * (1 + c("niches.base_world_growth")) ** 1.0
+        )
         self.world_price = (1 + c("macro.inflation_target")) ** tau
         rel = self.price_index / self.world_price * (1 + c("macro.inflation_target"))
         self.q["world_demand"] = WD / WD0
@@ -993,7 +1089,12 @@ class EconomyModel(mesa.Model):
         for _, v in due:
             mission += v
         dk = c("rd.knowledge_depreciation") / 4
-        self.knowledge = (1 - dk) * self.knowledge + berd_s + self.q["public_rd"] * self._public_rd_split() + mission
+        self.knowledge = (
+            (1 - dk) * self.knowledge
+            + berd_s
+            + self.q["public_rd"] * self._public_rd_split()
+            + mission
+        )
         intensity = self.knowledge / np.maximum(4 * va_s, 1e-9)
         k_ref = self.knowledge.sum() / max(4 * va_s.sum(), 1e-9)
         d = self.shocks(fp.id, _INNOV, 8)
@@ -1001,11 +1102,27 @@ class EconomyModel(mesa.Model):
         a_, b_ = c("rd.jump_beta")
         jump = lo + (hi - lo) * self.streams["innovation"].beta(a_, b_, n)
         order = np.argsort(fp.sector, kind="stable").astype(np.int64)
-        start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(
+            np.int64
+        )
         newp, innov, imit = innovate(
-            fp.sector, fp.productivity, xi * rs, (1 - xi) * rs, intensity, k_ref,
-            c("rd.sigma"), c("rd.eta"), c("rd.zeta_in"), c("rd.zeta_im"),
-            d[:, 0], jump, d[:, 1], d[:, 2:6].copy(), d[:, 6].copy(), order, start,
+            fp.sector,
+            fp.productivity,
+            xi * rs,
+            (1 - xi) * rs,
+            intensity,
+            k_ref,
+            c("rd.sigma"),
+            c("rd.eta"),
+            c("rd.zeta_in"),
+            c("rd.zeta_im"),
+            d[:, 0],
+            jump,
+            d[:, 1],
+            d[:, 2:6].copy(),
+            d[:, 6].copy(),
+            order,
+            start,
         )
         fp.productivity = newp
         self.q["innovations"] = np.bincount(fp.sector, weights=innov.astype(float), minlength=S)
@@ -1033,7 +1150,9 @@ class EconomyModel(mesa.Model):
         fp = self.firm_pop
         c = self.c
         n = len(fp)
-        p_inv = float(c("sectors.investment_mix") / c("sectors.investment_mix").sum() @ self.price_index)
+        p_inv = float(
+            c("sectors.investment_mix") / c("sectors.investment_mix").sum() @ self.price_index
+        )
         fp.capital = fp.capital * (1 - self.delta_q)
         self.q["depreciation"] = fp.capital * self.delta_q / (1 - self.delta_q) * p_inv
         util = c("macro.capacity_utilisation")
@@ -1041,15 +1160,25 @@ class EconomyModel(mesa.Model):
         kstar = fp.expected * (1 + g) / (self.kappa[fp.sector] * util)
         gap = kstar - fp.capital
         # partial adjustment: a quarter of the gap plus replacement, lumpy below a threshold
-        want = np.where(gap > c("firms.investment_threshold") * fp.capital, 0.15 * gap + self.delta_q * fp.capital, 0.0)
+        want = np.where(
+            gap > c("firms.investment_threshold") * fp.capital,
+            0.15 * gap + self.delta_q * fp.capital,
+            0.0,
+        )
         # grid congestion: energy-intensive expansion capped
         energy = c("sectors.energy_intensive")[fp.sector] > 0
         sec_k = np.bincount(fp.sector, weights=fp.capital, minlength=S)
         allowance = c("grid.congestion_cap") * sec_k + self.grid_capacity
         growth = np.bincount(fp.sector, weights=np.maximum(gap, 0) * energy, minlength=S)
-        scale_e = np.where(growth > allowance, np.divide(allowance, growth, out=np.ones(S), where=growth > 0), 1.0)
+        scale_e = np.where(
+            growth > allowance, np.divide(allowance, growth, out=np.ones(S), where=growth > 0), 1.0
+        )
         replacement = self.delta_q * fp.capital
-        want = np.where(energy, np.minimum(want, replacement + np.maximum(gap - replacement, 0) * scale_e[fp.sector]), want)
+        want = np.where(
+            energy,
+            np.minimum(want, replacement + np.maximum(gap - replacement, 0) * scale_e[fp.sector]),
+            want,
+        )
         self.grid_capacity *= 0.98
         self.q["grid_use"] = float(np.sum((want * energy)[want > 0]))
         self.q["grid_allowance"] = float(np.sum(allowance * c("sectors.energy_intensive")))
@@ -1074,7 +1203,9 @@ class EconomyModel(mesa.Model):
             budget_q = self.programme_pop.budget_year[i] / 4
             public_budget += budget_q * mask / mask.sum()
             match = np.maximum(match, p.spec.match_ratio * (mask > 0))
-            coinvest_share = np.maximum(coinvest_share, (mask > 0) * p.spec.match_ratio / (1 + p.spec.match_ratio))
+            coinvest_share = np.maximum(
+                coinvest_share, (mask > 0) * p.spec.match_ratio / (1 + p.spec.match_ratio)
+            )
         risk = risk * (1 - c("finance.coinvest_risk_relief") * coinvest_share)
         ip = self.investor_pop
         Y = self._trend_gdp()
@@ -1084,15 +1215,31 @@ class EconomyModel(mesa.Model):
         nfor = max(int((~dom).sum()), 1)
         ip.funds = np.where(dom, saving / nd, c("finance.foreign_inflow_share") * Y / nfor)
         alloc = allocate_investors(
-            ip.funds, ip.home_bias, (~dom).astype(np.int64), exp_r, risk,
-            c("finance.world_return"), c("finance.logit_beta"), c("finance.risk_aversion"),
+            ip.funds,
+            ip.home_bias,
+            (~dom).astype(np.int64),
+            exp_r,
+            risk,
+            c("finance.world_return"),
+            c("finance.logit_beta"),
+            c("finance.risk_aversion"),
         )
         dom_alloc = alloc[dom].sum(axis=0)
         for_alloc = alloc[~dom].sum(axis=0)
-        prospect = fp.productivity / np.maximum(_weighted_mean(fp.productivity, fp.output + 1e-9, fp.sector, S)[fp.sector], 1e-12) + fp.share
-        priv, pub, priv_left, pub_left = fund_requests(fp.sector, request, prospect, dom_alloc[:S].copy(), match, public_budget)
+        prospect = (
+            fp.productivity
+            / np.maximum(
+                _weighted_mean(fp.productivity, fp.output + 1e-9, fp.sector, S)[fp.sector], 1e-12
+            )
+            + fp.share
+        )
+        priv, pub, priv_left, pub_left = fund_requests(
+            fp.sector, request, prospect, dom_alloc[:S].copy(), match, public_budget
+        )
         rest = np.maximum(request - priv - pub, 0.0)
-        fpriv, _fp0, fleft, _ = fund_requests(fp.sector, rest, prospect, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
+        fpriv, _fp0, fleft, _ = fund_requests(
+            fp.sector, rest, prospect, for_alloc[:S].copy(), np.zeros(S), np.zeros(S)
+        )
         loan_share = c("finance.loan_share")
         bs = self.bs
         # domestic private: loans and equity (financial transactions: no net lending)
@@ -1151,7 +1298,9 @@ class EconomyModel(mesa.Model):
         acc.receive("wages", H, received)
         self.q["wage_bill"] = bill
         self.q["bill_sector"] = np.bincount(fp.sector, weights=bill, minlength=S)
-        self.q["employment_sector"] = np.bincount(fp.sector, weights=self.firm_employment().sum(axis=1), minlength=S)
+        self.q["employment_sector"] = np.bincount(
+            fp.sector, weights=self.firm_employment().sum(axis=1), minlength=S
+        )
         labour_tax = self.wage_tax * received
         bs.deposits_h -= labour_tax
         bs.deposits_g += labour_tax
@@ -1173,18 +1322,34 @@ class EconomyModel(mesa.Model):
         bs.deposits_r -= fa_inc
         acc.transfer("property_income", R, B, fa_inc)
         # profits and corporate tax (per real firm brackets), innovation box
-        profit = fp.sales - bill - self.q["interm_by_firm"] - interest_f - self.q["depreciation"] + fp.grant + self.q.get("credit_prev", np.zeros(len(fp)))
+        profit = (
+            fp.sales
+            - bill
+            - self.q["interm_by_firm"]
+            - interest_f
+            - self.q["depreciation"]
+            + fp.grant
+            + self.q.get("credit_prev", np.zeros(len(fp)))
+        )
         fp.profit = profit
         per_firm = np.maximum(profit, 0.0) / fp.weight
         lo_rate, hi_rate = c("government.corporate_rate_low"), c("government.corporate_rate_high")
         br = c("government.corporate_bracket") / 4
-        tax_std = fp.weight * (lo_rate * np.minimum(per_firm, br) + hi_rate * np.maximum(per_firm - br, 0.0))
+        tax_std = fp.weight * (
+            lo_rate * np.minimum(per_firm, br) + hi_rate * np.maximum(per_firm - br, 0.0)
+        )
         box_cost = np.zeros(len(fp))
         for i, p in self._programme_rows("innovation_box"):
             mask = p.spec.target_mask(self.size_weights)[fp.sector] > 0
-            qual = np.clip(3.0 * np.divide(fp.rd, fp.sales, out=np.zeros(len(fp)), where=fp.sales > 0), 0.0, 0.8)
+            qual = np.clip(
+                3.0 * np.divide(fp.rd, fp.sales, out=np.zeros(len(fp)), where=fp.sales > 0),
+                0.0,
+                0.8,
+            )
             qual = np.where(mask & (fp.rd > 0), qual, 0.0)
-            pref = np.clip((hi_rate - p.spec.box_rate) * self.programme_pop.rate_scale[i], 0.0, hi_rate)
+            pref = np.clip(
+                (hi_rate - p.spec.box_rate) * self.programme_pop.rate_scale[i], 0.0, hi_rate
+            )
             box_cost = box_cost + pref * qual * np.maximum(profit, 0.0)
             self._spend(i, float(box_cost.sum()))
             break
@@ -1195,7 +1360,9 @@ class EconomyModel(mesa.Model):
         self.q["corporate_tax"] = tax.sum()
         # dividends: firms to equity holders, financial sector to households
         after = profit - tax
-        div = np.clip(c("firms.payout_ratio") * after, 0.0, np.maximum(fp.cash - 0.3 * fp.sales, 0.0))
+        div = np.clip(
+            c("firms.payout_ratio") * after, 0.0, np.maximum(fp.cash - 0.3 * fp.sales, 0.0)
+        )
         fp.cash = fp.cash - div
         eq = np.maximum(fp.equity, 1e-12)
         share_r = np.where(fp.equity > 0, fp.equity_r / eq, 0.0)
@@ -1238,7 +1405,9 @@ class EconomyModel(mesa.Model):
             mask = sp.target_mask(self.size_weights)[fp.sector] > 0
             scale_r = self.programme_pop.rate_scale[i]
             first = np.where(fp.age < 20, sp.rate_starter, sp.rate_first) * scale_r
-            annual = np.minimum(first, 1.0) * np.minimum(rd_wage, sp.bracket) + min(sp.rate_second * scale_r, 1.0) * np.maximum(rd_wage - sp.bracket, 0.0)
+            annual = np.minimum(first, 1.0) * np.minimum(rd_wage, sp.bracket) + min(
+                sp.rate_second * scale_r, 1.0
+            ) * np.maximum(rd_wage - sp.bracket, 0.0)
             credit = np.where(mask, annual / 4 * fp.weight, 0.0)
             self._spend(i, float(credit.sum()))
             break
@@ -1248,7 +1417,13 @@ class EconomyModel(mesa.Model):
             mask = sp.target_mask(self.size_weights)[fp.sector] > 0
             budget = self.programme_pop.budget_year[i] / 4
             ask = np.where(mask, sp.grant_share * fp.rd_target, 0.0)
-            rel = np.log(fp.productivity / np.maximum(_weighted_mean(fp.productivity, fp.output + 1e-9, fp.sector, S)[fp.sector], 1e-12))
+            rel = np.log(
+                fp.productivity
+                / np.maximum(
+                    _weighted_mean(fp.productivity, fp.output + 1e-9, fp.sector, S)[fp.sector],
+                    1e-12,
+                )
+            )
             z = self.shocks(fp.id, _GRANT)[:, 0]
             noise = np.sqrt(2.0) * _erfinv(2 * np.clip(z, 1e-12, 1 - 1e-12) - 1)
             score = np.where(ask > 0, rel + sp.selection_noise * noise, -np.inf)
@@ -1266,7 +1441,16 @@ class EconomyModel(mesa.Model):
         acc.receive("subsidies", F, credit.sum() + grants.sum())
         fp.grant = grants
         self.q["credit_prev"] = credit
-        fp.subsidy_rate = np.clip(np.divide(credit * self.rd_labour_share + grants, np.maximum(fp.rd, 1e-9), out=np.zeros(n), where=fp.rd > 0), 0.0, 0.9)
+        fp.subsidy_rate = np.clip(
+            np.divide(
+                credit * self.rd_labour_share + grants,
+                np.maximum(fp.rd, 1e-9),
+                out=np.zeros(n),
+                where=fp.rd > 0,
+            ),
+            0.0,
+            0.9,
+        )
         self.q["credit"] = credit.sum()
         self.q["grants"] = grants.sum()
 
@@ -1286,7 +1470,9 @@ class EconomyModel(mesa.Model):
         acc = self.accounts
         bs = self.bs
         unemp = np.flatnonzero((tp.abroad == 0) & (tp.employer < 0))
-        benefits = float((c("labour.benefit_replacement") * self.skill_wage[tp.skill[unemp]]).sum() * self.scale)
+        benefits = float(
+            (c("labour.benefit_replacement") * self.skill_wage[tp.skill[unemp]]).sum() * self.scale
+        )
         Yt = self._trend_gdp()
         transfers = c("government.transfers_share") * Yt
         bs.deposits_g -= benefits + transfers
@@ -1318,7 +1504,9 @@ class EconomyModel(mesa.Model):
         # fiscal rule: the household tax rate moves slowly to bring the balance back to its
         # 2025 level (FACTS -0.9% of GDP); without it the debt ratio drifts with the cycle
         bal = float(self.accounts.net_lending()[G]) / max(Yt, 1.0)
-        self.household_tax = float(np.clip(self.household_tax - 0.05 * (bal - c("government.balance_share")), 0.0, 0.6))
+        self.household_tax = float(
+            np.clip(self.household_tax - 0.05 * (bal - c("government.balance_share")), 0.0, 0.6)
+        )
 
     # -- 11
     def entry_and_exit(self) -> None:
@@ -1333,7 +1521,9 @@ class EconomyModel(mesa.Model):
         c = self.c
         acc = self.accounts
         bs = self.bs
-        p_inv = float(c("sectors.investment_mix") / c("sectors.investment_mix").sum() @ self.price_index)
+        p_inv = float(
+            c("sectors.investment_mix") / c("sectors.investment_mix").sum() @ self.price_index
+        )
         worth = fp.cash + fp.inventory * fp.price + fp.capital * p_inv - fp.loans
         n_s = np.bincount(fp.sector, minlength=S)
         low = fp.share < c("firms.exit_share_floor") / np.maximum(n_s[fp.sector], 1)
@@ -1398,8 +1588,12 @@ class EconomyModel(mesa.Model):
         m = sec.size
         mean_a = _weighted_mean(fp.productivity, fp.output + 1e-9, fp.sector, S)
         prod = mean_a[sec] * np.exp(rng.normal(-0.05, 0.1, m))
-        med_w = np.array([np.median(fp.weight[fp.sector == s]) if n_s[s] else 1.0 for s in range(S)])
-        med_sales = np.array([np.median(fp.sales[fp.sector == s]) if n_s[s] else 0.0 for s in range(S)])
+        med_w = np.array(
+            [np.median(fp.weight[fp.sector == s]) if n_s[s] else 1.0 for s in range(S)]
+        )
+        med_sales = np.array(
+            [np.median(fp.sales[fp.sector == s]) if n_s[s] else 0.0 for s in range(S)]
+        )
         size = 0.3 * med_sales[sec]
         cash0 = 0.5 * size
         kap = size / self.kappa[sec]
@@ -1411,19 +1605,44 @@ class EconomyModel(mesa.Model):
         share0 = 0.2 / np.maximum(n_s[sec], 1) * np.maximum(tot_share[sec], 1.0)
         base_rd = self.nu[sec] * size
         self.firm_pop.append(
-            id=ids, sector=sec, weight=med_w[sec], productivity=prod, capital=np.zeros(m),
-            markup=self.markup0[sec], price=self.price_index[sec], inventory=np.zeros(m),
-            cash=cash0, loans=np.zeros(m), equity=cash0, equity_r=np.zeros(m), equity_g=np.zeros(m),
-            rd=base_rd, rd_target=base_rd, share=share0, share_prev=share0, sales=size,
-            sales_real=size / self.price_index[sec], expected=size / self.price_index[sec],
-            output=np.zeros(m), age=np.zeros(m, np.int64), wage_premium=np.ones(m),
-            unfilled=np.zeros(m), profit=np.zeros(m), order=kap * p_inv,
+            id=ids,
+            sector=sec,
+            weight=med_w[sec],
+            productivity=prod,
+            capital=np.zeros(m),
+            markup=self.markup0[sec],
+            price=self.price_index[sec],
+            inventory=np.zeros(m),
+            cash=cash0,
+            loans=np.zeros(m),
+            equity=cash0,
+            equity_r=np.zeros(m),
+            equity_g=np.zeros(m),
+            rd=base_rd,
+            rd_target=base_rd,
+            share=share0,
+            share_prev=share0,
+            sales=size,
+            sales_real=size / self.price_index[sec],
+            expected=size / self.price_index[sec],
+            output=np.zeros(m),
+            age=np.zeros(m, np.int64),
+            wage_premium=np.ones(m),
+            unfilled=np.zeros(m),
+            profit=np.zeros(m),
+            order=kap * p_inv,
             low_share_quarters=np.zeros(m, np.int64),
-            rd_norm=np.array([np.median(fp.rd_norm[fp.sector == s]) if n_s[s] else 1.0 for s in range(S)])[sec],
-            subsidy_rate=np.zeros(m), grant=np.zeros(m), unserved=np.zeros(m),
+            rd_norm=np.array(
+                [np.median(fp.rd_norm[fp.sector == s]) if n_s[s] else 1.0 for s in range(S)]
+            )[sec],
+            subsidy_rate=np.zeros(m),
+            grant=np.zeros(m),
+            unserved=np.zeros(m),
         )
         tot = np.bincount(fp.sector, weights=fp.share, minlength=S)
-        fp.share = np.divide(fp.share, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)
+        fp.share = np.divide(
+            fp.share, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0
+        )
         # start-up equity from domestic venture capital (a financial transaction)
         _ = bs
 
@@ -1481,7 +1700,12 @@ class EconomyModel(mesa.Model):
             m = home & (tp.skill == k)
             unemp_rate[k] = float(np.mean(tp.employer[m] < 0)) if m.any() else 0.0
         self.q["unemployment_by_skill"] = unemp_rate
-        growth = (1 + c("macro.inflation_target")) ** 0.25 - 1 + self.prod_growth + c("labour.phillips_slope") * (self.u_natural - unemp_rate)
+        growth = (
+            (1 + c("macro.inflation_target")) ** 0.25
+            - 1
+            + self.prod_growth
+            + c("labour.phillips_slope") * (self.u_natural - unemp_rate)
+        )
         self.skill_wage = self.skill_wage * (1 + np.clip(growth, -0.02, 0.05))
         # retirement
         ret = self.shocks(tp.id, _RETIRE)[:, 0] < c("labour.retirement_rate") / 4
@@ -1517,7 +1741,7 @@ class EconomyModel(mesa.Model):
         # education entrants and the foreign pool
         rng = self.streams["education"]
         g = c("labour.labour_force_growth")
-        net_mig = (c("labour.immigration_rate") - c("labour.emigration_rate"))
+        net_mig = c("labour.immigration_rate") - c("labour.emigration_rate")
         lam = n_home * max(c("labour.retirement_rate") + g - net_mig, 0.0) / 4
         n_new = int(rng.poisson(lam))
         shares = c("labour.skill_shares")
@@ -1532,9 +1756,13 @@ class EconomyModel(mesa.Model):
         if m:
             skills = np.concatenate([sk, psk])
             tp.append(
-                id=self._new_talent_ids(m), skill=skills, field=np.concatenate([fld, pfl]),
-                employer=np.full(m, -1), abroad=np.concatenate([np.zeros(n_new, np.int64), np.ones(n_pool, np.int64)]),
-                reservation=0.85 * self.skill_wage[skills], experience=np.full(m, -1),
+                id=self._new_talent_ids(m),
+                skill=skills,
+                field=np.concatenate([fld, pfl]),
+                employer=np.full(m, -1),
+                abroad=np.concatenate([np.zeros(n_new, np.int64), np.ones(n_pool, np.int64)]),
+                reservation=0.85 * self.skill_wage[skills],
+                experience=np.full(m, -1),
             )
         self.q["retirements"] = float(retire.sum()) * self.scale
 
@@ -1564,7 +1792,9 @@ class EconomyModel(mesa.Model):
         self.gdp_hist = self.gdp_hist[-8:]
         va_s = q["va_sector"]
         # smoothed sector demand growth for expectations
-        g_now = np.divide(va_s, self.sector_va_prev, out=np.ones(S), where=self.sector_va_prev > 0) - 1
+        g_now = (
+            np.divide(va_s, self.sector_va_prev, out=np.ones(S), where=self.sector_va_prev > 0) - 1
+        )
         self.demand_growth = 0.9 * self.demand_growth + 0.1 * np.clip(g_now, -0.1, 0.1)
         self.sector_va_prev = va_s
         home = tp.abroad == 0
@@ -1572,7 +1802,9 @@ class EconomyModel(mesa.Model):
         emp_persons = float(employed.sum()) * self.scale
         lf = float(home.sum()) * self.scale
         gdp_real_prev = getattr(self, "_gdp_real_prev", None)
-        if self.quarter == -1 or (self.burn_in == 0 and self.quarter == 0 and not hasattr(self, "_based")):
+        if self.quarter == -1 or (
+            self.burn_in == 0 and self.quarter == 0 and not hasattr(self, "_based")
+        ):
             self.price_base = self.price_index.copy()
             self._based = True
         defl = self.price_index / self.price_base
@@ -1580,7 +1812,9 @@ class EconomyModel(mesa.Model):
         if gdp_real_prev is not None and emp_persons > 0:
             lp = gdp_real / emp_persons
             lp_prev = getattr(self, "_lp_prev", lp)
-            self.prod_growth = 0.9 * self.prod_growth + 0.1 * float(np.clip(lp / lp_prev - 1, -0.03, 0.03))
+            self.prod_growth = 0.9 * self.prod_growth + 0.1 * float(
+                np.clip(lp / lp_prev - 1, -0.03, 0.03)
+            )
             self._lp_prev = lp
         self._gdp_real_prev = gdp_real
         if self.quarter < 0:
@@ -1642,15 +1876,17 @@ class EconomyModel(mesa.Model):
         }
         self.records.append(rec)
         if self.date.month == 10 and self.year in self.scenario.run.snapshot_years:
-            self.snapshots.append({
-                "date": self.date,
-                "firm_id": fp.id.copy(),
-                "sector": fp.sector.copy(),
-                "employment": empl.sum(axis=1),
-                "productivity": fp.productivity.copy(),
-                "sales": fp.sales.copy(),
-                "weight": fp.weight.copy(),
-            })
+            self.snapshots.append(
+                {
+                    "date": self.date,
+                    "firm_id": fp.id.copy(),
+                    "sector": fp.sector.copy(),
+                    "employment": empl.sum(axis=1),
+                    "productivity": fp.productivity.copy(),
+                    "sales": fp.sales.copy(),
+                    "weight": fp.weight.copy(),
+                }
+            )
 
     def _defence_domestic_share(self) -> float:
         proc = self.q["defence_procurement"]
@@ -1658,7 +1894,12 @@ class EconomyModel(mesa.Model):
             return 0.0
         c = self.c
         dmix = c("government.defence_mix") / c("government.defence_mix").sum()
-        served = np.divide(self.q["government_purchases_dom"], self.q["government_purchases"], out=np.zeros(S), where=self.q["government_purchases"] > 0)
+        served = np.divide(
+            self.q["government_purchases_dom"],
+            self.q["government_purchases"],
+            out=np.zeros(S),
+            where=self.q["government_purchases"] > 0,
+        )
         return float((proc * dmix * served).sum() / proc)
 
     # -- 14
@@ -1674,7 +1915,7 @@ class EconomyModel(mesa.Model):
         return financial_net_worth(bs)
 
     def check_accounts(self) -> None:
-        """Stock-flow checks (``abm.accounts``); raises AccountingError naming quarter and sector."""
+        """Stock-flow checks (``abm.accounts``); AccountingError names quarter and sector."""
         if not self.check_accounts_enabled:
             return
         label = f"{self.date.year}Q{self.date.month // 3 + 1}"
@@ -1702,13 +1943,29 @@ def _erfinv(y: np.ndarray) -> np.ndarray:
     small = w < 5.0
     ws = w - 2.5
     p1 = 2.81022636e-08
-    for cc in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-               -0.00417768164, 0.246640727, 1.50140941):
+    for cc in (
+        3.43273939e-07,
+        -3.5233877e-06,
+        -4.39150654e-06,
+        0.00021858087,
+        -0.00125372503,
+        -0.00417768164,
+        0.246640727,
+        1.50140941,
+    ):
         p1 = cc + p1 * ws
     wl = np.sqrt(np.maximum(w, 5.0)) - 3.0
     p2 = -0.000200214257
-    for cc in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-               0.00943887047, 1.00167406, 2.83297682):
+    for cc in (
+        0.000100950558,
+        0.00134934322,
+        -0.00367342844,
+        0.00573950773,
+        -0.0076224613,
+        0.00943887047,
+        1.00167406,
+        2.83297682,
+    ):
         p2 = cc + p2 * wl
     return np.where(small, p1, p2) * y
 

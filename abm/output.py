@@ -37,20 +37,60 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "gdp": (T, "EUR", "gross domestic product, nominal euros per quarter", "time: sum"),
     "gdp_real": (T, "EUR", "gross domestic product in 2025 prices, euros per quarter", "time: sum"),
     "consumption": (T, "EUR", "household final consumption, euros per quarter", "time: sum"),
-    "government_purchases": (T, "EUR", "government purchases of goods and services, euros per quarter", "time: sum"),
-    "investment_total": (T, "EUR", "business gross fixed capital formation, euros per quarter", "time: sum"),
+    "government_purchases": (
+        T,
+        "EUR",
+        "government purchases of goods and services, euros per quarter",
+        "time: sum",
+    ),
+    "investment_total": (
+        T,
+        "EUR",
+        "business gross fixed capital formation, euros per quarter",
+        "time: sum",
+    ),
     "value_added": (TS, "EUR", "gross value added by sector, euros per quarter", "time: sum"),
-    "industry_share": (T, "1", "industry (manufacturing-type sectors) value added as a share of GDP", "time: mean"),
-    "rd_intensity": (T, "1", "gross R&D expenditure (business + public) as a share of GDP", "time: mean"),
+    "industry_share": (
+        T,
+        "1",
+        "industry (manufacturing-type sectors) value added as a share of GDP",
+        "time: mean",
+    ),
+    "rd_intensity": (
+        T,
+        "1",
+        "gross R&D expenditure (business + public) as a share of GDP",
+        "time: mean",
+    ),
     "rd_intensity_business": (T, "1", "business R&D expenditure as a share of GDP", "time: mean"),
-    "rd_intensity_public": (T, "1", "public R&D expenditure (universities, institutes, mission agency) as a share of GDP", "time: mean"),
+    "rd_intensity_public": (
+        T,
+        "1",
+        "public R&D expenditure (universities, institutes, mission agency) as a share of GDP",
+        "time: mean",
+    ),
     "employment": (T, "1", "persons employed (count)", "time: point"),
     "labour_force": (T, "1", "labour force resident in the country (persons)", "time: point"),
     "unemployment_rate": (T, "1", "unemployment rate (share of the labour force)", "time: point"),
     "vacancies": (T, "1", "open vacancies at the end of the quarter (count)", "time: point"),
-    "wage": (TS, "EUR", "average wage per employed person by sector, euros per quarter", "time: mean"),
-    "wage_by_skill": (TK, "EUR", "average wage per employed person by skill, euros per quarter", "time: mean"),
-    "productivity": (TS, "EUR", "real gross output per employed person by sector, 2025 euros per quarter", "time: mean"),
+    "wage": (
+        TS,
+        "EUR",
+        "average wage per employed person by sector, euros per quarter",
+        "time: mean",
+    ),
+    "wage_by_skill": (
+        TK,
+        "EUR",
+        "average wage per employed person by skill, euros per quarter",
+        "time: mean",
+    ),
+    "productivity": (
+        TS,
+        "EUR",
+        "real gross output per employed person by sector, 2025 euros per quarter",
+        "time: mean",
+    ),
     "employment_by_sector": (TS, "1", "persons employed by sector (count)", "time: point"),
     "firms": (TS, "1", "number of firms represented (firm agents) by sector", "time: point"),
     "entries": (TS, "1", "firm agents entering by sector", "time: sum"),
@@ -60,19 +100,64 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "talent_immigration": (T, "1", "labour-force immigrants (persons per quarter)", "time: sum"),
     "high_skill_emigration": (T, "1", "high-skill emigrants (persons per quarter)", "time: sum"),
     "high_skill_immigration": (T, "1", "high-skill immigrants (persons per quarter)", "time: sum"),
-    "capital_outflow": (T, "EUR", "new money domestic investors place abroad, euros per quarter", "time: sum"),
-    "investment": (TS, "EUR", "investment goods delivered to firms by the firms' sector, euros per quarter", "time: sum"),
-    "exports": (TS, "EUR", "exports of domestic output by sector (re-exports excluded), euros per quarter", "time: sum"),
+    "capital_outflow": (
+        T,
+        "EUR",
+        "new money domestic investors place abroad, euros per quarter",
+        "time: sum",
+    ),
+    "investment": (
+        TS,
+        "EUR",
+        "investment goods delivered to firms by the firms' sector, euros per quarter",
+        "time: sum",
+    ),
+    "exports": (
+        TS,
+        "EUR",
+        "exports of domestic output by sector (re-exports excluded), euros per quarter",
+        "time: sum",
+    ),
     "imports": (TS, "EUR", "imports by product sector, euros per quarter", "time: sum"),
-    "programme_spending": (TP, "EUR", "public innovation money spent by programme (outlays, tax expenditure, co-investment), euros per quarter", "time: sum"),
-    "government_balance": (T, "EUR", "government net lending (+) or borrowing (-), euros per quarter", "time: sum"),
+    "programme_spending": (
+        TP,
+        "EUR",
+        "public innovation money spent by programme (outlays, tax expenditure, co-investment), euros per quarter",
+        "time: sum",
+    ),
+    "government_balance": (
+        T,
+        "EUR",
+        "government net lending (+) or borrowing (-), euros per quarter",
+        "time: sum",
+    ),
     "government_debt": (T, "EUR", "government bonds outstanding, euros", "time: point"),
     "defence_procurement": (T, "EUR", "defence equipment orders, euros per quarter", "time: sum"),
-    "defence_domestic_share": (T, "1", "share of defence equipment orders produced domestically", "time: mean"),
-    "grid_use": (T, "EUR", "capacity expansion of energy-intensive firms connected to the grid, 2025 euros of capital per quarter", "time: sum"),
+    "defence_domestic_share": (
+        T,
+        "1",
+        "share of defence equipment orders produced domestically",
+        "time: mean",
+    ),
+    "grid_use": (
+        T,
+        "EUR",
+        "capacity expansion of energy-intensive firms connected to the grid, 2025 euros of capital per quarter",
+        "time: sum",
+    ),
     "business_rd": (T, "EUR", "business R&D expenditure, euros per quarter", "time: sum"),
-    "price_index": (TS, "1", "output price index by sector (2025 = 1 before the burn-in)", "time: mean"),
-    "knowledge_intensity": (TS, "1", "knowledge stock over annual value added by sector", "time: point"),
+    "price_index": (
+        TS,
+        "1",
+        "output price index by sector (2025 = 1 before the burn-in)",
+        "time: mean",
+    ),
+    "knowledge_intensity": (
+        TS,
+        "1",
+        "knowledge stock over annual value added by sector",
+        "time: point",
+    ),
 }
 
 
@@ -127,7 +212,9 @@ def _instrument_of(name: str, scenarios: list[Any]) -> str:
 def quarter_bounds(dates: list[_dt.date]) -> tuple[np.ndarray, np.ndarray]:
     """Time coordinate (quarter starts) and ``time_bnds`` (start, next quarter's start)."""
     starts = pd.to_datetime(dates).values.astype("datetime64[ns]")
-    ends = (pd.to_datetime(dates) + pd.offsets.QuarterBegin(startingMonth=1)).values.astype("datetime64[ns]")
+    ends = (pd.to_datetime(dates) + pd.offsets.QuarterBegin(startingMonth=1)).values.astype(
+        "datetime64[ns]"
+    )
     return starts, np.stack([starts, ends], axis=1)
 
 
@@ -151,22 +238,42 @@ def records_to_dataset(model: EconomyModel) -> xr.Dataset:
     ds = xr.Dataset(
         data_vars,
         coords={
-            "time": ("time", time, {"long_name": "start of quarter", "standard_name": "time", "bounds": "time_bnds"}),
-            "sector": ("sector", np.array(SECTORS, dtype=object), {"long_name": "sector of the economy"}),
-            "skill": ("skill", np.array(SKILLS, dtype=object), {"long_name": "skill level of talent"}),
-            "programme": ("programme", np.array(progs, dtype=object), {"long_name": "government innovation programme"}),
+            "time": (
+                "time",
+                time,
+                {"long_name": "start of quarter", "standard_name": "time", "bounds": "time_bnds"},
+            ),
+            "sector": (
+                "sector",
+                np.array(SECTORS, dtype=object),
+                {"long_name": "sector of the economy"},
+            ),
+            "skill": (
+                "skill",
+                np.array(SKILLS, dtype=object),
+                {"long_name": "skill level of talent"},
+            ),
+            "programme": (
+                "programme",
+                np.array(progs, dtype=object),
+                {"long_name": "government innovation programme"},
+            ),
         },
     )
     ds["time_bnds"] = (("time", "nv"), bnds, {"long_name": "quarter start and end"})
     instruments = [_instrument_of(p, [model.scenario]) for p in progs]
-    ds["programme_instrument"] = ("programme", np.array(instruments, dtype=object), {"long_name": "instrument type of the programme"})
+    ds["programme_instrument"] = (
+        "programme",
+        np.array(instruments, dtype=object),
+        {"long_name": "instrument type of the programme"},
+    )
     ds.attrs.update(provenance_attrs(model))
     return ds
 
 
 def provenance_attrs(model: EconomyModel) -> dict[str, Any]:
     """CF global attributes and provenance (DESIGN §4): dicts as JSON text, booleans as 0/1."""
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     sc = model.scenario
     return {
         "Conventions": "CF-1.11",
@@ -194,22 +301,61 @@ def snapshot_dataset(model: EconomyModel) -> xr.Dataset | None:
     if not snaps:
         return None
     n = max(len(s["firm_id"]) for s in snaps)
+
     def pad(key: str, fill: float) -> np.ndarray:
         out = np.full((len(snaps), n), fill, dtype=float)
         for i, s in enumerate(snaps):
             out[i, : len(s[key])] = s[key]
         return out
+
     times, _ = quarter_bounds([s["date"] for s in snaps])
     return xr.Dataset(
         {
-            "firm_id": (("snapshot_time", "firm"), pad("firm_id", -1).astype(np.int64), {"long_name": "firm agent unique id (-1 = padding)", "units": "1"}),
-            "firm_sector": (("snapshot_time", "firm"), pad("sector", -1).astype(np.int64), {"long_name": "sector index into the sector list in the flag_meanings attribute", "flag_meanings": " ".join(SECTORS), "units": "1"}),
-            "firm_employment": (("snapshot_time", "firm"), pad("employment", 0.0), {"long_name": "persons employed by the firm agent", "units": "1"}),
-            "firm_productivity": (("snapshot_time", "firm"), pad("productivity", 0.0), {"long_name": "real gross output per worker, 2025 euros per quarter", "units": "EUR"}),
-            "firm_sales": (("snapshot_time", "firm"), pad("sales", 0.0), {"long_name": "sales, euros per quarter", "units": "EUR"}),
-            "firm_weight": (("snapshot_time", "firm"), pad("weight", 0.0), {"long_name": "real firms the agent stands for", "units": "1"}),
+            "firm_id": (
+                ("snapshot_time", "firm"),
+                pad("firm_id", -1).astype(np.int64),
+                {"long_name": "firm agent unique id (-1 = padding)", "units": "1"},
+            ),
+            "firm_sector": (
+                ("snapshot_time", "firm"),
+                pad("sector", -1).astype(np.int64),
+                {
+                    "long_name": "sector index into the sector list in the flag_meanings attribute",
+                    "flag_meanings": " ".join(SECTORS),
+                    "units": "1",
+                },
+            ),
+            "firm_employment": (
+                ("snapshot_time", "firm"),
+                pad("employment", 0.0),
+                {"long_name": "persons employed by the firm agent", "units": "1"},
+            ),
+            "firm_productivity": (
+                ("snapshot_time", "firm"),
+                pad("productivity", 0.0),
+                {
+                    "long_name": "real gross output per worker, 2025 euros per quarter",
+                    "units": "EUR",
+                },
+            ),
+            "firm_sales": (
+                ("snapshot_time", "firm"),
+                pad("sales", 0.0),
+                {"long_name": "sales, euros per quarter", "units": "EUR"},
+            ),
+            "firm_weight": (
+                ("snapshot_time", "firm"),
+                pad("weight", 0.0),
+                {"long_name": "real firms the agent stands for", "units": "1"},
+            ),
         },
-        coords={"snapshot_time": ("snapshot_time", times, {"long_name": "start of the snapshot quarter"})},
+        coords={
+            "snapshot_time": (
+                "snapshot_time",
+                times,
+                {"long_name": "start of the snapshot quarter"},
+            )
+        },
         attrs={"title": "firm-level snapshots", "Conventions": "CF-1.11"},
     )
 
@@ -222,13 +368,23 @@ def encoding_for(ds: xr.Dataset, start: str = "2026-01-01") -> dict[str, dict[st
             enc[v] = {"zlib": True, "complevel": 4, "_FillValue": None}
     for t in ("time", "snapshot_time"):
         if t in ds.coords:
-            enc[t] = {"units": f"days since {start} 00:00:00", "calendar": "proleptic_gregorian", "dtype": "float64"}
+            enc[t] = {
+                "units": f"days since {start} 00:00:00",
+                "calendar": "proleptic_gregorian",
+                "dtype": "float64",
+            }
     if "time_bnds" in ds:
-        enc["time_bnds"] = {"units": f"days since {start} 00:00:00", "calendar": "proleptic_gregorian", "dtype": "float64"}
+        enc["time_bnds"] = {
+            "units": f"days since {start} 00:00:00",
+            "calendar": "proleptic_gregorian",
+            "dtype": "float64",
+        }
     return enc
 
 
-def write_netcdf(ds: xr.Dataset, path: str | os.PathLike[str], snapshots: xr.Dataset | None = None) -> Path:
+def write_netcdf(
+    ds: xr.Dataset, path: str | os.PathLike[str], snapshots: xr.Dataset | None = None
+) -> Path:
     """Write ``ds`` (and the firm snapshots as group ``firm_snapshots``) to ``path`` atomically: to a
     temporary file in the same folder, renamed when complete, so a reader never sees a partial
     file and a failure leaves nothing behind."""
@@ -239,7 +395,14 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike[str], snapshots: xr.Dat
     try:
         ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=encoding_for(ds))
         if snapshots is not None:
-            snapshots.to_netcdf(tmp, mode="a", group="firm_snapshots", format="NETCDF4", engine="netcdf4", encoding=encoding_for(snapshots))
+            snapshots.to_netcdf(
+                tmp,
+                mode="a",
+                group="firm_snapshots",
+                format="NETCDF4",
+                engine="netcdf4",
+                encoding=encoding_for(snapshots),
+            )
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)

@@ -76,7 +76,7 @@ class ProgrammeSpec(_Strict):
     budget: float = Field(0.0, ge=0.0, description="euros per year in the start year")
     budget_growth: float = Field(0.0, ge=-0.5, le=1.0, description="growth of the budget per year")
     budget_path: dict[str, Annotated[float, Field(ge=0.0)]] | None = Field(
-        None, description="explicit euros per year by year (\"2026\" = 1.2e9); overrides budget"
+        None, description='explicit euros per year by year ("2026" = 1.2e9); overrides budget'
     )
     targets: Literal["all", "size"] | list[str] = "all"
     start: int = Field(2026, ge=2000, le=2100)
@@ -281,7 +281,9 @@ def _validate(data: dict[str, Any], source: str) -> Scenario:
                 if not np.all(np.isfinite(np.asarray(v, dtype=float))):
                     raise ScenarioError(f"{source}: key '{table}.{k}': must be finite")
             elif v[1] < v[0]:
-                raise ScenarioError(f"{source}: key '{table}.{k}': range [low, high] has high < low")
+                raise ScenarioError(
+                    f"{source}: key '{table}.{k}': range [low, high] has high < low"
+                )
     return sc
 
 
@@ -300,6 +302,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     progs = data.get("programmes")
     if isinstance(progs, dict):
         data["programmes"] = {
-            k: v for k, v in progs.items() if not (isinstance(v, dict) and v.get("enabled") is False)
+            k: v
+            for k, v in progs.items()
+            if not (isinstance(v, dict) and v.get("enabled") is False)
         }
     return _validate(data, str(path))

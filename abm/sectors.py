@@ -41,5 +41,11 @@ INSTRUMENTS: tuple[str, ...] = (
 )
 
 #: Institutional sectors of the accounts (DESIGN §2).
-ACCOUNT_SECTORS: tuple[str, ...] = ("households", "firms", "financial", "government", "rest_of_world")
+ACCOUNT_SECTORS: tuple[str, ...] = (
+    "households",
+    "firms",
+    "financial",
+    "government",
+    "rest_of_world",
+)
 H, F, B, G, R = range(5)

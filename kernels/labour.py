@@ -103,7 +103,6 @@ def match_labour(
     blk_bit = np.empty(block, dtype=np.uint8)
     blk_reservation = np.empty(block, dtype=np.float64)
     blk_rows = np.empty((block, k), dtype=np.int64)
-    blk_wage = np.empty((block, k), dtype=np.float64)
     key = np.empty(k, dtype=np.float64)
     for start in range(0, n, block):
         size = min(block, n - start)
@@ -118,8 +117,6 @@ def match_labour(
             i = blk_seeker[b]
             for j in range(1, k - 1):
                 blk_rows[b, j] = samples[i, j]
-            for j in range(k):
-                blk_wage[b, j] = vac_wage[blk_rows[b, j]]
 
         for b in range(size):
             i = blk_seeker[b]
@@ -131,7 +128,7 @@ def match_labour(
             top_odd = -np.inf
             for j in range(k):
                 c = blk_rows[b, j]
-                w = blk_wage[b, j]
+                w = vac_wage[c]
                 if bit != 0:
                     qualified = (open_for[c] & bit) != 0
                 else:
@@ -163,7 +160,7 @@ def match_labour(
                             and seeker_skill[i] >= vac_skill[c]
                             and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
                         )
-                    if qualified and blk_wage[b, j] >= reservation:
+                    if qualified and vac_wage[c] >= reservation:
                         best = c
                         break
             match[i] = best

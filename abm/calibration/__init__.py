@@ -29,7 +29,9 @@ def _raw() -> dict[str, dict[str, Any]]:
             if "value" not in entry:
                 raise ValueError(f"{CALIBRATION_FILE}: key '{key}' has no value")
             if "source" not in entry and not entry.get("assumption"):
-                raise ValueError(f"{CALIBRATION_FILE}: key '{key}' has neither source nor assumption")
+                raise ValueError(
+                    f"{CALIBRATION_FILE}: key '{key}' has neither source nor assumption"
+                )
             flat[key] = entry
     return flat
 

@@ -12,7 +12,9 @@ def test_checks_hold_every_quarter_of_a_run(diffuse_run):
     # the run itself checked every quarter; net lending sums to zero across sectors
     nl = diffuse_run.accounts.net_lending()
     assert abs(nl.sum()) <= 1e-8 * diffuse_run.gdp_production()
-    assert np.all(np.abs(diffuse_run.accounts.tfm.sum(axis=1)) <= 1e-8 * diffuse_run.gdp_production())
+    assert np.all(
+        np.abs(diffuse_run.accounts.tfm.sum(axis=1)) <= 1e-8 * diffuse_run.gdp_production()
+    )
 
 
 class _Leaky(EconomyModel):

@@ -18,8 +18,16 @@ def test_firm_agent_reads_and_writes_its_row():
     assert f.productivity == m.firm_pop.productivity[5]
     f.productivity = 123.0
     assert m.firm_pop.productivity[5] == 123.0
-    assert f.sector in ("semiconductors", "biotech", "defence_tech", "digital_ai", "machinery",
-                        "chemistry", "other_industry", "services")
+    assert f.sector in (
+        "semiconductors",
+        "biotech",
+        "defence_tech",
+        "digital_ai",
+        "machinery",
+        "chemistry",
+        "other_industry",
+        "services",
+    )
     assert f in m.agents
     assert len(m.agents_by_type[Investor]) == len(m.investor_pop)
     assert len(m.agents_by_type[Programme]) == len(m.programme_pop)

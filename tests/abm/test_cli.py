@@ -17,15 +17,38 @@ from abm.cli import main
 
 def test_run_writes_a_cf_netcdf_file_that_opens(tmp_path):
     out = tmp_path / "d.nc"
-    r = CliRunner().invoke(main, ["run", "diffuse", "--seed", "1", "--quarters", "5",
-                                  "--scale", "1000", "-o", str(out), "--no-progress"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "diffuse",
+            "--seed",
+            "1",
+            "--quarters",
+            "5",
+            "--scale",
+            "1000",
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "industry share" in r.output and "R&D intensity" in r.output
     assert [p.name for p in tmp_path.iterdir()] == ["d.nc"]  # no temporary file left
     ds = xr.open_dataset(out)
     assert ds.attrs["Conventions"].startswith("CF-")
-    for a in ("title", "institution", "source", "history", "references", "scenario_toml",
-              "seed", "library_versions", "model_version"):
+    for a in (
+        "title",
+        "institution",
+        "source",
+        "history",
+        "references",
+        "scenario_toml",
+        "seed",
+        "library_versions",
+        "model_version",
+    ):
         assert ds.attrs[a], a
     assert ds["time"].encoding["units"].startswith("days since")
     assert "calendar" in ds["time"].encoding
@@ -45,11 +68,25 @@ def test_ncdump_reads_the_header(tmp_path):
             pytest.fail("ncdump (netcdf-bin) must be installed in CI")
         pytest.skip("ncdump not installed (apt-get install netcdf-bin)")
     out = tmp_path / "d.nc"
-    r = CliRunner().invoke(main, ["run", "laissez_faire", "--quarters", "4", "--scale", "2000",
-                                  "-o", str(out), "--no-progress"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "laissez_faire",
+            "--quarters",
+            "4",
+            "--scale",
+            "2000",
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
-    head = subprocess.run([ncdump, "-h", str(out)], capture_output=True, text=True, check=True).stdout
-    assert "gdp:units = \"EUR\"" in head and ":Conventions = \"CF-1.11\"" in head
+    head = subprocess.run(
+        [ncdump, "-h", str(out)], capture_output=True, text=True, check=True
+    ).stdout
+    assert 'gdp:units = "EUR"' in head and ':Conventions = "CF-1.11"' in head
     assert "group: firm_snapshots" in head
     assert 'time:bounds = "time_bnds"' in head and 'time:calendar = "proleptic_gregorian"' in head
     assert ":coordinates" not in head  # no stray global attribute
@@ -67,7 +104,11 @@ def test_scenarios_lists_the_shipped_ones():
         (["run", "atlantis"], None, "unknown scenario 'atlantis'"),
         (["run", "{bad}"], 'name = "x"\n[run\n', "malformed TOML"),
         (["run", "{bad}"], 'name = "x"\nflavour = "spicy"\n', "key 'flavour': unknown key"),
-        (["run", "{bad}"], 'name = "x"\n[programmes.g]\ninstrument = "grant"\nbudget = -5.0\n', "key 'programmes.g.budget'"),
+        (
+            ["run", "{bad}"],
+            'name = "x"\n[programmes.g]\ninstrument = "grant"\nbudget = -5.0\n',
+            "key 'programmes.g.budget'",
+        ),
         (["run", "diffuse", "--quarters", "0"], None, "--quarters"),
     ],
 )

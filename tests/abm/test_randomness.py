@@ -29,8 +29,9 @@ def test_changing_a_programme_budget_leaves_unrelated_draws_unchanged():
     for name in c.streams:
         np.testing.assert_array_equal(c.streams[name].random(5), d.streams[name].random(5))
     # and the budget change does change outcomes
-    assert not np.array_equal(a.to_dataset()["programme_spending"].values,
-                              b.to_dataset()["programme_spending"].values)
+    assert not np.array_equal(
+        a.to_dataset()["programme_spending"].values, b.to_dataset()["programme_spending"].values
+    )
 
 
 def test_shocks_differ_by_agent_quarter_mechanism_and_seed():

@@ -25,9 +25,13 @@ def test_shipped_scenarios_load_and_extend():
 
 
 def test_extends_overrides_keys_and_can_drop_a_programme(tmp_path):
-    p = _write(tmp_path, "child", 'name = "child"\nextends = "diffuse"\n'
-               '[programmes.wbso]\nbudget = 2e9\n[programmes.grants]\nenabled = false\n'
-               '[parameters]\n"rd.sigma" = 1.5\n')
+    p = _write(
+        tmp_path,
+        "child",
+        'name = "child"\nextends = "diffuse"\n'
+        "[programmes.wbso]\nbudget = 2e9\n[programmes.grants]\nenabled = false\n"
+        '[parameters]\n"rd.sigma" = 1.5\n',
+    )
     sc = load_scenario(p)
     assert sc.programmes["wbso"].budget == 2e9
     assert sc.programmes["wbso"].rate_first == 0.36  # kept from the parent
@@ -39,10 +43,22 @@ def test_extends_overrides_keys_and_can_drop_a_programme(tmp_path):
     ("text", "key"),
     [
         ('name = "x"\n[run]\nquartrs = 4\n', "run.quartrs"),
-        ('name = "x"\n[programmes.p]\ninstrument = "grant"\ntargets = ["shipbuilding"]\n', "programmes.p.targets"),
-        ('name = "x"\n[programmes.p]\ninstrument = "grant"\nbudget = "lots"\n', "programmes.p.budget"),
-        ('name = "x"\n[programmes.p]\ninstrument = "grant"\nbudget = -1.0\n', "programmes.p.budget"),
-        ('name = "x"\n[programmes.p]\ninstrument = "grant"\nstart = 2030\nend = 2028\n', "programmes.p"),
+        (
+            'name = "x"\n[programmes.p]\ninstrument = "grant"\ntargets = ["shipbuilding"]\n',
+            "programmes.p.targets",
+        ),
+        (
+            'name = "x"\n[programmes.p]\ninstrument = "grant"\nbudget = "lots"\n',
+            "programmes.p.budget",
+        ),
+        (
+            'name = "x"\n[programmes.p]\ninstrument = "grant"\nbudget = -1.0\n',
+            "programmes.p.budget",
+        ),
+        (
+            'name = "x"\n[programmes.p]\ninstrument = "grant"\nstart = 2030\nend = 2028\n',
+            "programmes.p",
+        ),
         ('name = "x"\n[programmes.p]\ninstrument = "lottery"\n', "programmes.p.instrument"),
         ('name = "x"\n[parameters]\n"rd.sigmaa" = 1.0\n', "parameters.rd.sigmaa"),
         ('name = "x"\n[parameters]\n"rd.sigma" = [1.0, 2.0]\n', "parameters.rd.sigma"),

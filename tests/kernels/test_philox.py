@@ -29,4 +29,7 @@ def test_kernel_equals_numpy_philox_stream():
 
 
 def test_no_agents():
-    assert philox_uniforms(np.uint64(1), np.uint64(2), np.zeros(0, np.int64), 0, 0, 3).shape == (0, 3)
+    assert philox_uniforms(np.uint64(1), np.uint64(2), np.zeros(0, np.int64), 0, 0, 3).shape == (
+        0,
+        3,
+    )
