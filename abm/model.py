@@ -46,7 +46,7 @@ S = N_SECTORS
 K = N_SKILLS
 
 # Philox mechanism codes (counter word three): per-agent shocks of each mechanism.
-_QUIT, _EMIGRATE, _RETIRE, _IMMIGRATE, _ROUND, _INNOV, _GRANT, _FIRE, _EXIT = range(1, 10)
+_QUIT, _EMIGRATE, _RETIRE, _IMMIGRATE, _ROUND, _INNOV, _GRANT, _FIRE, _EXIT, _INVEST = range(1, 11)
 
 #: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.
 STREAMS: tuple[str, ...] = (
@@ -82,6 +82,7 @@ FIRM_FIELDS = {
     "sales": np.float64,  # euros last quarter
     "sales_real": np.float64,
     "expected": np.float64,  # expected real demand
+    "sales_trend": np.float64,  # slow moving average of real demand (plans capacity)
     "output": np.float64,  # real output last quarter
     "age": np.int64,
     "wage_premium": np.float64,
@@ -350,7 +351,8 @@ class EconomyModel(mesa.Model):
         rd_staff = np.minimum(self.rd_labour_share * rd / w_high, 0.8 * staff * mix[sector, HIGH])
         prod_staff = staff - rd_staff
         productivity = sales / np.maximum(prod_staff, 1.0)
-        capital = Kcap[sector] * size
+        # capital vintages differ: +-3% around the need, so lumpy investment starts desynchronised
+        capital = Kcap[sector] * size * rng.uniform(0.97, 1.03, nf)
         agents = [Firm(self) for _ in range(nf)]
         ids = np.array([a.unique_id for a in agents], dtype=np.int64)
         for a in agents:
@@ -380,6 +382,7 @@ class EconomyModel(mesa.Model):
             sales=sales,
             sales_real=sales,
             expected=sales,
+            sales_trend=sales,
             output=sales,
             age=np.full(nf, 40),
             wage_premium=premium,
@@ -393,7 +396,7 @@ class EconomyModel(mesa.Model):
             unserved=np.zeros(nf),
         )
         # ---------------- talent: employees of each firm, the unemployed, and the foreign pool
-        self._build_talent(staff, mix, sector, lf, u0)
+        self._build_talent(prod_staff, rd_staff, mix, sector, lf, u0)
         # ---------------- sector-level state
         self.price_index = np.ones(S)
         self.price_base = np.ones(S)
@@ -471,10 +474,17 @@ class EconomyModel(mesa.Model):
         return w / w.sum()
 
     def _build_talent(
-        self, staff: np.ndarray, mix: np.ndarray, sector: np.ndarray, lf: float, u0: float
+        self,
+        prod_staff: np.ndarray,
+        rd_staff: np.ndarray,
+        mix: np.ndarray,
+        sector: np.ndarray,
+        lf: float,
+        u0: float,
     ) -> None:
         rng = self.streams["init"]
-        per_skill = staff[:, None] * mix[sector]  # persons
+        per_skill = prod_staff[:, None] * mix[sector]  # persons
+        per_skill[:, HIGH] += rd_staff
         agents = per_skill / self.scale
         base = np.floor(agents)
         extra = rng.random(agents.shape) < (agents - base)
@@ -714,7 +724,7 @@ class EconomyModel(mesa.Model):
         capacity (kappa_s from the capital-output ratio and utilisation, FACTS). Production staff
         Q*_i / a_i are split by the sector's skill mix; R&D staff (high skill) = rho_L RD_i / w_i.
         Vacancies are the gaps in agent units (stochastic rounding with the firm's own shock);
-        a surplus above 5% is laid off at random.
+        half of a surplus above 10% is laid off at random (labour hoarding).
         """
         fp = self.firm_pop
         tp = self.talent_pop
@@ -732,7 +742,8 @@ class EconomyModel(mesa.Model):
         want = np.floor(want + u).astype(np.int64)
         have = (self.firm_employment() / self.scale).round().astype(np.int64)
         # layoffs: random employees of firms more than 5% above their need
-        surplus = np.where(have > np.ceil(want * 1.05), have - want, 0)
+        # labour hoarding: only a surplus above 10% is shed, half of it per quarter
+        surplus = np.where(have > np.ceil(want * 1.10), (have - want + 1) // 2, 0)
         emp = tp.employer >= 0
         if surplus.any():
             idx = np.flatnonzero(emp)
@@ -924,7 +935,9 @@ class EconomyModel(mesa.Model):
         fp.cash = fp.cash + sold - self.q["interm_by_firm"] - orders
         # deliveries
         p_inv = float(imix @ self.price_index)
-        fp.capital = fp.capital + orders / p_inv
+        # capital: depreciation over the quarter, then last quarter's orders delivered
+        self.q["depreciation"] = fp.capital * self.delta_q * p_inv
+        fp.capital = fp.capital * (1 - self.delta_q) + orders / p_inv
         sold_real = sold / fp.price
         inv_before = fp.inventory.copy()
         fp.inventory = np.maximum(fp.inventory - sold_real, 0.0)
@@ -1153,34 +1166,29 @@ class EconomyModel(mesa.Model):
         p_inv = float(
             c("sectors.investment_mix") / c("sectors.investment_mix").sum() @ self.price_index
         )
-        fp.capital = fp.capital * (1 - self.delta_q)
-        self.q["depreciation"] = fp.capital * self.delta_q / (1 - self.delta_q) * p_inv
         util = c("macro.capacity_utilisation")
         g = self.demand_growth[fp.sector]
-        kstar = fp.expected * (1 + g) / (self.kappa[fp.sector] * util)
-        gap = kstar - fp.capital
-        # partial adjustment: a quarter of the gap plus replacement, lumpy below a threshold
-        want = np.where(
-            gap > c("firms.investment_threshold") * fp.capital,
-            0.15 * gap + self.delta_q * fp.capital,
-            0.0,
-        )
-        # grid congestion: energy-intensive expansion capped
+        # capacity is planned on trend demand (a slow average), not on this quarter's mood
+        fp.sales_trend = fp.sales_trend + 0.1 * (fp.expected - fp.sales_trend)
+        kstar = fp.sales_trend * (1 + g) ** 2 / (self.kappa[fp.sector] * util)
+        gap = kstar - fp.capital * (1 - self.delta_q)  # capital next quarter without an order
+        # lumpy investment: a firm orders its whole capital gap once the gap exceeds its own
+        # threshold (drawn each quarter around firms.investment_threshold), so firms do not
+        # invest in lockstep
+        thr = c("firms.investment_threshold") * 2.0 * self.shocks(fp.id, _INVEST)[:, 0]
+        want = np.where(gap > thr * fp.capital, gap, 0.0)
+        # grid congestion: net expansion of energy-intensive firms is capped per sector by the
+        # congestion allowance plus capacity public grid programmes have added
         energy = c("sectors.energy_intensive")[fp.sector] > 0
         sec_k = np.bincount(fp.sector, weights=fp.capital, minlength=S)
         allowance = c("grid.congestion_cap") * sec_k + self.grid_capacity
-        growth = np.bincount(fp.sector, weights=np.maximum(gap, 0) * energy, minlength=S)
-        scale_e = np.where(
-            growth > allowance, np.divide(allowance, growth, out=np.ones(S), where=growth > 0), 1.0
-        )
         replacement = self.delta_q * fp.capital
-        want = np.where(
-            energy,
-            np.minimum(want, replacement + np.maximum(gap - replacement, 0) * scale_e[fp.sector]),
-            want,
-        )
+        net = np.maximum(want - replacement, 0.0) * energy
+        growth = np.bincount(fp.sector, weights=net, minlength=S)
+        scale_e = np.minimum(1.0, np.divide(allowance, growth, out=np.ones(S), where=growth > 0))
+        want = np.where(energy, np.minimum(want, replacement) + net * scale_e[fp.sector], want)
+        self.q["grid_use"] = float((net * scale_e[fp.sector]).sum())
         self.grid_capacity *= 0.98
-        self.q["grid_use"] = float(np.sum((want * energy)[want > 0]))
         self.q["grid_allowance"] = float(np.sum(allowance * c("sectors.energy_intensive")))
         order = want * p_inv
         wage_est = (self.firm_employment() * self.firm_wages()).sum(axis=1)
@@ -1488,6 +1496,13 @@ class EconomyModel(mesa.Model):
         saving = yd - self.consumption_plan
         self.q["household_saving_prev"] = saving
         self.last_income = 0.5 * self.last_income + 0.5 * yd
+        if self.quarter < 0:
+            # burn-in: the propensity to consume settles so that consumption is its 2025 share
+            # of GDP (FACTS); it is fixed from the first recorded quarter on
+            share = self.consumption_plan / max(self.gdp_production(), 1.0)
+            self.cy = float(
+                np.clip(self.cy * (c("macro.consumption_share") / share) ** 0.3, 0.3, 1.2)
+            )
         self.consumption_plan = self.cy * self.last_income + self.cw * bs.deposits_h
         # bonds
         target = 0.05 * Yt
@@ -1625,6 +1640,7 @@ class EconomyModel(mesa.Model):
             sales=size,
             sales_real=size / self.price_index[sec],
             expected=size / self.price_index[sec],
+            sales_trend=size / self.price_index[sec],
             output=np.zeros(m),
             age=np.zeros(m, np.int64),
             wage_premium=np.ones(m),
@@ -1812,7 +1828,7 @@ class EconomyModel(mesa.Model):
         if gdp_real_prev is not None and emp_persons > 0:
             lp = gdp_real / emp_persons
             lp_prev = getattr(self, "_lp_prev", lp)
-            self.prod_growth = 0.9 * self.prod_growth + 0.1 * float(
+            self.prod_growth = 0.98 * self.prod_growth + 0.02 * float(
                 np.clip(lp / lp_prev - 1, -0.03, 0.03)
             )
             self._lp_prev = lp

@@ -51,9 +51,10 @@ def allocate_demand(firm_sector, share, capacity, demand, max_rounds):
     Notes
     -----
     Preconditions (checked by the caller, not here): the shapes and ranges above; an out-of-range
-    sector index reads or writes out of bounds in the compiled kernel. Cost is O(n + S) per round;
-    after the first round only the firms still open are visited. Inputs are not modified; both
-    outputs are freshly allocated.
+    sector index reads or writes out of bounds in the compiled kernel. Cost is O(n + S) per round:
+    sector totals are scatter-added while the firms are visited in index order, and each round
+    visits only the firms still open in unfinished sectors (a compacted index list). Inputs are not
+    modified; both outputs are freshly allocated.
     """
     n = firm_sector.shape[0]
     n_sectors = demand.shape[0]
@@ -100,25 +101,25 @@ def allocate_demand(firm_sector, share, capacity, demand, max_rounds):
         for t in range(n_open):
             i = open_firms[t]
             s = firm_sector[i]
-            still_open = True
-            if active[s]:
-                if round_total[s] > 0.0:
-                    offer = (share[i] / round_total[s]) * leftover[s]
-                else:
-                    offer = leftover[s] / round_count[s]
-                room = capacity[i] - sold[i]
-                if offer >= room:
-                    sold[i] = capacity[i]
-                    given[s] += room
-                    still_open = False
-                else:
-                    sold[i] += offer
-                    given[s] += offer
-            if still_open:
-                open_firms[kept] = i
-                kept += 1
-                share_total[s] += share[i]
-                open_count[s] += 1
+            if not active[s]:
+                # The sector is done for good (its leftover never changes again): drop the firm.
+                continue
+            w = share[i]
+            cap = capacity[i]
+            before = sold[i]
+            if round_total[s] > 0.0:
+                offer = (w / round_total[s]) * leftover[s]
+            else:
+                offer = leftover[s] / round_count[s]
+            room = cap - before
+            # Written without branches on `closes` (unpredictable); all loads are done above.
+            closes = offer >= room
+            given[s] += room if closes else offer
+            sold[i] = cap if closes else before + offer
+            open_firms[kept] = i
+            kept += not closes
+            share_total[s] += 0.0 if closes else w
+            open_count[s] += not closes
         n_open = kept
 
         for s in range(n_sectors):

@@ -63,11 +63,14 @@ def match_labour(
 
     Notes
     -----
-    Preconditions (checked by the caller, not here): the shapes above; ``order`` is a permutation
-    of ``range(n)``; every entry of ``samples`` is in ``[0, v)`` when ``v > 0`` (an index out of
-    range reads or writes out of bounds in the compiled kernel); no NaN wages (a NaN wage or
-    reservation wage makes the comparison false, so such a pair never matches). Inputs are not
-    modified; both outputs are freshly allocated.
+    Preconditions (checked by the caller, not here): the shapes and dtypes above; ``order`` is a
+    permutation of ``range(n)``; when ``v > 0`` every entry of ``samples`` is in ``[0, v)`` (an
+    index out of range reads and writes out of bounds in the compiled kernel). Skill and field
+    values outside the documented levels still follow the rule (on a slower path), and a NaN wage
+    or reservation wage never satisfies ``>=``, so such a pair never matches. Inputs are not
+    modified; both outputs are freshly allocated. Cost is O(n * k + v); seekers are processed in
+    blocks whose data are gathered first, which matters at 10^6 seekers, where the random order
+    makes the kernel memory-latency bound.
     """
     n = seeker_skill.shape[0]
     v = vac_skill.shape[0]
@@ -96,14 +99,17 @@ def match_labour(
                         bits |= 1 << (2 * s + f)
             open_for[c] = bits
 
-    # Seekers are served in blocks. First gather the block's data in service order with loops of
-    # independent loads (so that many cache misses are in flight at once), then serve the block.
+    # Seekers are served in blocks of `block`. The block's data are first gathered in service order
+    # by loops of independent loads, so that many cache misses are in flight at once: the first
+    # loop touches both ends of each seeker's sample row (a row may straddle two cache lines), the
+    # second copies the rest from cache. Then the block's seekers are served one by one.
     block = 256
     blk_seeker = np.empty(block, dtype=np.int64)
     blk_bit = np.empty(block, dtype=np.uint8)
     blk_reservation = np.empty(block, dtype=np.float64)
     blk_rows = np.empty((block, k), dtype=np.int64)
     key = np.empty(k, dtype=np.float64)
+    acceptable = np.empty(k, dtype=np.bool_)
     for start in range(0, n, block):
         size = min(block, n - start)
         for b in range(size):
@@ -122,7 +128,8 @@ def match_labour(
             i = blk_seeker[b]
             bit = blk_bit[b]
             reservation = blk_reservation[b]
-            # Pass 1 (branch-free): key[j] = wage if acceptable else -inf; highest key.
+            # Pass 1, without data-dependent branches on the fast path: which sampled rows are
+            # acceptable, key = wage (or -inf), and the top key (two running maxima for speed).
             n_ok = 0
             top_even = -np.inf
             top_odd = -np.inf
@@ -138,6 +145,7 @@ def match_labour(
                         and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
                     )
                 ok = qualified & (w >= reservation)
+                acceptable[j] = ok
                 n_ok += ok
                 key[j] = w if ok else -np.inf
                 if j & 1:
@@ -150,19 +158,9 @@ def match_labour(
             # Pass 2: the first acceptable sampled row paying the top wage.
             best = -1
             for j in range(k):
-                if key[j] == top:
-                    c = blk_rows[b, j]
-                    if bit != 0:
-                        qualified = (open_for[c] & bit) != 0
-                    else:
-                        qualified = (
-                            remaining[c] > 0
-                            and seeker_skill[i] >= vac_skill[c]
-                            and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
-                        )
-                    if qualified and vac_wage[c] >= reservation:
-                        best = c
-                        break
+                if acceptable[j] and key[j] == top:
+                    best = blk_rows[b, j]
+                    break
             match[i] = best
             remaining[best] -= 1
             if remaining[best] == 0:

@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+NAME_WIDTH = 26
 HEADER = (
-    f"{'kernel':<18} {'n':>9} {'compiled ms':>12} {'twin ms':>11} {'ratio':>8} "
+    f"{'kernel':<{NAME_WIDTH}} {'n':>9} {'compiled ms':>12} {'twin ms':>11} {'ratio':>8} "
     f"{'ns/unit':>8}  unit"
 )
 
@@ -122,8 +123,8 @@ def print_row(row: dict) -> None:
     twin = "-" if row["twin_ms"] is None else f"{row['twin_ms']:.1f}"
     ratio = "-" if row["ratio"] is None else f"{row['ratio']:.0f}x"
     print(
-        f"{row['kernel']:<18} {row['n']:>9} {row['kernel_ms']:>12.3f} {twin:>11} {ratio:>8} "
-        f"{row['ns_per_unit']:>8.2f}  {row['unit_name']}",
+        f"{row['kernel']:<{NAME_WIDTH}} {row['n']:>9} {row['kernel_ms']:>12.3f} {twin:>11} "
+        f"{ratio:>8} {row['ns_per_unit']:>8.2f}  {row['unit_name']}",
         flush=True,
     )
 

@@ -23,7 +23,7 @@ def case(n: int, rng: np.random.Generator) -> dict:
     sector_capacity = np.bincount(firm_sector, weights=capacity, minlength=N_SECTORS)
     demand = sector_capacity * rng.uniform(0.8, 1.15, N_SECTORS)
     return {
-        "name": "allocate_demand",
+        "name": "goods.allocate_demand",
         "kernel": lambda: allocate_demand(firm_sector, share, capacity, demand, MAX_ROUNDS),
         "twin": lambda: allocate_demand_py(firm_sector, share, capacity, demand, MAX_ROUNDS),
         "units": n,

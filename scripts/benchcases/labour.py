@@ -34,7 +34,7 @@ def case(n: int, rng: np.random.Generator) -> dict:
         samples,
     )
     return {
-        "name": "match_labour",
+        "name": "labour.match_labour",
         "kernel": lambda: match_labour(*args),
         "twin": lambda: match_labour_py(*args),
         "units": n * K,

@@ -1,16 +1,9 @@
 """Tests of the goods-market rationing kernel ``kernels.goods.allocate_demand`` and its twin."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-try:
-    from kernels.goods import allocate_demand, allocate_demand_py
-except ModuleNotFoundError:  # repository root not on sys.path (package not installed)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from kernels.goods import allocate_demand, allocate_demand_py
+from kernels.goods import allocate_demand, allocate_demand_py
 
 REL = 1e-12
 
@@ -130,7 +123,11 @@ def test_hand_computed_three_firms_two_rounds():
 
 def test_zero_share_firm_takes_only_what_others_cannot():
     sold, unserved = run_both(
-        np.array([0, 0], np.int64), np.array([1.0, 0.0]), np.array([10.0, 10.0]), np.array([15.0]), 5
+        np.array([0, 0], np.int64),
+        np.array([1.0, 0.0]),
+        np.array([10.0, 10.0]),
+        np.array([15.0]),
+        5,
     )
     np.testing.assert_allclose(sold, [10.0, 5.0], rtol=1e-15)
     np.testing.assert_allclose(unserved, [0.0], atol=1e-12)

@@ -1,16 +1,9 @@
 """Tests of the labour-market matching kernel ``kernels.labour.match_labour`` and its twin."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-try:
-    from kernels.labour import match_labour, match_labour_py
-except ModuleNotFoundError:  # repository root not on sys.path (package not installed)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from kernels.labour import match_labour, match_labour_py
+from kernels.labour import match_labour, match_labour_py
 
 
 def make_market(rng, n, v, k, openings_mean=2.0):
@@ -24,7 +17,9 @@ def make_market(rng, n, v, k, openings_mean=2.0):
     # Round wages to 100 euros so that ties between vacancies actually happen.
     vac_wage = np.round(rng.lognormal(np.log(10000.0), 0.3, v), -2)
     vac_openings = rng.poisson(openings_mean, v).astype(np.int64)
-    samples = rng.integers(0, max(v, 1), (n, k)).astype(np.int64) if v > 0 else np.empty((n, 0), np.int64)
+    samples = (
+        rng.integers(0, max(v, 1), (n, k)).astype(np.int64) if v > 0 else np.empty((n, 0), np.int64)
+    )
     return (
         seeker_skill,
         seeker_field,
@@ -101,6 +96,8 @@ def check_properties(args, match, filled):
         (3000, 5, 4, 4),  # few vacancies: heavy contention
         (500, 2000, 16, 5),  # more vacancy rows than seekers
         (50, 10, 0, 6),  # k = 0: nobody looks at anything
+        (513, 40, 1, 7),  # k = 1; crosses the kernel's block boundaries
+        (257, 3, 3, 8),
     ],
 )
 def test_kernel_equals_twin_and_properties(n, v, k, seed):
@@ -247,7 +244,9 @@ def test_takes_highest_wage_among_acceptable():
 
 
 def test_ties_go_to_the_first_in_the_sample_row():
-    args = one_seeker(1, 0, 5000.0, [0, 0, 0], [-1, -1, -1], [9000.0, 9000.0, 8000.0], [1, 1, 1], [2, 1, 0])
+    args = one_seeker(
+        1, 0, 5000.0, [0, 0, 0], [-1, -1, -1], [9000.0, 9000.0, 8000.0], [1, 1, 1], [2, 1, 0]
+    )
     match, _ = run_both(args)
     assert match[0] == 1
 
@@ -271,10 +270,40 @@ def test_same_vacancy_sampled_twice_counts_once():
         (1, 0, 1000.0, 3, -1, 8000.0, False),  # a skill level no seeker has
     ],
 )
-def test_acceptability_conditions(skill, field, reservation, vac_skill, vac_field, vac_wage, matched):
+def test_acceptability_conditions(
+    skill, field, reservation, vac_skill, vac_field, vac_wage, matched
+):
     args = one_seeker(skill, field, reservation, [vac_skill], [vac_field], [vac_wage], [1], [0])
     match, _ = run_both(args)
     assert bool(match[0] == 0) is matched
+
+
+def test_levels_outside_the_documented_ones_follow_the_same_rule():
+    """Skill 3 or -1, field 2, a vacancy field 5: the kernel's slow path must match the twin."""
+    rng = np.random.default_rng(31)
+    args = list(make_market(rng, 600, 60, 6))
+    args[0] = rng.integers(-1, 5, 600).astype(np.int64)
+    args[1] = rng.integers(0, 3, 600).astype(np.int64)
+    args[4] = rng.integers(-1, 5, 60).astype(np.int64)
+    args[5] = rng.integers(-1, 6, 60).astype(np.int64)
+    args = tuple(args)
+    match, filled = run_both(args)
+    check_properties(args, match, filled)
+    assert np.count_nonzero(match >= 0) > 0
+
+
+def test_nan_wages_never_match():
+    rng = np.random.default_rng(32)
+    args = list(make_market(rng, 300, 30, 5))
+    args[2] = args[2].copy()
+    args[2][::7] = np.nan
+    args[6] = args[6].copy()
+    args[6][::5] = np.nan
+    args = tuple(args)
+    match, filled = run_both(args)
+    check_properties(args, match, filled)
+    assert np.all(match[::7] == -1)
+    assert np.all(filled[::5] == 0)
 
 
 def test_outputs_are_fresh_arrays():

@@ -6,21 +6,13 @@ over-filled) and every match satisfies the acceptability rule. Goods: money is c
 sector leaves demand unserved only when all its firms are sold out.
 """
 
-import sys
-from pathlib import Path
-
 import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-try:
-    from kernels.goods import allocate_demand, allocate_demand_py
-    from kernels.labour import match_labour, match_labour_py
-except ModuleNotFoundError:  # repository root not on sys.path (package not installed)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from kernels.goods import allocate_demand, allocate_demand_py
-    from kernels.labour import match_labour, match_labour_py
+from kernels.goods import allocate_demand, allocate_demand_py
+from kernels.labour import match_labour, match_labour_py
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
