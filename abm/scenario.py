@@ -148,6 +148,38 @@ class ProgrammeSpec(_Strict):
         return np.array([1.0 if s in self.targets else 0.0 for s in SECTORS])
 
 
+class DefenceSettings(_Strict):
+    """How defence equipment orders are placed (the defence budget path is common to all)."""
+
+    domestic_share: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="share of equipment orders placed with domestic firms (default: 1 minus "
+        "the calibrated government.defence_import_share, CPB: >60% imported)",
+    )
+    domestic_share_end: float | None = Field(
+        None, ge=0.0, le=1.0, description="domestic share reached in 2035 (linear from 2026)"
+    )
+    defence_tech_share: float | None = Field(
+        None, ge=0.0, le=1.0, description="share of equipment orders aimed at defence_tech"
+    )
+    announced: bool = Field(
+        False, description="a stable, early-announced order stream firms plan capacity on"
+    )
+    dual_use_spillover: float = Field(
+        0.0, ge=0.0, le=1.0, description="knowledge per euro of domestic defence orders"
+    )
+
+    def domestic_share_in(self, year: int, default: float) -> float:
+        """Domestic share of equipment orders in ``year`` (``default`` when not set)."""
+        start = default if self.domestic_share is None else self.domestic_share
+        if self.domestic_share_end is None:
+            return start
+        f = min(max((year - 2026) / (2035 - 2026), 0.0), 1.0)
+        return start + f * (self.domestic_share_end - start)
+
+
 class Scenario(_Strict):
     """A validated, resolved scenario."""
 
@@ -157,6 +189,7 @@ class Scenario(_Strict):
     run: RunSettings = Field(default_factory=RunSettings)
     parameters: dict[str, float | list[float]] = Field(default_factory=dict)
     programmes: dict[str, ProgrammeSpec] = Field(default_factory=dict)
+    defence: DefenceSettings = Field(default_factory=DefenceSettings)
     uncertain: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
         default_factory=dict
     )
