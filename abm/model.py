@@ -22,6 +22,7 @@ import numpy as np
 
 from abm.accounts import Accounts, BalanceSheets, financial_net_worth, foreign_position
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
+from abm.calibration import load_calibration
 from abm.scenario import Scenario, load_scenario
 from abm.sectors import (
     HIGH,
@@ -451,6 +452,8 @@ class EconomyModel(mesa.Model):
         self.investment_orders_prev = self.firm_pop.order.copy()
         self.prev_unemployed_share = np.full(K, u0)
         self.household_saving_prev = 0.0
+        self.loan_repayments = 0.0
+        self.return_ref: float | None = None
 
     def _io_matrix(self, A: np.ndarray) -> np.ndarray:
         """Input-output technical coefficients A[j, s]: input from j per unit of s's output.
@@ -531,10 +534,12 @@ class EconomyModel(mesa.Model):
         self.p0_emigrate = (
             self.c("labour.emigration_rate")
             / 4
-            / max(np.mean(self._migration_response(emigrate=True)), 1e-9)
+            / max(np.mean(self._migration_response(emigrate=True, baseline=True)), 1e-9)
         )
         inflow = self.c("labour.immigration_rate") / 4 * (n_emp + n_unemp)
-        self.p0_immigrate = inflow / max(np.sum(self._migration_response(emigrate=False)), 1e-9)
+        self.p0_immigrate = inflow / max(
+            np.sum(self._migration_response(emigrate=False, baseline=True)), 1e-9
+        )
 
     def _build_investors(self, Y: float) -> None:
         counts = self.c("finance.investor_count").astype(int)
@@ -687,7 +692,8 @@ class EconomyModel(mesa.Model):
         for i, prog in enumerate(self.programmes.values()):
             budget_q = ps.budget_year[i] / 4
             ps.arrays["budget_cum"][i] += budget_q
-            if prog.spec.instrument in ("rd_tax_credit", "innovation_box") and budget_q > 0:
+            demand_driven = prog.spec.instrument in ("rd_tax_credit", "innovation_box")
+            if demand_driven and prog.spec.track_budget and budget_q > 0:
                 need = ps.budget_cum[i] - ps.spent_cum[i]
                 last = ps.spent_last[i]
                 if last > 0:
@@ -1140,24 +1146,26 @@ class EconomyModel(mesa.Model):
     def _export_demand(self) -> np.ndarray:
         """Export demand (euros/quarter) by sector: world demand index times competitiveness.
 
-        WD_s(t) = n_s (1 + g_n,s)^tau + (1 - n_s) (1 + g_0)^tau (DESIGN §2: niche share n_s
-        growing at the niche rate, FACTS; the rest at base world growth), tau years since 2025.
+        From 2026 on, WD_s(t) = n_s (1 + g_n,s)^t + (1 - n_s) (1 + g_0)^t with t years since
+        2026Q1 (DESIGN §2: the niche share n_s grows at the niche rate, FACTS; the rest at base
+        world growth g_0); before 2026 (the burn-in) world demand grows at g_0 in every sector,
+        so every parameter variant enters 2026 alike. Exports
+        X_s = X_s,2025 WD_s(t) / WD_s(2025) (P_s / P_world)^(-1.5), P_world growing at the
+        inflation target.
         """
         c = self.c
-        tau = (self.quarter + 4 * (self.start_year - 2026)) / 4 + 1.0
+        t = (self.quarter + 4 * (self.start_year - 2026)) / 4
         n = c("niches.niche_share")
-        WD = (
-            n * (1 + c("niches.niche_growth")) ** tau
-            + (1 - n) * (1 + c("niches.base_world_growth")) ** tau
-        )
-        WD0 = (
-            n * (1 + c("niches.niche_growth")) ** 1.0
-            + (1 - n) * (1 + c("niches.base_world_growth")) ** 1.0
-        )
-        self.world_price = (1 + c("macro.inflation_target")) ** tau
-        rel = self.price_index / self.world_price * (1 + c("macro.inflation_target"))
-        self.q["world_demand"] = WD / WD0
-        return self.exports0 * WD / WD0 * np.power(np.maximum(rel, 1e-6), -1.5)
+        g0 = c("niches.base_world_growth")
+        if t < 0:
+            WD = np.full(S, (1 + g0) ** t)
+        else:
+            WD = n * (1 + c("niches.niche_growth")) ** t + (1 - n) * (1 + g0) ** t
+        WD = WD * (1 + g0)  # relative to 2025 (t = -1)
+        self.world_price = (1 + c("macro.inflation_target")) ** (t + 1)
+        rel = self.price_index / self.world_price
+        self.q["world_demand"] = WD
+        return self.exports0 * WD * np.power(np.maximum(rel, 1e-6), -1.5)
 
     # -- 6
     def rd_and_innovation(self) -> None:
@@ -1235,11 +1243,15 @@ class EconomyModel(mesa.Model):
     def invest_and_finance(self) -> None:
         """Investment orders and the capital market (``kernels.capital``).
 
-        Desired capital K* = e_i (1 + g) / (kappa_s u*), depreciation delta (FACTS); a firm
-        orders K* - K when the gap exceeds ``firms.investment_threshold`` of K (lumpy
-        investment); energy-intensive sectors may add at most ``grid.congestion_cap`` of their
-        capital a quarter plus what public grid capacity connects. Orders beyond cash become
-        funding requests. Investors place new money across sectors and abroad by a logit on
+        Desired capital K* = T_i (1 + g_s)^2 / (kappa_s u*), with T_i the firm's trend demand (a
+        slow average of expected demand), g_s the sector's demand growth and u* the calibrated
+        utilisation (FACTS: capital-output ratio, depreciation). A firm orders the whole gap
+        K* - (1 - delta) K once it exceeds a threshold drawn each quarter around
+        ``firms.investment_threshold`` (lumpy investment); co-investment crowds in extra
+        investment in targeted sectors (``finance.coinvest_crowding_in``); energy-intensive
+        sectors may add at most ``grid.congestion_cap`` of their capital a quarter plus what
+        public grid capacity connects. Orders beyond cash become funding requests.
+        Investors place new money across sectors and abroad by a logit on
         risk-adjusted expected returns (home bias; co-investment lowers the risk seen); within a
         sector the best prospects are funded first, the public fund matching private money.
         """
@@ -1266,6 +1278,32 @@ class EconomyModel(mesa.Model):
         # invest in lockstep
         thr = c("firms.investment_threshold") * 2.0 * self.shocks(fp.key, _INVEST)[:, 0]
         want = np.where(gap > thr * fp.capital, gap, 0.0)
+        coinvest_share = np.zeros(S)
+        public_budget = np.zeros(S)
+        match = np.zeros(S)
+        for i, p in self._programme_rows("coinvestment"):
+            mask = p.spec.target_mask(self.size_weights)
+            budget_q = self.programme_pop.budget_year[i] / 4
+            public_budget += budget_q * mask / mask.sum()
+            match = np.maximum(match, p.spec.match_ratio * (mask > 0))
+            coinvest_share = np.maximum(
+                coinvest_share, (mask > 0) * p.spec.match_ratio / (1 + p.spec.match_ratio)
+            )
+        # crowding in: where a public fund co-invests, firms invest beyond their capacity gap
+        # (cheaper, less risky expansion capital): want *= 1 + crowd * intensity_s, intensity
+        # = public money with its private match over the sector's replacement investment
+        cap_val0 = np.bincount(fp.sector, weights=fp.capital, minlength=S) * p_inv
+        intensity = np.minimum(
+            1.0,
+            np.divide(
+                public_budget * (1 + match),
+                self.delta_q * cap_val0,
+                out=np.zeros(S),
+                where=cap_val0 > 0,
+            ),
+        )
+        crowd = c("finance.coinvest_crowding_in")
+        want = np.where(gap > 0, np.maximum(want, 0.0) * (1 + crowd * intensity[fp.sector]), want)
         # grid congestion: net expansion of energy-intensive firms is capped per sector by the
         # congestion allowance plus capacity public grid programmes have added
         energy = c("sectors.energy_intensive")[fp.sector] > 0
@@ -1281,8 +1319,10 @@ class EconomyModel(mesa.Model):
         self.q["grid_allowance"] = float(np.sum(allowance * c("sectors.energy_intensive")))
         order = want * p_inv
         wage_est = (self.firm_employment() * self.firm_wages()).sum(axis=1)
+        # funding requests: what cash cannot cover, and at least the share of investment firms
+        # finance outside (``finance.external_finance_share``, leverage as in practice)
         need = order + 0.5 * wage_est - fp.cash
-        request = np.maximum(need, 0.0)
+        request = np.maximum(np.maximum(need, 0.0), c("finance.external_finance_share") * order)
         # expected returns and risk by sector
         cap_val = np.bincount(fp.sector, weights=fp.capital, minlength=S) * p_inv
         profit_s = np.bincount(fp.sector, weights=fp.profit, minlength=S)
@@ -1292,34 +1332,36 @@ class EconomyModel(mesa.Model):
         hist = np.array(self.profit_rate_hist)
         exp_r = hist.mean(axis=0)
         risk = hist.std(axis=0) + 0.03
-        coinvest_share = np.zeros(S)
-        public_budget = np.zeros(S)
-        match = np.zeros(S)
-        for i, p in self._programme_rows("coinvestment"):
-            mask = p.spec.target_mask(self.size_weights)
-            budget_q = self.programme_pop.budget_year[i] / 4
-            public_budget += budget_q * mask / mask.sum()
-            match = np.maximum(match, p.spec.match_ratio * (mask > 0))
-            coinvest_share = np.maximum(
-                coinvest_share, (mask > 0) * p.spec.match_ratio / (1 + p.spec.match_ratio)
-            )
-        risk = risk * (1 - c("finance.coinvest_risk_relief") * coinvest_share)
+        risk_seen = risk * (1 - c("finance.coinvest_risk_relief") * coinvest_share)
         ip = self.investor_pop
         Y = self._trend_gdp()
-        saving = max(self.household_saving_prev, 0.0) + 0.02 * Y
+        # new money: household saving, loan repayments coming back, and 2% of GDP of retained
+        # earnings of the financial sector (assumption)
+        funds = max(self.household_saving_prev, 0.0) + self.loan_repayments + 0.02 * Y
         dom = ip.kind < 3
         nd = max(int(dom.sum()), 1)
         nfor = max(int((~dom).sum()), 1)
-        ip.funds = np.where(dom, saving / nd, c("finance.foreign_inflow_share") * Y / nfor)
+        ip.funds = np.where(dom, funds / nd, c("finance.foreign_inflow_share") * Y / nfor)
+        # investors hold sector portfolios: the logit weighs each sector by its capital share
+        # (exp(beta r + ln w) = w exp(beta r)); domestic returns are measured against their
+        # 2025 level, so in 2025 home and abroad earn alike and home bias sets the home share
+        beta = c("finance.logit_beta")
+        w_s = np.maximum(cap_val / max(cap_val.sum(), 1e-9), 1e-12)
+        lam = c("finance.risk_aversion")
+        if self.return_ref is None:
+            # 2025 reference: risk-adjusted domestic return (abroad carries no risk term here)
+            self.return_ref = float(np.average(exp_r - lam * risk, weights=w_s))
+        risk = risk_seen
+        r_adj = exp_r - self.return_ref + c("finance.world_return") + np.log(w_s) / max(beta, 1e-9)
         alloc = allocate_investors(
             ip.funds,
             ip.home_bias,
             (~dom).astype(np.int64),
-            exp_r,
+            r_adj,
             risk,
             c("finance.world_return"),
-            c("finance.logit_beta"),
-            c("finance.risk_aversion"),
+            beta,
+            lam,
         )
         dom_alloc = alloc[dom].sum(axis=0)
         for_alloc = alloc[~dom].sum(axis=0)
@@ -1333,6 +1375,17 @@ class EconomyModel(mesa.Model):
         priv, pub, priv_left, pub_left = fund_requests(
             fp.sector, request, prospect, dom_alloc[:S].copy(), match, public_budget
         )
+        # money meant for home that found no request in its sector looks for unmet requests in
+        # other sectors (pro rata) before it goes abroad
+        unmet = np.maximum(request - priv - pub, 0.0)
+        unmet_s = np.bincount(fp.sector, weights=unmet, minlength=S)
+        if priv_left.sum() > 0 and unmet_s.sum() > 0:
+            second = priv_left.sum() * unmet_s / unmet_s.sum()
+            priv2, pub2, left2, pub_left = fund_requests(
+                fp.sector, unmet, prospect, second, match, pub_left.copy()
+            )
+            priv, pub = priv + priv2, pub + pub2
+            priv_left = left2 + 0.0 * priv_left
         rest = np.maximum(request - priv - pub, 0.0)
         fpriv, _fp0, fleft, _ = fund_requests(
             fp.sector, rest, prospect, for_alloc[:S].copy(), np.zeros(S), np.zeros(S)
@@ -1349,15 +1402,20 @@ class EconomyModel(mesa.Model):
         bs.deposits_r -= fpriv.sum()
         # what domestic investors do not place at home goes abroad (capital outflow)
         outflow = float(dom_alloc[S] + priv_left.sum())
+        self.q["outflow_parts"] = (
+            float(dom_alloc[S]),
+            float(priv_left.sum()),
+            float(request.sum()),
+            float(pub.sum()),
+        )
         bs.foreign_assets += outflow
         bs.deposits_r += outflow
         self.q["capital_outflow"] = outflow
         self.q["capital_inflow"] = float(fpriv.sum())
         self.q["coinvestment"] = float(pub.sum())
-        for i, p in self._programme_rows("coinvestment"):
-            mask = p.spec.target_mask(self.size_weights) > 0
-            self._spend(i, float(pub[mask[fp.sector]].sum()))
-            break
+        for i, _p in self._programme_rows("coinvestment"):
+            # counted at its committed amount (DESIGN §3); unplaced money stays in the fund
+            self._spend(i, float(self.programme_pop.budget_year[i] / 4))
         placed = np.zeros(len(ip))
         placed[dom] = priv.sum() / nd
         placed[~dom] = fpriv.sum() / nfor
@@ -1407,6 +1465,13 @@ class EconomyModel(mesa.Model):
         interest_f = q_loan * fp.loans
         fp.cash = fp.cash - interest_f
         acc.transfer("interest", F, B, interest_f.sum())
+        # amortisation: loans are repaid over ``finance.loan_maturity`` years from spare cash
+        # (a financial transaction: deposits and loans fall together)
+        due = fp.loans / (4 * c("finance.loan_maturity"))
+        repay = np.clip(np.minimum(due, fp.cash - 0.25 * fp.sales), 0.0, fp.loans)
+        fp.cash = fp.cash - repay
+        fp.loans = fp.loans - repay
+        self.loan_repayments = float(repay.sum())
         dep_int = c("firms.deposit_rate") / 4 * bs.deposits_h
         bs.deposits_h += dep_int
         acc.transfer("interest", B, H, dep_int)
@@ -1443,24 +1508,31 @@ class EconomyModel(mesa.Model):
                 0.0,
                 0.8,
             )
+            # the budget tracking scales the qualifying base (the preference is capped by the
+            # statutory rate, so scaling the rate alone could not reach every budget)
+            qual = np.clip(qual * self.programme_pop.rate_scale[i], 0.0, 1.0)
             qual = np.where(mask & (fp.rd > 0), qual, 0.0)
-            pref = np.clip(
-                (hi_rate - p.spec.box_rate) * self.programme_pop.rate_scale[i], 0.0, hi_rate
-            )
+            pref = max(hi_rate - p.spec.box_rate, 0.0)
             box_cost = box_cost + pref * qual * np.maximum(profit, 0.0)
-            self._spend(i, float(box_cost.sum()))
+            box_row = i
             break
+        else:
+            box_row = -1
         tax = np.maximum(tax_std - box_cost, 0.0)
         self.q["box_benefit"] = tax_std - tax
+        if box_row >= 0:
+            self._spend(box_row, float(self.q["box_benefit"].sum()))
         fp.cash = fp.cash - tax
         bs.deposits_g += tax.sum()
         acc.transfer("corporate_tax", F, G, tax.sum())
         self.q["corporate_tax"] = tax.sum()
         # dividends: firms to equity holders, financial sector to households
         after = profit - tax
-        div = np.clip(
-            c("firms.payout_ratio") * after, 0.0, np.maximum(fp.cash - 0.3 * fp.sales, 0.0)
-        )
+        # payout of after-tax profits, plus cash above a buffer of half a quarter's sales
+        # (firms do not hoard: lumpy investment then needs outside funding)
+        buffer = 0.5 * fp.sales
+        div = np.clip(c("firms.payout_ratio") * after, 0.0, np.maximum(fp.cash - buffer, 0.0))
+        div = div + np.maximum(fp.cash - div - 2.0 * buffer, 0.0) * 0.5
         fp.cash = fp.cash - div
         eq = np.maximum(fp.equity, 1e-12)
         share_r = np.where(fp.equity > 0, fp.equity_r / eq, 0.0)
@@ -1526,10 +1598,12 @@ class EconomyModel(mesa.Model):
             noise = np.sqrt(2.0) * _erfinv(2 * np.clip(z, 1e-12, 1 - 1e-12) - 1)
             score = np.where(ask > 0, rel + sp.selection_noise * noise, -np.inf)
             order = np.argsort(-score, kind="stable")
-            cum = np.cumsum(ask[order])
-            win = order[(cum <= budget) & np.isfinite(score[order])]
+            ranked = order[np.isfinite(score[order])]
+            before = np.cumsum(ask[ranked]) - ask[ranked]
             g = np.zeros(n)
-            g[win] = ask[win]
+            # best-scored first; the marginal proposal is funded in part, so the budget is
+            # spent whenever the proposals add up to it
+            g[ranked] = np.clip(budget - before, 0.0, ask[ranked])
             grants += g
             self._spend(i, float(g.sum()))
         total = credit + grants
@@ -1755,11 +1829,15 @@ class EconomyModel(mesa.Model):
         _ = bs
 
     # -- 12
-    def _migration_response(self, emigrate: bool) -> np.ndarray:
+    def _migration_response(self, emigrate: bool, baseline: bool = False) -> np.ndarray:
+        """Logistic response 2 / (1 + exp(-kappa (w_other / w_here - 1 - c))) per agent; with
+        ``baseline`` the calibration file's values (not the scenario's overrides) are used, so
+        base rates are calibrated once and a scenario's parameters then move the flows."""
         tp = self.talent_pop
-        kappa = self.c("labour.migration_mobility")
-        cost = self.c("labour.moving_cost")
-        fw = self.c("labour.foreign_wage_ratio")
+        src = load_calibration() if baseline else self.cal
+        kappa = src["labour.migration_mobility"]
+        cost = src["labour.moving_cost"]
+        fw = src["labour.foreign_wage_ratio"]
         if emigrate:
             home = np.flatnonzero(tp.abroad == 0)
             sk = tp.skill[home]

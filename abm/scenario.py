@@ -81,6 +81,9 @@ class ProgrammeSpec(_Strict):
     targets: Literal["all", "size"] | list[str] = "all"
     start: int = Field(2026, ge=2000, le=2100)
     end: int = Field(2040, ge=2000, le=2100)
+    track_budget: bool = Field(
+        True, description="credit/box: scale the rate (base) each quarter to stay on budget"
+    )
     # rd_tax_credit
     rate_first: float = Field(0.36, ge=0.0, le=1.0)
     rate_second: float = Field(0.16, ge=0.0, le=1.0)

@@ -207,8 +207,9 @@ def fund_requests(firm_sector, request, prospect, sector_private, match_ratio, s
 
     Equations, firm ``i`` of sector ``s`` in queue order::
 
-        private_i = min(request_i / (1 + match_s), private_left_s)
-        public_i  = min(match_s * private_i,        public_left_s)
+        offer_i   = min(request_i * match_s / (1 + match_s), public_left_s)
+        private_i = min(request_i - offer_i, private_left_s)
+        public_i  = min(offer_i, match_s * private_i)
         private_left_s -= private_i;  public_left_s -= public_i
 
     Parameters
@@ -297,8 +298,9 @@ def fund_requests(firm_sector, request, prospect, sector_private, match_ratio, s
         budget = public_left[s]
         for q in range(m):
             i = firm[lo + order[q]]
-            p = min(request[i] / (1.0 + ratio), left)
-            g = min(ratio * p, budget)
+            cap = min(request[i] * ratio / (1.0 + ratio), budget)
+            p = min(request[i] - cap, left)
+            g = min(cap, ratio * p)
             private[i] = p
             public[i] = g
             left = left - p
@@ -327,8 +329,10 @@ def fund_requests_py(
     queue = np.argsort(-np.asarray(prospect, dtype=np.float64), kind="mergesort")
     for i in queue:
         s = firm_sector[i]
-        private[i] = min(request[i] / (1.0 + match_ratio[s]), private_left[s])
-        public[i] = min(match_ratio[s] * private[i], public_left[s])
+        # the public fund offers its match while it has money; private money covers the rest
+        offer = min(request[i] * match_ratio[s] / (1.0 + match_ratio[s]), public_left[s])
+        private[i] = min(request[i] - offer, private_left[s])
+        public[i] = min(offer, match_ratio[s] * private[i])
         private_left[s] -= private[i]
         public_left[s] -= public[i]
     return private, public, private_left, public_left

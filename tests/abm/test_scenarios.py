@@ -15,9 +15,11 @@ def _write(tmp_path, name, text):
 
 def test_shipped_scenarios_load_and_extend():
     names = shipped_scenarios()
-    assert {"laissez_faire", "diffuse"} <= set(names)
+    assert {"laissez_faire", "diffuse", "focused", "focused_defence", "mission_agency"} <= set(
+        names
+    )
     lf = load_scenario("laissez_faire")
-    assert lf.programmes == {}
+    assert [p.instrument for p in lf.programmes.values()] == ["public_research"]
     d = load_scenario("diffuse")
     assert d.programmes["wbso"].instrument == "rd_tax_credit"
     assert d.run.quarters == lf.run.quarters  # inherited

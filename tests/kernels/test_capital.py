@@ -274,10 +274,12 @@ def test_match_ratio_gives_public_until_budget_runs_out():
     private, public, private_left, public_left = fund_requests(
         firm_sector, request, prospect, np.array([1000.0]), np.array([ratio]), np.array([45.0])
     )
-    np.testing.assert_allclose(private, np.full(n, 10.0))  # request / (1 + ratio)
-    np.testing.assert_allclose(public, [20.0, 20.0, 5.0, 0.0, 0.0])  # ratio * private, capped
-    np.testing.assert_allclose(private[:2] + public[:2], request[:2])
-    np.testing.assert_allclose([private_left[0], public_left[0]], [950.0, 0.0])
+    # the fund matches 2:1 while it has money; then private money covers the whole request
+    np.testing.assert_allclose(private, [10.0, 10.0, 25.0, 30.0, 30.0])
+    np.testing.assert_allclose(public, [20.0, 20.0, 5.0, 0.0, 0.0])
+    np.testing.assert_allclose(private + public, request)  # every request funded in full
+    np.testing.assert_allclose([private_left[0], public_left[0]], [895.0, 0.0])
+    assert np.all(public <= ratio * private + 1e-12)  # public money only matches private
     # Untargeted sector: no public money even with a budget.
     _, public, _, public_left = fund_requests(
         firm_sector, request, prospect, np.array([1000.0]), np.zeros(1), np.array([45.0])
