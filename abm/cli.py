@@ -107,6 +107,68 @@ def run_cmd(
     click.echo(f"wrote {out}")
 
 
+@main.command("validate")
+@click.argument("scenario")
+@click.option(
+    "--runs", type=int, default=10, show_default=True, help="Members (seeds spawned from --seed)."
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Root seed.")
+@click.option(
+    "--quarters",
+    type=int,
+    default=200,
+    show_default=True,
+    help="Recorded quarters per run (>= 40).",
+)
+@click.option(
+    "--scale", type=float, default=None, help="Persons per talent agent (default: the scenario's)."
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the table as CSV.",
+)
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+def validate_cmd(
+    scenario: str,
+    runs: int,
+    seed: int,
+    quarters: int,
+    scale: float | None,
+    csv_path: Path | None,
+    no_progress: bool,
+) -> None:
+    """Check SCENARIO against the calibration targets and the stylized facts (DESIGN §7).
+
+    Prints one row per check; exits 1 when a calibration target or an accounting identity
+    fails (stylized facts are reported, not enforced)."""
+    from tqdm import tqdm
+
+    from abm.validate import validate
+
+    if runs < 1:
+        _fail(f"option '--runs': must be at least 1 (got {runs})")
+    if quarters < 40:
+        _fail(f"option '--quarters': must be at least 40 for the band-pass filter (got {quarters})")
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as e:
+        _fail(str(e))
+    with tqdm(
+        total=runs, desc=f"validate {sc.name}", unit="run", disable=no_progress, file=sys.stderr
+    ) as bar:
+        report = validate(
+            sc, runs=runs, seed=seed, quarters=quarters, scale=scale, progress=bar.update
+        )
+    click.echo(report.to_text())
+    if csv_path is not None:
+        csv_path.parent.mkdir(parents=True, exist_ok=True)
+        report.to_frame().to_csv(csv_path, index=False)
+    sys.exit(0 if report.ok else 1)
+
+
 def summary(ds) -> str:  # noqa: ANN001 - xarray.Dataset
     """A few lines: GDP growth, industry share and R&D intensity in 2030 and at the end."""
     years = ds["time"].dt.year.values

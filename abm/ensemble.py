@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from abm.scenario import Scenario, ScenarioError, load_scenario
 
@@ -118,36 +119,42 @@ class InjectedFailure(RuntimeError):
 class FaultInjection:
     """Testing hook: make chosen members raise, or slow every member down.
 
-    Not for production use; it exists so the tests (and a curious user) can see the retry and
+    Not for production use; it exists so the tests (and a curious user) can watch the retry and
     failure-reporting machinery work. From the command line it is the hidden option
-    ``--inject-faults JSON``, e.g. ``'{"fail_on": [["diffuse", 3]], "fail_attempts": 1}'``.
+    ``--inject-faults JSON``, e.g. ``'{"fail_on": [["diffuse", 3], ["focused", 5, 1]]}'``.
 
     Parameters
     ----------
-    fail_on : tuple of (scenario name, realization)
-        Members that raise :class:`InjectedFailure` before running.
-    fail_attempts : int, optional
-        Fail only the first ``fail_attempts`` attempts (so a retry succeeds); ``None``: always.
+    fail_on : tuple of (scenario name, realization, attempts)
+        Members that raise :class:`InjectedFailure` before running: on their first
+        ``attempts`` attempts (so a retry succeeds), or on every attempt if ``attempts`` is
+        None (a two-element entry).
     sleep : float
         Seconds every member sleeps before running (to make kill tests deterministic).
     """
 
-    fail_on: tuple[tuple[str, int], ...] = ()
-    fail_attempts: int | None = None
+    fail_on: tuple[tuple[str, int, int | None], ...] = ()
     sleep: float = 0.0
+
+    def __post_init__(self) -> None:
+        entries = []
+        for e in self.fail_on:
+            if len(e) not in (2, 3):
+                raise ValueError(
+                    f"fail_on entry {e!r}: expected (scenario, realization[, attempts])"
+                )
+            n = None if len(e) == 2 or e[2] is None else int(e[2])
+            entries.append((str(e[0]), int(e[1]), n))
+        object.__setattr__(self, "fail_on", tuple(entries))
 
     @classmethod
     def from_json(cls, text: str) -> FaultInjection:
-        """Parse the ``--inject-faults`` JSON object."""
+        """Parse the ``--inject-faults`` JSON object (keys ``fail_on``, ``sleep``)."""
         try:
             d = json.loads(text)
-            if not isinstance(d, dict) or set(d) - {"fail_on", "fail_attempts", "sleep"}:
-                raise ValueError("keys allowed: fail_on, fail_attempts, sleep")
-            fail_on = tuple((str(s), int(r)) for s, r in d.get("fail_on", []))
-            attempts = d.get("fail_attempts")
-            return cls(
-                fail_on, None if attempts is None else int(attempts), float(d.get("sleep", 0))
-            )
+            if not isinstance(d, dict) or set(d) - {"fail_on", "sleep"}:
+                raise ValueError("a JSON object with keys fail_on, sleep")
+            return cls(tuple(tuple(e) for e in d.get("fail_on", [])), float(d.get("sleep", 0)))
         except (ValueError, TypeError) as e:
             raise EnsembleInputError(f"option '--inject-faults': not a valid hook ({e})") from None
 
@@ -155,13 +162,12 @@ class FaultInjection:
         """Called in the worker before the member runs."""
         if self.sleep > 0:
             time.sleep(self.sleep)
-        if (scenario, realization) in self.fail_on and (
-            self.fail_attempts is None or attempt <= self.fail_attempts
-        ):
-            raise InjectedFailure(
-                f"injected failure (testing hook) for {scenario} realization {realization}, "
-                f"attempt {attempt}"
-            )
+        for s, r, n in self.fail_on:
+            if s == scenario and r == realization and (n is None or attempt <= n):
+                raise InjectedFailure(
+                    f"injected failure (testing hook) for {scenario} realization {realization}, "
+                    f"attempt {attempt}"
+                )
 
 
 @dataclass(frozen=True)
@@ -715,7 +721,7 @@ def _run_member(task: _Task) -> tuple[Any, dict[str, Any]]:
     return ds, info
 
 
-class _WorkerSetup:
+class _WorkerSetup(WorkerPlugin):
     """Worker plugin: numba threads and a (locked) cache warm-up in every worker, including
     workers that join later or are restarted after a crash."""
 
@@ -928,7 +934,7 @@ def _connect(
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",  # loopback, any free port
                 silence_logs=logging.ERROR,
                 env={"NUMBA_NUM_THREADS": str(threads)},
             )
@@ -982,9 +988,9 @@ def validate_shard(path: Path, expect: Mapping[str, Any]) -> str | None:
         with netCDF4.Dataset(path) as nc:
             nc.set_auto_mask(False)
             attrs = {k: nc.getncattr(k) for k in nc.ncattrs()}
-            for k in ("ensemble_id", "scenario", "scenario_index", "realization", "member"):
+            for k in ("id", "scenario", "scenario_index", "realization", "member"):
                 got = attrs.get(f"ensemble_{k}")
-                want = expect[k]
+                want = expect["ensemble_id" if k == "id" else k]
                 if got is None or (str(got) if isinstance(want, str) else int(got)) != want:
                     return f"wrong member metadata (ensemble_{k} = {got!r}, expected {want!r})"
             if nc.dimensions["time"].size != expect["quarters"]:
@@ -1131,6 +1137,8 @@ def _assemble(
     try:
         enc = encoding_for(skeleton)
         enc["member_ok"] = {"dtype": "int8"}
+        for v in ("time", "time_bnds"):  # CF: no fill value on a coordinate or its bounds
+            enc[v]["_FillValue"] = None
         skeleton.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=enc)
         failed = {(f.scenario, f.realization) for f in failures}
         ok = np.zeros((S, M), dtype=np.int8)
@@ -1440,7 +1448,7 @@ def run_ensemble(
     tmpl_model.run()
     template = tmpl_model.to_dataset()
     del tmpl_model
-    note(f"numba cache ready ({time.perf_counter() - t_w:.1f} s)")
+    logger.debug("numba cache ready (%.1f s)", time.perf_counter() - t_w)
     variables = _expected_vars(template)
 
     if resume and parts.exists():
@@ -1472,10 +1480,6 @@ def run_ensemble(
             f"resuming: {len(done)} of {plan.total} members kept"
             + (f", {bad} corrupt shard(s) redone" if bad else "")
         )
-    parts.mkdir(parents=True, exist_ok=True)
-    _write_json(parts / _MANIFEST, {"ensemble_id": eid, "config": config})
-    _clean_temporaries(output.parent, prefix=f".{output.name}.")
-
     todo = deque((i, r, 1) for i, r in plan.order() if (i, r) not in done)
     failures: list[MemberFailure] = []
     computed = 0
@@ -1496,6 +1500,10 @@ def run_ensemble(
             jobqueue=dict(jq),
             warm_scenario=str(plan.scenarios[0].source_file or plan.names[0]),
         ) as cl:
+            # nothing is written before the cluster is reached (bad input leaves no files)
+            parts.mkdir(parents=True, exist_ok=True)
+            _write_json(parts / _MANIFEST, {"ensemble_id": eid, "config": config})
+            _clean_temporaries(output.parent, prefix=f".{output.name}.")
             cl.register_plugin(_WorkerSetup(plan.scenarios[0], threads), name=_WorkerSetup.name)
             run_token = uuid.uuid4().hex[:8]
             bar = tqdm(

@@ -454,6 +454,7 @@ class EconomyModel(mesa.Model):
         self.household_saving_prev = 0.0
         self.loan_repayments = 0.0
         self.return_ref: float | None = None
+        self.va_per_output: np.ndarray | None = None
 
     def _io_matrix(self, A: np.ndarray) -> np.ndarray:
         """Input-output technical coefficients A[j, s]: input from j per unit of s's output.
@@ -983,6 +984,9 @@ class EconomyModel(mesa.Model):
         self.q["va_sector"] = np.bincount(fp.sector, weights=va, minlength=S)
         self.q["investment_sector"] = np.bincount(fp.sector, weights=orders, minlength=S)
         self.q["real_output_sector"] = np.bincount(fp.sector, weights=fp.output, minlength=S)
+        self.q["nominal_output_sector"] = np.bincount(
+            fp.sector, weights=fp.output * fp.price, minlength=S
+        )
         self.q["berd"] = float(fp.rd.sum())
         self.q["sold"] = sold
         alloc = (
@@ -1532,7 +1536,7 @@ class EconomyModel(mesa.Model):
         # (firms do not hoard: lumpy investment then needs outside funding)
         buffer = 0.5 * fp.sales
         div = np.clip(c("firms.payout_ratio") * after, 0.0, np.maximum(fp.cash - buffer, 0.0))
-        div = div + np.maximum(fp.cash - div - 2.0 * buffer, 0.0) * 0.5
+        div = div + np.maximum(fp.cash - div - 2.0 * buffer, 0.0) * 0.1
         fp.cash = fp.cash - div
         eq = np.maximum(fp.equity, 1e-12)
         share_r = np.where(fp.equity > 0, fp.equity_r / eq, 0.0)
@@ -1631,10 +1635,15 @@ class EconomyModel(mesa.Model):
 
         Unemployment benefits: replacement rate times the skill wage per unemployed person;
         other transfers: ``government.transfers_share`` of trend GDP. Household tax: one rate on
-        gross household income, set at calibration so the 2025 balance is FACTS's -0.9%.
-        Consumption plan for next quarter: C = c_y YD + c_w M_H (propensities calibrated to the
-        2025 consumption share). The government keeps deposits of 5% of quarterly GDP and issues
-        (or redeems) bonds for the rest, ``government.bond_foreign_share`` of them abroad.
+        gross household income (all taxes other than labour and corporate tax).
+        Consumption plan for next quarter: C = c_y P_c YD* + c_w M_H, with YD* smoothed real
+        disposable income (10% weight on the new quarter: permanent income), P_c the consumer
+        price index and M_H household deposits; c_y settles during the burn-in so consumption
+        is its 2025 share of GDP (FACTS), c_w = 0.006 a quarter (assumption). The government
+        keeps deposits of 5% of quarterly GDP and issues (or redeems) bonds for the rest,
+        ``government.bond_foreign_share`` of them abroad. Fiscal rule: the household tax rate
+        moves to bring the balance to its 2025 level (-0.9% of GDP, FACTS): the whole gap each
+        burn-in quarter, a fifth of it a quarter afterwards.
         """
         c = self.c
         tp = self.talent_pop
@@ -1658,7 +1667,10 @@ class EconomyModel(mesa.Model):
         yd = gross - self.wage_tax * wages - htax
         saving = yd - self.consumption_plan
         self.household_saving_prev = saving
-        self.last_income = 0.5 * self.last_income + 0.5 * yd
+        # consumption follows smoothed (permanent) income: a 10% weight on the new quarter
+        cmix = c("sectors.consumption_mix") / c("sectors.consumption_mix").sum()
+        p_c = float(cmix @ self.price_index)  # consumer price index (2024 = 1)
+        self.last_income = 0.9 * self.last_income + 0.1 * yd / p_c  # real, smoothed
         if self.quarter < 0:
             # burn-in: the propensity to consume settles so that consumption is its 2025 share
             # of GDP (FACTS); it is fixed from the first recorded quarter on
@@ -1666,7 +1678,7 @@ class EconomyModel(mesa.Model):
             self.cy = float(
                 np.clip(self.cy * (c("macro.consumption_share") / share) ** 0.3, 0.3, 1.2)
             )
-        self.consumption_plan = self.cy * self.last_income + self.cw * bs.deposits_h
+        self.consumption_plan = self.cy * self.last_income * p_c + self.cw * bs.deposits_h
         # bonds
         target = 0.05 * Yt
         gap = target - bs.deposits_g
@@ -1682,8 +1694,11 @@ class EconomyModel(mesa.Model):
         # fiscal rule: the household tax rate moves slowly to bring the balance back to its
         # 2025 level (FACTS -0.9% of GDP); without it the debt ratio drifts with the cycle
         bal = float(self.accounts.net_lending()[G]) / max(Yt, 1.0)
+        # during the burn-in the rule closes the whole gap each quarter (the tax on gross
+        # income that would have hit the 2025 balance), afterwards a fifth of it
+        speed = Yt / max(gross, 1.0) if self.quarter < 0 else 0.2
         self.household_tax = float(
-            np.clip(self.household_tax - 0.05 * (bal - c("government.balance_share")), 0.0, 0.6)
+            np.clip(self.household_tax - speed * (bal - c("government.balance_share")), 0.0, 0.6)
         )
 
     # -- 11
@@ -1992,13 +2007,14 @@ class EconomyModel(mesa.Model):
         emp_persons = float(employed.sum()) * self.scale
         lf = float(home.sum()) * self.scale
         gdp_real_prev = getattr(self, "_gdp_real_prev", None)
-        if self.quarter == -1 or (
-            self.burn_in == 0 and self.quarter == 0 and not hasattr(self, "_based")
-        ):
+        # real GDP in 2025 prices by double deflation with fixed input coefficients: real value
+        # added = real gross output x (value added per unit of output at 2025 prices); 2025
+        # prices are those of the last burn-in quarter
+        out_s = q["real_output_sector"]
+        if self.quarter <= -1 or self.va_per_output is None:
             self.price_base = self.price_index.copy()
-            self._based = True
-        defl = self.price_index / self.price_base
-        gdp_real = float((va_s / np.maximum(defl, 1e-9)).sum())
+            self.va_per_output = np.divide(va_s, out_s, out=np.zeros(S), where=out_s > 0)
+        gdp_real = float((out_s * self.va_per_output).sum())
         if gdp_real_prev is not None and emp_persons > 0:
             lp = gdp_real / emp_persons
             lp_prev = getattr(self, "_lp_prev", lp)

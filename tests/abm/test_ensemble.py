@@ -1,0 +1,505 @@
+"""Ensembles on dask (issue #4): the `abm ensemble` command and `run_ensemble`.
+
+Members are tiny (2 recorded quarters at 4000 persons per agent, ~0.05 s each) so the suite stays
+fast; a module-scoped dask scheduler and two workers, started as subprocesses on 127.0.0.1, serve
+most tests (`--scheduler`); tests of the local cluster, worker death and driver death start their
+own. Every test that starts dask processes stops them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+import psutil
+import pytest
+import xarray as xr
+from click.testing import CliRunner
+
+from abm import EconomyModel, load_scenario
+from abm.ensemble import (
+    EnsembleInputError,
+    FaultInjection,
+    job_script,
+    make_jobqueue_cluster,
+    run_ensemble,
+)
+from abm.ensemble_cli import ensemble_cmd
+
+Q, SCALE = 2, 4000.0  # tiny members
+TINY = ["--quarters", str(Q), "--scale", str(int(SCALE)), "--no-progress"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ----------------------------------------------------------------------------- helpers
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Stop a subprocess started with start_new_session=True and everything it spawned."""
+    try:
+        kids = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        kids = []
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    _, alive = psutil.wait_procs(kids, timeout=10)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """`dask scheduler` and `dask worker --nworkers 2` as subprocesses on loopback."""
+    from distributed import Client
+
+    tmp = tmp_path_factory.mktemp("dask")
+    sfile = tmp / "scheduler.json"
+    logs = [(tmp / "scheduler.log").open("w"), (tmp / "worker.log").open("w")]
+    common = {"cwd": tmp, "start_new_session": True, "stdout": subprocess.DEVNULL}
+    sched = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+         "--scheduler-file", str(sfile)],
+        stderr=logs[0],
+        **common,
+    )  # fmt: skip
+    procs = [sched]
+    try:
+        deadline = time.monotonic() + 30
+        while not sfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(sfile.read_text())["address"]
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                    "--no-dashboard",
+                    "--dashboard-address",
+                    "127.0.0.1:0",
+                ],  # fmt: skip
+                stderr=logs[1],
+                **common,
+            )  # fmt: skip
+        )
+        with Client(address, timeout=10) as c:
+            c.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for p in reversed(procs):
+            _kill_tree(p)
+        for f in logs:
+            f.close()
+
+
+def _direct(scenario, root: int, k: int, **params) -> xr.Dataset:
+    """Member k run in this process, seeded by spawning as the issue states."""
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if params:
+        sc = sc.with_parameters(**params)
+    seed = np.random.SeedSequence(root).spawn(k + 1)[k]
+    return EconomyModel(sc, seed, quarters=Q, scale=SCALE).run().to_dataset()
+
+
+def _member_vars(ds: xr.Dataset) -> list[str]:
+    return [v for v in ds.data_vars if "realization" in ds[v].dims and v != "member_ok"]
+
+
+def _assert_member_equals(ens: xr.Dataset, scenario: str, r: int, ref: xr.Dataset) -> None:
+    one = ens.sel(scenario=scenario, realization=r)
+    for v in _member_vars(ens):
+        got = one[v]
+        if "programme" in got.dims:
+            got = got.sel(programme=ref["programme"].values)
+        np.testing.assert_array_equal(got.values, ref[v].values, err_msg=v)
+
+
+def _assert_same_members(a: xr.Dataset, b: xr.Dataset) -> None:
+    assert _member_vars(a) == _member_vars(b)
+    for v in _member_vars(a):
+        np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
+
+
+def _invoke(args: list[str]):
+    return CliRunner().invoke(ensemble_cmd, args, catch_exceptions=False)
+
+
+# ----------------------------------------------------------------------------- the command
+def test_command_writes_a_cf_ensemble_file_with_common_seeds(tmp_path):
+    out = tmp_path / "e.nc"
+    r = _invoke(["diffuse", "laissez_faire", "--runs", "3", "--seed", "7", "--workers", "2",
+                 "-o", str(out), *TINY])  # fmt: skip
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "6 of 6 members written" in r.stdout and "members/min" in r.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.nc"]  # shards and temporaries gone
+    with xr.open_dataset(out) as ds:
+        assert ds.sizes["scenario"] == 2 and ds.sizes["realization"] == 3
+        assert ds["gdp"].dims == ("scenario", "realization", "time")
+        assert ds["value_added"].dims == ("scenario", "realization", "time", "sector")
+        assert list(ds["scenario"].values) == ["diffuse", "laissez_faire"]
+        real = ds["realization"]
+        assert real.attrs["standard_name"] == "realization" and real.attrs["units"] == "1"
+        assert list(ds["member"].values) == [0, 1, 2]
+        assert ds.attrs["root_seed"] == 7 and ds.attrs["runs"] == 3
+        assert json.loads(ds.attrs["failures"]) == []
+        for a in ("Conventions", "title", "institution", "source", "history", "references",
+                  "library_versions", "model_version"):  # fmt: skip
+            assert ds.attrs[a], a
+        # programmes: union over scenarios, zero (never NaN) where a scenario has none
+        ps = ds["programme_spending"]
+        assert not np.isnan(ps.values).any()
+        own = set(load_scenario("diffuse").programmes) - set(
+            load_scenario("laissez_faire").programmes
+        )
+        absent = [p for p in ds["programme"].values if p in own]
+        assert absent and (ps.sel(scenario="laissez_faire", programme=absent) == 0).all()
+        assert (ds["member_ok"] == 1).all()
+        # member k of every scenario is SeedSequence(7).spawn(3)[k] (common random numbers)
+        _assert_member_equals(ds, "laissez_faire", 2, _direct("laissez_faire", 7, 2))
+        _assert_member_equals(ds, "diffuse", 0, _direct("diffuse", 7, 0))
+    header = subprocess.run(["ncdump", "-h", str(out)], capture_output=True, text=True)
+    assert header.returncode == 0 and "realization:standard_name" in header.stdout
+
+
+def test_one_and_two_workers_give_identical_members(tmp_path):
+    kw = {"runs": 4, "root_seed": 3, "quarters": Q, "scale": SCALE}
+    one = run_ensemble(["diffuse", "laissez_faire"], workers=1, output=tmp_path / "1.nc", **kw)
+    two = run_ensemble(["diffuse", "laissez_faire"], workers=2, output=tmp_path / "2.nc", **kw)
+    assert one.workers == 1 and two.workers == 2
+    with xr.open_dataset(one.path) as a, xr.open_dataset(two.path) as b:
+        _assert_same_members(a, b)
+
+
+def test_existing_scheduler_by_address(scheduler, tmp_path):
+    out = tmp_path / "s.nc"
+    r = _invoke(["laissez_faire", "--runs", "3", "--scheduler", scheduler, "-o", str(out), *TINY])
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "on 2 worker(s)" in r.stdout
+    with xr.open_dataset(out) as ds:
+        _assert_member_equals(ds, "laissez_faire", 1, _direct("laissez_faire", 1, 1))
+
+
+# ----------------------------------------------------------------------------- failures
+def test_failing_member_is_retried_then_reported_while_the_rest_complete(scheduler, tmp_path):
+    out = tmp_path / "f.nc"
+    hook = {"fail_on": [["diffuse", 1], ["laissez_faire", 2, 1]]}  # always; only first attempt
+    args = ["diffuse", "laissez_faire", "--runs", "3", "--scheduler", scheduler, "-o", str(out),
+            *TINY]  # fmt: skip
+    r = _invoke([*args, "--inject-faults", json.dumps(hook)])
+    assert r.exit_code == 3, r.output + r.stderr
+    assert "1 member(s) failed" in r.stdout
+    line = next(ln for ln in r.stdout.splitlines() if "diffuse realization 1" in ln)
+    assert "SeedSequence(1, spawn_key=(1,))" in line and "failed 3 times" in line
+    assert "InjectedFailure" in line
+    with xr.open_dataset(out) as ds:
+        fails = json.loads(ds.attrs["failures"])
+        assert [(f["scenario"], f["realization"], f["attempts"]) for f in fails] == [
+            ("diffuse", 1, 3)
+        ]
+        assert fails[0]["seed"] == "SeedSequence(1, spawn_key=(1,))"
+        assert ds.attrs["members_failed"] == 1
+        ok = ds["member_ok"].values
+        assert ok.tolist() == [[1, 0, 1], [1, 1, 1]]
+        assert np.isnan(ds["gdp"].sel(scenario="diffuse", realization=1)).all()
+        # the member that failed once was retried and is right
+        _assert_member_equals(ds, "laissez_faire", 2, _direct("laissez_faire", 1, 2))
+    assert (tmp_path / "f.nc.parts").is_dir()  # kept so --resume redoes only the failed member
+    r2 = _invoke([*args, "--resume"])
+    assert r2.exit_code == 0, r2.output + r2.stderr
+    assert "1 computed" in r2.stdout and "5 kept from an earlier run" in r2.stdout
+    assert not (tmp_path / "f.nc.parts").exists()
+    with xr.open_dataset(out) as ds:
+        assert (ds["member_ok"] == 1).all() and json.loads(ds.attrs["failures"]) == []
+        _assert_member_equals(ds, "diffuse", 1, _direct("diffuse", 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["atlantis"], "unknown scenario 'atlantis'"),
+        (["diffuse", "--runs", "0"], "--runs"),
+        (["diffuse", "--runs", "many"], "'many' is not a whole number"),
+        (["diffuse", "--seed", "-1"], "--seed"),
+        (["diffuse", "--sweep", "rd.sigma"], "--sweep rd.sigma"),
+        (["diffuse", "--sweep", "rd.sigma=1,x"], "expected KEY=V1,V2"),
+        (["diffuse", "--sweep", "rd.nonsense=1,2"], "not a calibration parameter"),
+        (["diffuse", "--sweep", "niches.niche_share[atlantis]=0.1"], "unknown element 'atlantis'"),
+        (["diffuse", "--sample", "sobol", "--samples", "4"], "no [uncertain] table"),
+        (["diffuse", "--sample", "grid"], "allowed: lhs, sobol"),
+        (["diffuse", "diffuse"], "given twice"),
+        (["diffuse", "--cluster", "slurm"], "needs --cores and --memory"),
+        (["diffuse", "--quarters", "zero"], "--quarters"),
+        (["diffuse", "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1.5"],
+         "cannot reach a dask scheduler at tcp://127.0.0.1:9 within 1.5 s"),
+    ],
+)  # fmt: skip
+def test_bad_input_one_line_error_status_2_and_no_files(tmp_path, args, needle):
+    out = tmp_path / "bad.nc"
+    t0 = time.monotonic()
+    r = CliRunner().invoke(ensemble_cmd, [*args, "-o", str(out), "--no-progress"])
+    assert r.exit_code == 2, r.output + r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.stderr
+    assert list(tmp_path.iterdir()) == []  # no final file, no shard folder
+    assert time.monotonic() - t0 < 15
+
+
+def test_python_api_rejects_bad_input_before_running():
+    with pytest.raises(EnsembleInputError, match="--runs"):
+        run_ensemble("diffuse", runs=0)
+    with pytest.raises(EnsembleInputError, match="cannot be combined"):
+        run_ensemble("diffuse", sweep=["rd.sigma=1,2"], sample="lhs", samples=4)
+
+
+# ----------------------------------------------------------------------------- resume
+def test_resume_keeps_valid_shards_and_redoes_corrupt_ones(scheduler, tmp_path):
+    out = tmp_path / "r.nc"
+    kw = {"runs": 6, "root_seed": 5, "quarters": Q, "scale": SCALE, "scheduler": scheduler}
+    first = run_ensemble("diffuse", output=out, keep_parts=True, **kw)
+    ref = xr.load_dataset(out)
+    out.unlink()
+    parts = sorted((tmp_path / "r.nc.parts").glob("*.nc"))
+    assert len(parts) == 6 and first.computed == 6
+    parts[0].write_bytes(parts[0].read_bytes()[: parts[0].stat().st_size // 2])  # truncated
+    parts[1].write_bytes(b"not a netcdf file")  # garbage
+    parts[2].unlink()  # missing
+    with netCDF4.Dataset(parts[3], "a") as nc:  # wrong member metadata
+        nc.setncattr("ensemble_member", np.int64(4))
+    (tmp_path / "r.nc.parts" / ".s000_r0000005_diffuse.nc.x.tmp").write_bytes(b"")  # stale temp
+    notes: list[str] = []
+    again = run_ensemble("diffuse", output=out, resume=True, log=notes.append, **kw)
+    assert (again.reused, again.computed) == (2, 4)
+    assert sum("redoing it" in n for n in notes) == 3
+    assert not (tmp_path / "r.nc.parts").exists()
+    with xr.open_dataset(out) as ds:
+        _assert_same_members(ds, ref)
+        assert sorted(ds["member"].values.tolist()) == list(range(6))
+
+
+def test_resume_refuses_a_different_ensemble_and_a_fresh_run_refuses_old_shards(
+    scheduler, tmp_path
+):
+    out = tmp_path / "d.nc"
+    base = ["diffuse", "--scheduler", scheduler, "-o", str(out), *TINY]
+    r = _invoke([*base, "--runs", "2", "--keep-parts"])
+    assert r.exit_code == 0, r.output + r.stderr
+    r = _invoke([*base, "--runs", "2"])
+    assert r.exit_code == 2 and "pass --resume" in r.stderr
+    r = _invoke([*base, "--runs", "3", "--resume"])
+    assert r.exit_code == 2 and "different ensemble (differs in: runs)" in r.stderr
+
+
+def test_sigkill_of_a_worker_mid_run_loses_nothing(tmp_path):
+    from distributed import Client, LocalCluster
+
+    out = tmp_path / "k.nc"
+    parts = tmp_path / "k.nc.parts"
+    killed: list[int] = []
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as lc, Client(lc) as c:  # fmt: skip
+        pids = list(c.run(os.getpid).values())
+
+        def killer() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(list(parts.glob("*.nc"))) < 2:
+                time.sleep(0.05)
+            os.kill(pids[0], signal.SIGKILL)  # while both workers hold a sleeping member
+            killed.append(pids[0])
+
+        t = threading.Thread(target=killer)
+        t.start()
+        res = run_ensemble(
+            "diffuse", runs=10, root_seed=2, quarters=Q, scale=SCALE, output=out,
+            scheduler=lc.scheduler_address, faults=FaultInjection(sleep=0.3),
+        )  # fmt: skip
+        t.join()
+        assert killed and not psutil.pid_exists(killed[0])
+        assert pids[0] not in c.run(os.getpid).values()  # the nanny started a new worker
+    assert res.ok and res.computed == 10  # every member exactly once
+    with xr.open_dataset(out) as ds:
+        assert ds["member"].values.tolist() == list(range(10))
+        for k in range(10):
+            _assert_member_equals(ds, "diffuse", k, _direct("diffuse", 2, k))
+
+
+def test_killing_the_driver_then_resume_gives_every_member_once(scheduler, tmp_path):
+    out = tmp_path / "kd.nc"
+    parts = tmp_path / "kd.nc.parts"
+    args = ["laissez_faire", "--runs", "12", "--seed", "4", "-o", str(out), *TINY]
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "abm.ensemble_cli", *args, "--workers", "2",
+         "--inject-faults", json.dumps({"sleep": 0.3})],
+        cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(parts.glob("*.nc"))) < 3:
+            time.sleep(0.05)
+        children = psutil.Process(driver.pid).children(recursive=True)
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(10)
+        _, alive = psutil.wait_procs(children, timeout=20)  # its workers notice and exit
+        assert not alive
+    finally:
+        _kill_tree(driver)
+    saved = len(list(parts.glob("*.nc")))
+    assert 3 <= saved < 12 and not out.exists()
+    r = _invoke([*args, "--resume", "--scheduler", scheduler])
+    assert r.exit_code == 0, r.output + r.stderr
+    assert f"{12 - saved} computed" in r.stdout
+    with xr.open_dataset(out) as ds:
+        assert ds["member"].values.tolist() == list(range(12))
+        assert (ds["member_ok"] == 1).all()
+        for k in range(12):
+            _assert_member_equals(ds, "laissez_faire", k, _direct("laissez_faire", 4, k))
+
+
+# ----------------------------------------------------------------------------- sweeps, samples
+def test_sweep_grid_gives_parameter_coordinates_and_shared_seeds(scheduler, tmp_path):
+    out = tmp_path / "g.nc"
+    r = _invoke(["diffuse", "--runs", "2", "--sweep", "rd.sigma=0,2",
+                 "--sweep", "niches.niche_share[semiconductors]=0.1,0.5",
+                 "--scheduler", scheduler, "-o", str(out), *TINY])  # fmt: skip
+    assert r.exit_code == 0, r.output + r.stderr
+    with xr.open_dataset(out) as ds:
+        assert ds.sizes["realization"] == 8  # 2 x 2 grid points x 2 member seeds
+        sig = ds["param_rd__sigma"].values.tolist()
+        niche = ds["param_niches__niche_share__semiconductors"].values.tolist()
+        assert sig == [0, 0, 0, 0, 2, 2, 2, 2] and niche == [0.1, 0.1, 0.5, 0.5] * 2
+        assert ds["point"].values.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+        assert ds["member"].values.tolist() == [0, 1] * 4
+        assert json.loads(ds.attrs["parameters"])["rd.sigma"] == "param_rd__sigma"
+        assert json.loads(ds.attrs["sweep"]) == {
+            "rd.sigma": [0.0, 2.0],
+            "niches.niche_share[semiconductors]": [0.1, 0.5],
+        }
+        # realization 7: point 3 (sigma 2, semiconductors niche share 0.5), member seed 1
+        niche_share = load_scenario("diffuse").calibration()["niches.niche_share"].copy()
+        niche_share[0] = 0.5
+        ref = _direct("diffuse", 1, 1, **{"rd.sigma": 2.0, "niches.niche_share": list(niche_share)})
+        _assert_member_equals(ds, "diffuse", 7, ref)
+        gdp = ds["gdp_real"].sel(scenario="diffuse")
+        assert not np.array_equal(gdp.isel(realization=1), gdp.isel(realization=7))
+
+
+def test_sobol_and_lhs_samples_cover_the_uncertain_ranges(scheduler, tmp_path):
+    from SALib.sample import latin, sobol
+
+    toml = tmp_path / "unc.toml"
+    toml.write_text(
+        'name = "unc"\nextends = "diffuse"\n[uncertain]\n'
+        '"rd.sigma" = [0.0, 2.0]\n"labour.quit_rate" = [0.01, 0.04]\n'
+    )
+    kw = {"root_seed": 9, "quarters": 1, "scale": SCALE, "scheduler": scheduler}
+    res = run_ensemble(
+        [str(toml)], sample="sobol", samples=2, calc_second_order=False,
+        output=tmp_path / "sob.nc", **kw,
+    )  # fmt: skip
+    problem = {"num_vars": 2, "names": ["labour.quit_rate", "rd.sigma"],
+               "bounds": [[0.01, 0.04], [0.0, 2.0]]}  # fmt: skip
+    x = sobol.sample(problem, 2, calc_second_order=False, seed=9)
+    with res.open() as ds:
+        assert ds.sizes["realization"] == 2 * (2 + 2) == len(x)
+        np.testing.assert_array_equal(ds["param_labour__quit_rate"].values, x[:, 0])
+        np.testing.assert_array_equal(ds["param_rd__sigma"].values, x[:, 1])
+        design = json.loads(ds.attrs["sample"])
+        assert design["method"] == "sobol" and design["problem"] == problem
+        assert not np.isnan(ds["gdp"].values).any()
+    res = run_ensemble([str(toml)], runs=2, sample="lhs", samples=3,
+                       output=tmp_path / "lhs.nc", **kw)  # fmt: skip
+    x = latin.sample(problem, 3, seed=9)
+    with res.open() as ds:
+        assert ds.sizes["realization"] == 6 and ds["member"].values.tolist() == [0, 1] * 3
+        np.testing.assert_array_equal(ds["param_rd__sigma"].values, np.repeat(x[:, 1], 2))
+        # Latin hypercube: one point in each third of every range
+        thirds = np.floor((x[:, 1] - 0.0) / (2.0 / 3)).astype(int)
+        assert sorted(thirds.tolist()) == [0, 1, 2]
+
+
+def test_sobol_needs_a_power_of_two(tmp_path):
+    toml = tmp_path / "u.toml"
+    toml.write_text('name = "u"\nextends = "diffuse"\n[uncertain]\n"rd.sigma" = [0.0, 2.0]\n')
+    with pytest.raises(EnsembleInputError, match="power of 2 .got 6; try 4 or 8"):
+        run_ensemble([str(toml)], sample="sobol", samples=6)
+
+
+# ----------------------------------------------------------------------------- HPC
+def test_slurm_and_pbs_job_scripts_are_what_an_admin_expects():
+    loopback = {"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"}
+    kw = {"cores": 32, "memory": "64GB", "walltime": "04:00:00", "queue": "thin",
+          "account": "proj42", "scheduler_options": loopback}  # fmt: skip
+    slurm = make_jobqueue_cluster("slurm", **kw)
+    try:
+        s = slurm.job_script()
+    finally:
+        slurm.close()
+    for line in ("#SBATCH -J abm-ensemble", "#SBATCH -p thin", "#SBATCH -A proj42",
+                 "#SBATCH -n 1", "#SBATCH --cpus-per-task=32", "#SBATCH --mem=60G",
+                 "#SBATCH -t 04:00:00", "export NUMBA_NUM_THREADS=1"):  # fmt: skip
+        assert line in s, line
+    worker = next(ln for ln in s.splitlines() if "dask_worker" in ln or "dask worker" in ln)
+    assert "tcp://127.0.0.1:" in worker
+    assert "--nthreads 1" in worker and "--nworkers 32" in worker and "--memory-limit" in worker
+    assert "--lifetime 14100s" in worker and "--lifetime-stagger 240s" in worker
+    assert s.index("abm.ensemble warm-up") < s.index(worker)  # cache built before workers
+    pbs = make_jobqueue_cluster("pbs", threads=4, **kw)
+    try:
+        p = pbs.job_script()
+    finally:
+        pbs.close()
+    for line in ("#PBS -N abm-ensemble", "#PBS -q thin", "#PBS -A proj42",
+                 "#PBS -l select=1:ncpus=32:mem=60GB", "#PBS -l walltime=04:00:00",
+                 "export NUMBA_NUM_THREADS=4"):  # fmt: skip
+        assert line in p, line
+    worker = next(ln for ln in p.splitlines() if "dask_worker" in ln or "dask worker" in ln)
+    assert "--nthreads 1" in worker and "--nworkers 8" in worker  # 8 workers x 4 numba threads
+    # the command prints the same script (with a placeholder scheduler address)
+    r = _invoke(["diffuse", "--cluster", "slurm", "--cores", "32", "--memory", "64GB",
+                 "--walltime", "04:00:00", "--queue", "thin", "--account", "proj42",
+                 "--print-job-script"])  # fmt: skip
+    assert (
+        r.exit_code == 0
+        and r.stdout.strip()
+        == job_script(
+            "slurm", cores=32, memory="64GB", walltime="04:00:00", queue="thin", account="proj42"
+        ).strip()
+    )
+    assert "#SBATCH --cpus-per-task=32" in r.stdout
+
+
+@pytest.mark.parametrize("script", ["slurm_ensemble.sh", "pbs_ensemble.sh"])
+def test_batch_scripts_are_valid_bash_and_run_the_driver(script):
+    path = ROOT / "scripts" / script
+    assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
+    text = path.read_text()
+    assert ("#SBATCH" if script.startswith("slurm") else "#PBS") in text
+    assert "abm ensemble" in text and "--resume" in text
+    assert os.access(path, os.X_OK)
+    if shutil.which("shellcheck"):
+        assert subprocess.run(["shellcheck", str(path)]).returncode == 0
