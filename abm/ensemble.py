@@ -713,10 +713,14 @@ def _run_member(task: _Task) -> tuple[Any, dict[str, Any]]:
     )
     model.run()
     ds = model.to_dataset()
+    import numba
+
     info = {
         "seconds": time.perf_counter() - t0,
         "host": socket.gethostname(),
         "pid": os.getpid(),
+        "numba_threads": numba.get_num_threads(),
+        "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
     }
     return ds, info
 
@@ -911,7 +915,7 @@ def _connect(
         return
     if scheduler:
         try:
-            c = Client(scheduler, timeout=connect_timeout)
+            c = Client(scheduler, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as e:
             raise EnsembleInputError(
                 f"option '--scheduler': cannot reach a dask scheduler at {scheduler} within "
@@ -939,7 +943,7 @@ def _connect(
                 env={"NUMBA_NUM_THREADS": str(threads)},
             )
             try:
-                c = Client(lc)
+                c = Client(lc, set_as_default=False)
                 try:
                     yield c
                 finally:
@@ -957,7 +961,7 @@ def _connect(
     )
     try:
         jq.adapt(minimum_jobs=jobs, maximum_jobs=jobs)
-        c = Client(jq)
+        c = Client(jq, set_as_default=False)
         try:
             yield c
         finally:
@@ -1139,7 +1143,8 @@ def _assemble(
         enc["member_ok"] = {"dtype": "int8"}
         for v in ("time", "time_bnds"):  # CF: no fill value on a coordinate or its bounds
             enc[v]["_FillValue"] = None
-        skeleton.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=enc)
+        with _local_writes():
+            skeleton.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=enc)
         failed = {(f.scenario, f.realization) for f in failures}
         ok = np.zeros((S, M), dtype=np.int8)
         with netCDF4.Dataset(tmp, "a") as nc:
@@ -1556,13 +1561,12 @@ def run_ensemble(
                 submit()
                 for fut in ac:
                     i, r, attempt = inflight.pop(fut.key)
+                    result = exc = None
                     if fut.status == "finished":
-                        ds, info = fut.result()
-                        fut.release()
-                        _write_shard(ds, info, plan, i, r, attempt, eid, parts)
-                        del ds
-                        computed += 1
-                        bar.update(1)
+                        try:
+                            result = fut.result(timeout=60)
+                        except Exception as e:  # noqa: BLE001 - lost between done and fetched
+                            exc = e
                     else:
                         if fut.status == "cancelled" and cl.status not in ("running", "connecting"):
                             raise EnsembleError(
@@ -1570,26 +1574,31 @@ def run_ensemble(
                                 f"{parts}: run again with --resume"
                             )
                         try:
-                            exc: BaseException | None = fut.exception(timeout=30)
+                            exc = fut.exception(timeout=30)
                         except Exception as e:  # noqa: BLE001 - e.g. CancelledError
                             exc = e
-                        fut.release()
-                        if attempt <= retries:
-                            todo.appendleft((i, r, attempt + 1))
-                        else:
-                            failures.append(
-                                MemberFailure(
-                                    scenario=plan.names[i],
-                                    realization=r,
-                                    member=plan.member_of(r),
-                                    seed=_seed_text(plan.root_seed, plan.member_of(r)),
-                                    parameters=plan.parameters(r),
-                                    attempts=attempt,
-                                    error=_one_line(exc),
-                                )
+                    fut.release()
+                    if result is not None:
+                        _write_shard(result[0], result[1], plan, i, r, attempt, eid, parts)
+                        result = None  # the member's data leaves the driver here
+                        computed += 1
+                        bar.update(1)
+                    elif attempt <= retries:
+                        todo.appendleft((i, r, attempt + 1))
+                    else:
+                        failures.append(
+                            MemberFailure(
+                                scenario=plan.names[i],
+                                realization=r,
+                                member=plan.member_of(r),
+                                seed=_seed_text(plan.root_seed, plan.member_of(r)),
+                                parameters=plan.parameters(r),
+                                attempts=attempt,
+                                error=_one_line(exc),
                             )
-                            bar.update(1)
-                            bar.set_postfix(failed=len(failures))
+                        )
+                        bar.update(1)
+                        bar.set_postfix(failed=len(failures))
                     submit()
             except KeyboardInterrupt:
                 bar.close()
@@ -1657,9 +1666,20 @@ def _write_shard(
             "ensemble_attempt": np.int64(attempt),
             "ensemble_member_seconds": float(info.get("seconds", 0.0)),
             "ensemble_worker": f"{info.get('host', '?')}:{info.get('pid', '?')}",
+            "ensemble_numba_threads": np.int64(info.get("numba_threads", 0)),
+            "ensemble_numba_max_threads": np.int64(info.get("numba_max_threads", 0)),
         }
     )
-    return write_netcdf(ds, parts / _shard_name(i, plan.names[i], r))
+    with _local_writes():
+        return write_netcdf(ds, parts / _shard_name(i, plan.names[i], r))
+
+
+def _local_writes() -> contextlib.AbstractContextManager[Any]:
+    """Write files with local locks: with a distributed Client as dask's default scheduler,
+    xarray would take a distributed lock (a scheduler round trip) for every variable."""
+    import dask
+
+    return dask.config.set(scheduler="synchronous")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -91,7 +91,7 @@ FIRM_FIELDS = {
     "profit": np.float64,  # pre-tax profit last quarter
     "order": np.float64,  # investment goods ordered, delivered and paid next quarter (euros)
     "low_share_quarters": np.int64,
-    "rd_norm": np.float64,  # researchers per real firm that count as effort 1 (sector baseline)
+    "rd_norm": np.float64,  # researchers per employee that count as effort 1 (sector, 2025)
     "subsidy_rate": np.float64,  # effective R&D subsidy rate last quarter (credit + grant)
     "grant": np.float64,  # grant money received for this quarter's R&D
     "credit": np.float64,  # R&D tax credit received last quarter
@@ -279,6 +279,7 @@ class EconomyModel(mesa.Model):
         self.skill_wage = rel * wbar
         self.sector_premium = wage_avg_s / (mix @ self.skill_wage)
         self.wage_ref = self.skill_wage.copy()
+        self.foreign_wage_level = self.skill_wage.copy()
         # R&D: BERD by sector, of which wages (share rho_L) pay R&D staff (high skill).
         berd = c("rd.berd_share_gdp") * Y * c("sectors.rd_share_of_berd")
         berd *= c("rd.berd_share_gdp") * Y / berd.sum()
@@ -368,8 +369,10 @@ class EconomyModel(mesa.Model):
             self._firm_agents[a.unique_id] = a
         equity = 0.3 * capital
         # researchers per real firm that count as unit effort: the sector's baseline
-        rd_per_firm = rd_staff / weight
-        base = _weighted_mean(rd_per_firm, weight, sector, S)
+        # innovation effort is R&D staff per employee relative to the sector's 2025 ratio, so it
+        # does not grow with firm size (a firm agent stands for many real firms)
+        rd_ratio = rd_staff / np.maximum(staff, 1e-9)
+        base = _weighted_mean(rd_ratio, staff, sector, S)
         self.firm_pop.append(
             id=ids,
             sector=sector,
@@ -399,7 +402,7 @@ class EconomyModel(mesa.Model):
             profit=np.zeros(nf),
             order=self.delta_q * capital,
             low_share_quarters=np.zeros(nf, np.int64),
-            rd_norm=np.where(is_big, rd_per_firm, np.maximum(base[sector], 1e-9)),
+            rd_norm=np.maximum(base[sector], 1e-9),
             subsidy_rate=np.full(nf, c("rd.subsidy_rate_2025")),
             grant=np.zeros(nf),
             credit=np.zeros(nf),
@@ -407,6 +410,7 @@ class EconomyModel(mesa.Model):
             unserved=np.zeros(nf),
         )
         self._next_firm_key = nf + 1
+        self.n_agents0 = np.bincount(sector, minlength=S)
         # ---------------- talent: employees of each firm, the unemployed, and the foreign pool
         self._build_talent(prod_staff, rd_staff, mix, sector, lf, u0)
         # ---------------- sector-level state
@@ -455,6 +459,7 @@ class EconomyModel(mesa.Model):
         self.loan_repayments = 0.0
         self.return_ref: float | None = None
         self.va_per_output: np.ndarray | None = None
+        self.lp_hist: list[float] = []
 
     def _io_matrix(self, A: np.ndarray) -> np.ndarray:
         """Input-output technical coefficients A[j, s]: input from j per unit of s's output.
@@ -531,13 +536,21 @@ class EconomyModel(mesa.Model):
             reservation=0.8 * self.skill_wage[skill],
             experience=np.concatenate([sector[firm_rows], np.full(n_unemp + n_pool, -1)]),
         )
-        # emigration/immigration base rates so that, at the initial wage gaps, flows match FACTS
+        self._calibrate_migration()
+
+    def _calibrate_migration(self) -> None:
+        """Migration base rates p_0 so that, at the current wage gaps and the calibration file's
+        mobility and moving cost, flows equal FACTS's rates (emigration 205k, immigration 314k a
+        year, over population). Done at the start and again at the end of the burn-in, so
+        2026 starts on the observed flows; a scenario's parameters then move them."""
+        tp = self.talent_pop
+        n_home = int((tp.abroad == 0).sum())
         self.p0_emigrate = (
             self.c("labour.emigration_rate")
             / 4
             / max(np.mean(self._migration_response(emigrate=True, baseline=True)), 1e-9)
         )
-        inflow = self.c("labour.immigration_rate") / 4 * (n_emp + n_unemp)
+        inflow = self.c("labour.immigration_rate") / 4 * n_home
         self.p0_immigrate = inflow / max(
             np.sum(self._migration_response(emigrate=False, baseline=True)), 1e-9
         )
@@ -1151,8 +1164,8 @@ class EconomyModel(mesa.Model):
         """Export demand (euros/quarter) by sector: world demand index times competitiveness.
 
         From 2026 on, WD_s(t) = n_s (1 + g_n,s)^t + (1 - n_s) (1 + g_0)^t with t years since
-        2026Q1 (DESIGN §2: the niche share n_s grows at the niche rate, FACTS; the rest at base
-        world growth g_0); before 2026 (the burn-in) world demand grows at g_0 in every sector,
+        2026Q1 (DESIGN §2: the niche share n_s grows at the niche rate, FACTS, for
+        ``niches.niche_horizon`` years and at g_0 after; the rest at base world growth g_0); before 2026 (the burn-in) world demand grows at g_0 in every sector,
         so every parameter variant enters 2026 alike. Exports
         X_s = X_s,2025 WD_s(t) / WD_s(2025) (P_s / P_world)^(-1.5), P_world growing at the
         inflation target.
@@ -1164,7 +1177,13 @@ class EconomyModel(mesa.Model):
         if t < 0:
             WD = np.full(S, (1 + g0) ** t)
         else:
-            WD = n * (1 + c("niches.niche_growth")) ** t + (1 - n) * (1 + g0) ** t
+            # niches grow at their rate for ``niches.niche_horizon`` years, then at base rate
+            h = c("niches.niche_horizon")
+            tn = min(t, h)
+            WD = (
+                n * (1 + c("niches.niche_growth")) ** tn * (1 + g0) ** (t - tn)
+                + (1 - n) * (1 + g0) ** t
+            )
         WD = WD * (1 + g0)  # relative to 2025 (t = -1)
         self.world_price = (1 + c("macro.inflation_target")) ** (t + 1)
         rel = self.price_index / self.world_price
@@ -1176,7 +1195,7 @@ class EconomyModel(mesa.Model):
         """Innovation and imitation (``kernels.innovation.innovate``), knowledge stocks, and the
         R&D decision for next quarter.
 
-        Effort per real firm in units of the sector's 2025 researchers per firm; probability
+        Effort = R&D staff per employee over the sector's 2025 ratio (size-free); probability
         1 - exp(-zeta * effort * m_s), m_s = 1 + sigma (k_s/k_ref)^eta with k_s the sector's
         knowledge stock over annual value added (DESIGN appendix; sigma, eta assumptions).
         Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + mission output_s.
@@ -1186,7 +1205,8 @@ class EconomyModel(mesa.Model):
         fp = self.firm_pop
         c = self.c
         n = len(fp)
-        rs = self.q["rd_staff"] / fp.weight / np.maximum(fp.rd_norm, 1e-12)
+        staff = np.maximum(self.q["employment_persons"], 1e-9)
+        rs = self.q["rd_staff"] / staff / np.maximum(fp.rd_norm, 1e-12)
         xi = c("rd.innovation_share")
         va_s = np.bincount(fp.sector, weights=self.q["va_firm"], minlength=S)
         berd_s = np.bincount(fp.sector, weights=fp.rd, minlength=S)
@@ -1771,7 +1791,13 @@ class EconomyModel(mesa.Model):
         n_s = np.bincount(fp.sector, minlength=S)
         r = self.profit_rate_hist[-1]
         rm = float(np.average(r, weights=np.maximum(n_s, 1)))
-        lam = c("firms.entry_rate") * n_s * np.clip(1 + 5 * (r - rm), 0.0, 3.0)
+        # entry scales with the sector's 2025 number of firm agents (not today's, which would let
+        # a concentrating sector shut its own door)
+        lam = (
+            c("firms.entry_rate")
+            * np.maximum(n_s, self.n_agents0)
+            * np.clip(1 + 5 * (r - rm), 0.0, 3.0)
+        )
         k = rng.poisson(lam)
         k += np.maximum(floor - n_s - k, 0)
         self.q["entries"] = k.astype(float)
@@ -1857,20 +1883,23 @@ class EconomyModel(mesa.Model):
             home = np.flatnonzero(tp.abroad == 0)
             sk = tp.skill[home]
             here = np.where(tp.employer[home] >= 0, self._talent_wages(home), tp.reservation[home])
-            other = fw[sk] * self.wage_ref[sk] * self._wage_growth_index()
+            other = fw[sk] * self.foreign_wage_level[sk]
             ratio = other / np.maximum(here, 1e-9)
         else:
             away = np.flatnonzero(tp.abroad == 1)
             sk = tp.skill[away]
             here = self.skill_wage[sk]
-            other = fw[sk] * self.wage_ref[sk] * self._wage_growth_index()
+            other = fw[sk] * self.foreign_wage_level[sk]
             ratio = here / np.maximum(other, 1e-9)
         return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
 
-    def _wage_growth_index(self) -> float:
-        # wages abroad follow trend growth: inflation target plus 1% real a year
-        t = self.quarter + self.burn_in
-        return float((1 + self.c("macro.inflation_target") + 0.01) ** (t / 4))
+    def _update_foreign_wages(self) -> None:
+        """Wages abroad (per skill, before ``labour.foreign_wage_ratio``) grow with the trend
+        part of home wage growth (inflation target plus trend productivity): the world shares
+        the trend, while the home labour market's tightness (the Phillips term), firms' wage
+        premiums and policy open the gaps that move talent."""
+        trend = (1 + self.c("macro.inflation_target")) ** 0.25 - 1 + self.prod_growth
+        self.foreign_wage_level = self.foreign_wage_level * (1 + trend)
 
     def _talent_wages(self, rows: np.ndarray) -> np.ndarray:
         tp = self.talent_pop
@@ -1908,6 +1937,9 @@ class EconomyModel(mesa.Model):
             + c("labour.phillips_slope") * (self.u_natural - unemp_rate)
         )
         self.skill_wage = self.skill_wage * (1 + np.clip(growth, -0.02, 0.05))
+        self._update_foreign_wages()
+        if self.quarter == -1:
+            self._calibrate_migration()
         # retirement
         ret = self.shocks(tp.id, _RETIRE)[:, 0] < c("labour.retirement_rate") / 4
         retire = home & ret
@@ -2015,13 +2047,14 @@ class EconomyModel(mesa.Model):
             self.price_base = self.price_index.copy()
             self.va_per_output = np.divide(va_s, out_s, out=np.zeros(S), where=out_s > 0)
         gdp_real = float((out_s * self.va_per_output).sum())
-        if gdp_real_prev is not None and emp_persons > 0:
-            lp = gdp_real / emp_persons
-            lp_prev = getattr(self, "_lp_prev", lp)
-            self.prod_growth = 0.98 * self.prod_growth + 0.02 * float(
-                np.clip(lp / lp_prev - 1, -0.03, 0.03)
-            )
-            self._lp_prev = lp
+        if emp_persons > 0 and gdp_real > 0:
+            # trend labour productivity growth (wages are indexed to it): the average quarterly
+            # log growth of real GDP per worker over the last four years, once it is known
+            self.lp_hist.append(np.log(gdp_real / emp_persons))
+            self.lp_hist = self.lp_hist[-17:]
+            if len(self.lp_hist) == 17:
+                g = (self.lp_hist[-1] - self.lp_hist[0]) / 16
+                self.prod_growth = float(np.clip(np.expm1(g), -0.01, 0.02))
         self._gdp_real_prev = gdp_real
         if self.quarter < 0:
             return

@@ -3,7 +3,7 @@
 Flows are per quarter (``cell_methods = "time: sum"``), stocks at the end of the quarter
 (``"time: point"``), rates and shares as fractions (``units = "1"``). Money is in euros of the
 real economy whatever the agent scale; UDUNITS has no currency, so money variables carry
-``units = "EUR"`` and a ``long_name`` that says euros (a documented choice, see docs/outputs.md).
+``units = "EUR"`` and a ``long_name`` that says euros (a documented choice, see docs/model.md).
 """
 
 from __future__ import annotations

@@ -186,11 +186,19 @@ def test_command_writes_a_cf_ensemble_file_with_common_seeds(tmp_path):
 
 def test_one_and_two_workers_give_identical_members(tmp_path):
     kw = {"runs": 4, "root_seed": 3, "quarters": Q, "scale": SCALE}
-    one = run_ensemble(["diffuse", "laissez_faire"], workers=1, output=tmp_path / "1.nc", **kw)
+    one = run_ensemble(
+        ["diffuse", "laissez_faire"], workers=1, threads=2, output=tmp_path / "1.nc",
+        keep_parts=True, **kw,
+    )  # fmt: skip
     two = run_ensemble(["diffuse", "laissez_faire"], workers=2, output=tmp_path / "2.nc", **kw)
     assert one.workers == 1 and two.workers == 2
     with xr.open_dataset(one.path) as a, xr.open_dataset(two.path) as b:
         _assert_same_members(a, b)
+    # numba threads per worker were set explicitly (NUMBA_NUM_THREADS and set_num_threads)
+    shard = next((tmp_path / "1.nc.parts").glob("*.nc"))
+    with netCDF4.Dataset(shard) as nc:
+        assert nc.getncattr("ensemble_numba_threads") == 2
+        assert nc.getncattr("ensemble_numba_max_threads") == 2
 
 
 def test_existing_scheduler_by_address(scheduler, tmp_path):
