@@ -1165,8 +1165,9 @@ class EconomyModel(mesa.Model):
 
         From 2026 on, WD_s(t) = n_s (1 + g_n,s)^t + (1 - n_s) (1 + g_0)^t with t years since
         2026Q1 (DESIGN §2: the niche share n_s grows at the niche rate, FACTS, for
-        ``niches.niche_horizon`` years and at g_0 after; the rest at base world growth g_0); before 2026 (the burn-in) world demand grows at g_0 in every sector,
-        so every parameter variant enters 2026 alike. Exports
+        ``niches.niche_horizon`` years and at g_0 after; the rest at base world growth g_0);
+        before 2026 (the burn-in) world demand grows at g_0 in every sector, so every parameter
+        variant enters 2026 alike. Exports
         X_s = X_s,2025 WD_s(t) / WD_s(2025) (P_s / P_world)^(-1.5), P_world growing at the
         inflation target.
         """
