@@ -2039,7 +2039,6 @@ class EconomyModel(mesa.Model):
         employed = home & (tp.employer >= 0)
         emp_persons = float(employed.sum()) * self.scale
         lf = float(home.sum()) * self.scale
-        gdp_real_prev = getattr(self, "_gdp_real_prev", None)
         # real GDP in 2025 prices by double deflation with fixed input coefficients: real value
         # added = real gross output x (value added per unit of output at 2025 prices); 2025
         # prices are those of the last burn-in quarter
@@ -2056,7 +2055,6 @@ class EconomyModel(mesa.Model):
             if len(self.lp_hist) == 17:
                 g = (self.lp_hist[-1] - self.lp_hist[0]) / 16
                 self.prod_growth = float(np.clip(np.expm1(g), -0.01, 0.02))
-        self._gdp_real_prev = gdp_real
         if self.quarter < 0:
             return
         wages = self.firm_wages()
