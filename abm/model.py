@@ -47,7 +47,7 @@ S = N_SECTORS
 K = N_SKILLS
 
 # Philox mechanism codes (counter word three): per-agent shocks of each mechanism.
-_QUIT, _EMIGRATE, _RETIRE, _IMMIGRATE, _ROUND, _INNOV, _GRANT, _FIRE, _EXIT, _INVEST = range(1, 11)
+_QUIT, _EMIGRATE, _RETIRE, _IMMIGRATE, _ROUND, _INNOV, _GRANT, _FIRE, _INVEST = range(1, 10)
 
 #: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.
 STREAMS: tuple[str, ...] = (
@@ -278,7 +278,6 @@ class EconomyModel(mesa.Model):
         wbar = ls.sum() / E
         self.skill_wage = rel * wbar
         self.sector_premium = wage_avg_s / (mix @ self.skill_wage)
-        self.wage_ref = self.skill_wage.copy()
         self.foreign_wage_level = self.skill_wage.copy()
         # R&D: BERD by sector, of which wages (share rho_L) pay R&D staff (high skill).
         berd = c("rd.berd_share_gdp") * Y * c("sectors.rd_share_of_berd")
@@ -292,6 +291,7 @@ class EconomyModel(mesa.Model):
         unit_cost = (ls + berd * (1 - self.rd_labour_share)) / X + A
         self.markup0 = np.clip(1.0 / unit_cost - 1.0, 0.02, 2.0)
         self.A = self._io_matrix(A)
+        self.rd_nonlabour_cost = berd * (1 - self.rd_labour_share) / X  # per unit of output
         # Capital: K_s proportional to capital intensity x VA, total = K/Y ratio x annual GDP.
         kint = c("sectors.capital_intensity") * va
         Kcap = kint / kint.sum() * c("macro.capital_output_ratio") * 4 * Y
@@ -350,7 +350,8 @@ class EconomyModel(mesa.Model):
         nf = sector.size
         sales = size * X[sector]  # quarterly euros = real output at price 1
         staff = staff_sh * emp[sector]
-        rd = self.nu[sector] * sales
+        # 2025 R&D: nu_s sales at the 2025 user cost (1 - subsidy)^-eps, i.e. the BERD shares
+        rd = self.nu[sector] * sales * (1 - self.subsidy_2025) ** -c("rd.elasticity_long")
         is_big = np.zeros(nf, bool)
         big_row = int(np.flatnonzero(sector == SECTORS.index("machinery"))[-1])
         is_big[big_row] = True
@@ -415,7 +416,6 @@ class EconomyModel(mesa.Model):
         self._build_talent(prod_staff, rd_staff, mix, sector, lf, u0)
         # ---------------- sector-level state
         self.price_index = np.ones(S)
-        self.price_base = np.ones(S)
         self.world_price = 1.0
         self.knowledge = berd * 4.0 / c("rd.knowledge_depreciation")  # steady-state stock
         self.public_rd_q = c("rd.public_rd_share_gdp") * Y
@@ -452,7 +452,7 @@ class EconomyModel(mesa.Model):
         self.cw = 0.006  # quarterly propensity to consume out of financial wealth (assumption)
         self._calibrate_households_and_taxes(Y, ls, X, berd)
         self.consumption_plan = c("macro.consumption_share") * Y
-        self.last_income = self.consumption_plan
+        self.last_income: float | None = None
         self.investment_orders_prev = self.firm_pop.order.copy()
         self.prev_unemployed_share = np.full(K, u0)
         self.household_saving_prev = 0.0
@@ -752,7 +752,7 @@ class EconomyModel(mesa.Model):
         mix = self.skill_mix[fp.sector]
         labour_cost = (mix * wages).sum(axis=1) / fp.productivity
         interm = (self.A[:, fp.sector] * self.price_index[:, None]).sum(axis=0)
-        rd_cost = self.nu[fp.sector] * (1 - self.rd_labour_share)
+        rd_cost = self.rd_nonlabour_cost[fp.sector]
         fp.price = (1 + fp.markup) * (labour_cost + interm + rd_cost)
 
     # -- 2
@@ -781,7 +781,7 @@ class EconomyModel(mesa.Model):
         u = self.shocks(fp.key, _ROUND, K)
         want = np.floor(want + u).astype(np.int64)
         have = (self.firm_employment() / self.scale).round().astype(np.int64)
-        # layoffs: random employees of firms more than 5% above their need
+        # layoffs: random employees of firms more than 10% above their need
         # labour hoarding: only a surplus above 10% is shed, half of it per quarter
         surplus = np.where(have > np.ceil(want * 1.10), (have - want + 1) // 2, 0)
         emp = tp.employer >= 0
@@ -1339,8 +1339,11 @@ class EconomyModel(mesa.Model):
         growth = np.bincount(fp.sector, weights=net, minlength=S)
         scale_e = np.minimum(1.0, np.divide(allowance, growth, out=np.ones(S), where=growth > 0))
         want = np.where(energy, np.minimum(want, replacement) + net * scale_e[fp.sector], want)
-        self.q["grid_use"] = float((net * scale_e[fp.sector]).sum())
-        self.grid_capacity *= 0.98
+        used = np.bincount(fp.sector, weights=net * scale_e[fp.sector], minlength=S)
+        self.q["grid_use"] = float(used.sum())
+        # public grid capacity is used up by the expansion it connects beyond the allowance
+        beyond = np.maximum(used - c("grid.congestion_cap") * sec_k, 0.0)
+        self.grid_capacity = np.maximum(self.grid_capacity - beyond, 0.0)
         self.q["grid_allowance"] = float(np.sum(allowance * c("sectors.energy_intensive")))
         order = want * p_inv
         wage_est = (self.firm_employment() * self.firm_wages()).sum(axis=1)
@@ -1373,8 +1376,10 @@ class EconomyModel(mesa.Model):
         beta = c("finance.logit_beta")
         w_s = np.maximum(cap_val / max(cap_val.sum(), 1e-9), 1e-12)
         lam = c("finance.risk_aversion")
-        if self.return_ref is None:
-            # 2025 reference: risk-adjusted domestic return (abroad carries no risk term here)
+        if self.quarter < 0 or self.return_ref is None:
+            # 2025 reference: the risk-adjusted domestic return of the burn-in, frozen at its
+            # last quarter (abroad carries no risk term here); until then home bias alone
+            # sets the home share
             self.return_ref = float(np.average(exp_r - lam * risk, weights=w_s))
         risk = risk_seen
         r_adj = exp_r - self.return_ref + c("finance.world_return") + np.log(w_s) / max(beta, 1e-9)
@@ -1410,7 +1415,7 @@ class EconomyModel(mesa.Model):
                 fp.sector, unmet, prospect, second, match, pub_left.copy()
             )
             priv, pub = priv + priv2, pub + pub2
-            priv_left = left2 + 0.0 * priv_left
+            priv_left = left2
         rest = np.maximum(request - priv - pub, 0.0)
         fpriv, _fp0, fleft, _ = fund_requests(
             fp.sector, rest, prospect, for_alloc[:S].copy(), np.zeros(S), np.zeros(S)
@@ -1439,7 +1444,7 @@ class EconomyModel(mesa.Model):
         self.q["capital_inflow"] = float(fpriv.sum())
         self.q["coinvestment"] = float(pub.sum())
         for i, _p in self._programme_rows("coinvestment"):
-            # counted at its committed amount (DESIGN §3); unplaced money stays in the fund
+            # counted at its committed amount (DESIGN §3); money not placed this quarter lapses
             self._spend(i, float(self.programme_pop.budget_year[i] / 4))
         placed = np.zeros(len(ip))
         placed[dom] = priv.sum() / nd
@@ -1478,6 +1483,9 @@ class EconomyModel(mesa.Model):
         acc.receive("wages", H, received)
         self.q["wage_bill"] = bill
         self.q["bill_sector"] = np.bincount(fp.sector, weights=bill, minlength=S)
+        empl = self.firm_employment()
+        self.q["employment_skill"] = empl.sum(axis=0)
+        self.q["bill_skill"] = (empl * wages).sum(axis=0)
         self.q["employment_sector"] = np.bincount(
             fp.sector, weights=self.firm_employment().sum(axis=1), minlength=S
         )
@@ -1583,8 +1591,8 @@ class EconomyModel(mesa.Model):
 
         Credit on R&D wage costs per real firm: rate_first up to the bracket, rate_second above,
         rate_starter for firms younger than 5 years (FACTS: WBSO 2025 36%/16%, EUR 380k, 50%),
-        times the rate scale that keeps it on budget; paid as a reduction of wage tax (a subsidy
-        from government to firms). Grants: firms in target sectors submit proposals of
+        times the rate scale that keeps it on budget; paid in cash, as the WBSO's wage-tax
+        reduction is worth cash to the firm (a subsidy from government to firms). Grants: firms in target sectors submit proposals of
         ``grant_share`` of their planned R&D; proposals are scored by log relative productivity
         plus normal noise (``selection_noise``) and funded best-first within the quarter's
         budget, so noisy selection can "pick losers". Both lower the firm's R&D user cost.
@@ -1691,6 +1699,8 @@ class EconomyModel(mesa.Model):
         # consumption follows smoothed (permanent) income: a 10% weight on the new quarter
         cmix = c("sectors.consumption_mix") / c("sectors.consumption_mix").sum()
         p_c = float(cmix @ self.price_index)  # consumer price index (2024 = 1)
+        if self.last_income is None:
+            self.last_income = yd / p_c
         self.last_income = 0.9 * self.last_income + 0.1 * yd / p_c  # real, smoothed
         if self.quarter < 0:
             # burn-in: the propensity to consume settles so that consumption is its 2025 share
@@ -1727,8 +1737,9 @@ class EconomyModel(mesa.Model):
         """Exit when insolvent (cash + inventories + capital - loans < 0) or when the market share
         stays below ``firms.exit_share_floor`` / n_s for four quarters; the firm's staff become
         unemployed, its deposits repay its loans, unpaid loans and its equity are written off
-        (recorded as capital transfers). Entrants per sector ~ Poisson(entry_rate n_s
-        (1 + 5 max(0, r_s - r_mean))) plus refills to the sector floor, with productivity drawn
+        (recorded as capital transfers). Entrants per sector ~ Poisson(entry_rate
+        max(n_s, n_s,2025) clip(1 + 5 (r_s - r_mean), 0, 3)) plus refills to the sector floor
+        (``firms.min_agents_per_sector``), with productivity drawn
         around the sector mean and start-up equity from domestic venture capital."""
         fp = self.firm_pop
         tp = self.talent_pop
@@ -1823,7 +1834,7 @@ class EconomyModel(mesa.Model):
             self._firm_agents[a.unique_id] = a
         tot_share = np.bincount(fp.sector, weights=fp.share, minlength=S)
         share0 = 0.2 / np.maximum(n_s[sec], 1) * np.maximum(tot_share[sec], 1.0)
-        base_rd = self.nu[sec] * size
+        base_rd = self.nu[sec] * size * (1 - self.subsidy_2025) ** -c("rd.elasticity_long")
         self.firm_pop.append(
             id=ids,
             sector=sec,
@@ -1957,7 +1968,7 @@ class EconomyModel(mesa.Model):
             b = self.programme_pop.budget_year[i] / 1e8 * p.spec.immigration_boost
             # targeted programmes recruit technical (STEM) high-skill talent for their sectors
             aim = tp.skill[arows] == HIGH
-            if p.spec.targets != "all":
+            if isinstance(p.spec.targets, list):
                 aim &= tp.field[arows] == 1
             boost = boost + np.where(aim, 0.1 * b, 0.0)
         imm_resp = self._migration_response(emigrate=False)
@@ -2044,7 +2055,6 @@ class EconomyModel(mesa.Model):
         # prices are those of the last burn-in quarter
         out_s = q["real_output_sector"]
         if self.quarter <= -1 or self.va_per_output is None:
-            self.price_base = self.price_index.copy()
             self.va_per_output = np.divide(va_s, out_s, out=np.zeros(S), where=out_s > 0)
         gdp_real = float((out_s * self.va_per_output).sum())
         if emp_persons > 0 and gdp_real > 0:
@@ -2061,8 +2071,8 @@ class EconomyModel(mesa.Model):
         empl = self.firm_employment()
         emp_s = q["employment_sector"]
         bill_s = q["bill_sector"]
-        emp_k = empl.sum(axis=0)
-        bill_k = (empl * wages).sum(axis=0)
+        emp_k = q["employment_skill"]
+        bill_k = q["bill_skill"]
         real_out_s = q["real_output_sector"]
         berd = q["berd"]
         public = float(q["public_rd"]) + float(q.get("mission_spend", 0.0))

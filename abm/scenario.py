@@ -198,6 +198,17 @@ class Scenario(_Strict):
     )
     source_file: str | None = Field(None, exclude=True)
 
+    @model_validator(mode="after")
+    def _one_of_each_tax_instrument(self) -> Scenario:
+        for inst in ("rd_tax_credit", "innovation_box"):
+            names = [n for n, p in self.programmes.items() if p.instrument == inst and p.enabled]
+            if len(names) > 1:
+                raise ValueError(
+                    f"programmes {names} are all '{inst}': a scenario has at most one (the tax "
+                    "code has one credit and one box; change its rates or budget instead)"
+                )
+        return self
+
     def to_toml(self) -> str:
         """The fully resolved scenario as TOML text (stored in output provenance)."""
         data = self.model_dump(exclude_none=True, exclude={"source_file", "extends"})

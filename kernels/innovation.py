@@ -67,7 +67,8 @@ def innovate(
         Current labour productivity ``a_i``, ``> 0``. Peers are read from this input, never from
         updated values, so the result does not depend on the order of firms.
     rd_innovation, rd_imitation : float64[n]
-        R&D effort per real firm in researcher-quarters spent on innovation / imitation, ``>= 0``.
+        R&D effort spent on innovation / imitation, ``>= 0`` (the model passes R&D staff per
+        employee relative to the sector's 2025 ratio, split by the innovation share).
     knowledge_intensity : float64[S]
         Sector knowledge stock over value added, ``k_s >= 0``.
     k_ref : float

@@ -68,7 +68,7 @@ def test_issue_acceptance_two_scenarios_fifty_runs_default_scale(tmp_path):
     assert header.returncode == 0 and "realization = 50" in header.stdout
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_driver_keeps_its_shards_and_resume_completes(tmp_path, sig):
     out = tmp_path / "i.nc"
     parts = tmp_path / "i.nc.parts"
