@@ -1592,8 +1592,8 @@ class EconomyModel(mesa.Model):
         Credit on R&D wage costs per real firm: rate_first up to the bracket, rate_second above,
         rate_starter for firms younger than 5 years (FACTS: WBSO 2025 36%/16%, EUR 380k, 50%),
         times the rate scale that keeps it on budget; paid in cash, as the WBSO's wage-tax
-        reduction is worth cash to the firm (a subsidy from government to firms). Grants: firms in target sectors submit proposals of
-        ``grant_share`` of their planned R&D; proposals are scored by log relative productivity
+        reduction is worth cash to the firm (a subsidy from government to firms). Grants: firms
+        in target sectors submit proposals of ``grant_share`` of their planned R&D; proposals are scored by log relative productivity
         plus normal noise (``selection_noise``) and funded best-first within the quarter's
         budget, so noisy selection can "pick losers". Both lower the firm's R&D user cost.
         """
@@ -2067,7 +2067,6 @@ class EconomyModel(mesa.Model):
                 self.prod_growth = float(np.clip(np.expm1(g), -0.01, 0.02))
         if self.quarter < 0:
             return
-        wages = self.firm_wages()
         empl = self.firm_employment()
         emp_s = q["employment_sector"]
         bill_s = q["bill_sector"]
