@@ -1594,8 +1594,9 @@ class EconomyModel(mesa.Model):
         times the rate scale that keeps it on budget; paid in cash, as the WBSO's wage-tax
         reduction is worth cash to the firm (a subsidy from government to firms). Grants: firms
         in target sectors submit proposals of ``grant_share`` of their planned R&D; proposals
-        are scored by log relative productivity plus normal noise (``selection_noise``) and funded best-first within the quarter's
-        budget, so noisy selection can "pick losers". Both lower the firm's R&D user cost.
+        are scored by log relative productivity plus normal noise (``selection_noise``) and
+        funded best-first within the quarter's budget, so noisy selection can "pick losers".
+        Both lower the firm's R&D user cost.
         """
         fp = self.firm_pop
         acc = self.accounts
