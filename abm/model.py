@@ -457,7 +457,7 @@ class EconomyModel(mesa.Model):
         self.prev_unemployed_share = np.full(K, u0)
         self.household_saving_prev = 0.0
         self.loan_repayments = 0.0
-        self.return_ref: float | None = None
+        self.return_ref: np.ndarray | None = None
         self.va_per_output: np.ndarray | None = None
         self.lp_hist: list[float] = []
 
@@ -1377,12 +1377,20 @@ class EconomyModel(mesa.Model):
         w_s = np.maximum(cap_val / max(cap_val.sum(), 1e-9), 1e-12)
         lam = c("finance.risk_aversion")
         if self.quarter < 0 or self.return_ref is None:
-            # 2025 reference: the risk-adjusted domestic return of the burn-in, frozen at its
-            # last quarter (abroad carries no risk term here); until then home bias alone
-            # sets the home share
-            self.return_ref = float(np.average(exp_r - lam * risk, weights=w_s))
+            # 2025 reference, sector by sector: the expected return at the end of the burn-in
+            # (sectors differ structurally in return on capital); domestic returns are compared
+            # with the world return as changes from it, and risk as its deviation from a
+            # typical level (``finance.base_risk``), so in 2025 home bias alone sets the home
+            # share of new money
+            self.return_ref = exp_r.copy()
         risk = risk_seen
-        r_adj = exp_r - self.return_ref + c("finance.world_return") + np.log(w_s) / max(beta, 1e-9)
+        r_adj = (
+            exp_r
+            - self.return_ref
+            + c("finance.world_return")
+            + lam * c("finance.base_risk")
+            + np.log(w_s) / max(beta, 1e-9)
+        )
         alloc = allocate_investors(
             ip.funds,
             ip.home_bias,
