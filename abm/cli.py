@@ -201,5 +201,19 @@ def summary(ds) -> str:  # noqa: ANN001 - xarray.Dataset
     return "\n".join(lines)
 
 
+def _register() -> None:
+    """Commands that live in their own modules (they import heavy libraries lazily)."""
+    from abm.compare_cli import compare_cmd
+    from abm.ensemble_cli import ensemble_cmd
+    from abm.report_cli import report_cmd
+
+    main.add_command(ensemble_cmd, "ensemble")
+    main.add_command(compare_cmd, "compare")
+    main.add_command(report_cmd, "report")
+
+
+_register()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -677,17 +677,22 @@ def warm_up(scenario: str | Scenario = "diffuse") -> float:
     """Build (or load) the numba cache: run a one-quarter model at a coarse scale, so every
     kernel is compiled once before dask workers start. Processes on one host take a file lock,
     so they never compile the same cache at once (numba #4807). Returns the seconds it took."""
+    t0 = time.perf_counter()
+    _warm_model(scenario)
+    return time.perf_counter() - t0
+
+
+def _warm_model(scenario: str | Scenario) -> Any:
+    """The warm-up run (under the per-host lock); its Dataset is the ensemble's template."""
     from abm.model import EconomyModel
 
-    t0 = time.perf_counter()
     lock = Path(tempfile.gettempdir()) / f"abm-numba-warmup-{os.getuid()}.lock"
     with lock.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            EconomyModel(scenario, 0, quarters=1, scale=4000.0, check_accounts=False).run()
+            return EconomyModel(scenario, 0, quarters=1, scale=4000.0, check_accounts=False).run()
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-    return time.perf_counter() - t0
 
 
 _MALLOC_TUNED = False
@@ -1200,6 +1205,7 @@ def _assemble(
                 var.setncatts(attrs)
                 out[v] = var
             p_index = {p: j for j, p in enumerate(progs)}
+            time_checked = False
             for i, name in enumerate(plan.names):
                 for r0 in range(0, M, BLOCK):
                     r1 = min(M, r0 + BLOCK)
@@ -1210,6 +1216,9 @@ def _assemble(
                         path = parts / _shard_name(i, name, r)
                         with netCDF4.Dataset(path) as sh:
                             sh.set_auto_mask(False)
+                            if not time_checked:  # the shards' time axis is the file's
+                                _check_time(sh, time_vals, path)
+                                time_checked = True
                             sp = [str(p) for p in sh.variables["programme"][:]]
                             for v, dims in variables.items():
                                 a = np.asarray(sh.variables[v][:], dtype=float)
@@ -1233,6 +1242,21 @@ def _assemble(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _check_time(sh: Any, expected: np.ndarray, path: Path) -> None:
+    import netCDF4
+
+    t = sh.variables["time"]
+    got = netCDF4.num2date(
+        t[:], t.units, getattr(t, "calendar", "standard"), only_use_cftime_datetimes=False
+    )
+    got = np.array([np.datetime64(d.isoformat()) for d in got], dtype="datetime64[ns]")
+    if got.shape != expected.shape or not np.array_equal(got, expected):
+        raise EnsembleError(
+            f"{path}: the member's time axis ({got[0]} ...) differs from the ensemble's "
+            f"({expected[0]} ...); this is a bug, please report it"
+        )
 
 
 def _global_attrs(
@@ -1454,10 +1478,26 @@ def run_ensemble(
 
     # ---- shards already there
     done: set[tuple[int, int]] = set()
-    if parts.exists():
-        manifest = parts / _MANIFEST
+    n_shards = sum(1 for _ in parts.glob("*.nc")) if parts.is_dir() else 0
+    if resume and not parts.exists() and _complete(output, eid):
+        note(f"{output} is already complete; nothing to do")
+        return EnsembleResult(
+            path=output,
+            scenarios=plan.names,
+            realizations=plan.realizations,
+            members=plan.total,
+            computed=0,
+            reused=plan.total,
+            failures=[],
+            seconds=time.perf_counter() - t_start,
+            compute_seconds=0.0,
+            workers=0,
+            driver_peak_memory=_peak_rss(),
+        )
+    manifest = parts / _MANIFEST
+    if parts.exists() and (n_shards or (resume and manifest.exists())):
         if not resume:
-            n = sum(1 for _ in parts.glob("*.nc"))
+            n = n_shards
             raise EnsembleInputError(
                 f"{parts} already holds {n} shard(s) of an earlier ensemble; pass --resume to "
                 "continue it, or remove the folder"
@@ -1478,15 +1518,12 @@ def run_ensemble(
         _clean_temporaries(parts)
     elif resume:
         note(f"nothing to resume in {parts}; starting the ensemble")
+        if parts.is_dir():
+            _clean_temporaries(parts)
 
     # ---- warm-up: numba cache built once, in the driver, before any worker starts
-    from abm.model import EconomyModel
-
     t_w = time.perf_counter()
-    tmpl_model = EconomyModel(plan.scenarios[0], 0, quarters=1, scale=4000.0, check_accounts=False)
-    tmpl_model.run()
-    template = tmpl_model.to_dataset()
-    del tmpl_model
+    template = _warm_model(plan.scenarios[0]).to_dataset()
     logger.debug("numba cache ready (%.1f s)", time.perf_counter() - t_w)
     variables = _expected_vars(template)
 
@@ -1665,6 +1702,19 @@ def run_ensemble(
         driver_peak_memory=_peak_rss(),
         parts_dir=kept,
     )
+
+
+def _complete(output: Path, eid: str) -> bool:
+    """Whether ``output`` is the finished file of this ensemble with no failed member."""
+    import netCDF4
+
+    if not output.is_file():
+        return False
+    try:
+        with netCDF4.Dataset(output) as nc:
+            return nc.getncattr("ensemble_id") == eid and int(nc.getncattr("members_failed")) == 0
+    except Exception:  # noqa: BLE001 - unreadable: not complete
+        return False
 
 
 def _one_line(exc: BaseException | None) -> str:

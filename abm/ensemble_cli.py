@@ -39,11 +39,12 @@ class _OneLineErrors(click.Command):
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ):  # noqa: ANN201
+    ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.exceptions.UsageError as e:
             _fail(" ".join(e.format_message().split()))
+            raise  # not reached: _fail exits
 
 
 @click.command("ensemble", cls=_OneLineErrors)
@@ -51,6 +52,7 @@ class _OneLineErrors(click.Command):
 @click.option(
     "--runs",
     default="1",
+    metavar="N",
     show_default=True,
     help="Member seeds per scenario (and per parameter point).",
 )
@@ -58,6 +60,7 @@ class _OneLineErrors(click.Command):
     "--seed",
     "root_seed",
     default="1",
+    metavar="ROOT",
     show_default=True,
     help="Root seed: member k gets SeedSequence(ROOT).spawn(runs)[k].",
 )

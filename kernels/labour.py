@@ -6,6 +6,110 @@ signature and the same results, written as loops that follow the matching rule l
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+# Service positions between prefetching a seeker's data and serving the seeker.
+PREFETCH_AHEAD = 32
+_SIGN = np.uint64(0x8000000000000000)
+_LOW32 = 0xFFFFFFFF
+_KEEP_TYPES = np.uint32(0xFFFFFFFF)
+_CLEAR_TYPES = np.uint32(0xFFFFFFC0)
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Hint the CPU to fetch the cache line holding ``arr[idx]``; no effect on any value.
+
+    ``idx`` is an integer for a 1-d array, or a tuple with one integer per dimension. The address
+    is computed without bounds checks or wraparound, and a prefetch never faults.
+    """
+    if not isinstance(arr, types.Array):
+        return None
+    if isinstance(idx, types.Integer):
+        idx_types = (idx,)
+    elif isinstance(idx, types.BaseTuple) and all(isinstance(t, types.Integer) for t in idx):
+        idx_types = tuple(idx)
+    else:
+        return None
+    if len(idx_types) != arr.ndim:
+        return None
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        if isinstance(signature.args[1], types.Integer):
+            raw = [args[1]]
+        else:
+            raw = [builder.extract_value(args[1], d) for d in range(len(idx_types))]
+        pairs = zip(raw, idx_types, strict=True)
+        indices = [context.cast(builder, x, t, types.intp) for x, t in pairs]
+        ptr = cgutils.get_item_pointer(
+            context, builder, array_type, array, indices, wraparound=False
+        )
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [byte_ptr], fnty)
+        # Read access, high temporal locality, data cache.
+        builder.call(fn, [builder.bitcast(ptr, byte_ptr), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, idx), codegen
+
+
+@numba.njit(cache=True)
+def _wage_code(x):
+    """Order-preserving 26-bit code of a non-NaN float64: ``x < y`` implies
+    ``_wage_code(x) <= _wage_code(y)``, so ``_wage_code(x) < _wage_code(y)`` implies ``x < y``.
+
+    The code is the top 26 bits of the IEEE bit pattern mapped to unsigned integer order (sign,
+    exponent and 14 mantissa bits: a relative resolution of about 6e-5). -0.0 gets the code of 0.0,
+    so equal numbers always get equal codes. Equal codes say nothing about the order.
+    """
+    if x == 0.0:
+        x = 0.0
+    u = np.float64(x).view(np.uint64)
+    u = ~u if u & _SIGN else u | _SIGN
+    return np.int64(u >> np.uint64(38))
+
+
+@numba.njit(cache=True)
+def _best_exact(
+    i,
+    type_bit,
+    seeker_skill,
+    seeker_field,
+    seeker_reservation,
+    vac_skill,
+    vac_field,
+    vac_wage,
+    remaining,
+    vac_key,
+    samples,
+):
+    """The rule itself, on exact wages: seeker ``i``'s best acceptable sampled row, or -1.
+
+    ``type_bit`` is the seeker's type bit in ``vac_key`` (whose type bits are cleared when a row
+    fills up), or 0 for a seeker outside the documented levels, checked field by field.
+    """
+    reservation = seeker_reservation[i]
+    best = -1
+    for j in range(samples.shape[1]):
+        c = samples[i, j]
+        if type_bit != 0:
+            qualified = (np.int64(vac_key[c]) & type_bit) != 0
+        else:
+            qualified = (
+                remaining[c] > 0
+                and seeker_skill[i] >= vac_skill[c]
+                and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
+            )
+        w = vac_wage[c]
+        if qualified and w >= reservation and (best == -1 or w > vac_wage[best]):
+            best = c
+    return best
 
 
 @numba.njit(cache=True)
@@ -68,9 +172,21 @@ def match_labour(
     index out of range reads and writes out of bounds in the compiled kernel). Skill and field
     values outside the documented levels still follow the rule (on a slower path), and a NaN wage
     or reservation wage never satisfies ``>=``, so such a pair never matches. Inputs are not
-    modified; both outputs are freshly allocated. Cost is O(n * k + v); seekers are processed in
-    blocks whose data are gathered first, which matters at 10^6 seekers, where the random order
-    makes the kernel memory-latency bound.
+    modified; both outputs are freshly allocated. Cost is O(n * k + v).
+
+    At 10^6 seekers the random service order and the k random vacancy looks per seeker make the
+    kernel memory bound, so it keeps what a look reads small and fetches ahead. Each vacancy row is
+    one 32-bit key: a 26-bit order-preserving code of the wage (``_wage_code``) above six bits, one
+    per seeker type ``(skill, field)``, set for the types that qualify while the row has openings
+    left. Each seeker is one 32-bit key too: the code of the reservation wage above its type bit.
+    A look is then one load and integer compares, and the best look is a running maximum of
+    ``(wage code, sample position)`` packed in one integer. Codes order wages exactly except when
+    two are equal; whenever that could decide the outcome (a wage code equal to the reservation
+    code, or two acceptable rows tied on the top code), and for seekers outside the documented
+    levels or with a NaN reservation wage, the seeker is served by ``_best_exact``, the rule on the
+    original arrays. The seeker's sample row and key are prefetched ``PREFETCH_AHEAD`` positions
+    ahead in ``order``, and a seeker without a match takes from a sink row that never runs out, so
+    serving has no data-dependent branches.
     """
     n = seeker_skill.shape[0]
     v = vac_skill.shape[0]
@@ -79,92 +195,82 @@ def match_labour(
     if v == 0 or n == 0 or k == 0:
         return match, np.zeros(v, dtype=np.int64)
 
-    # Seeker type as one bit, 1 << (2 * skill + field); 0 marks a seeker outside the documented
-    # levels, who takes the slow path below (same rule, checked field by field).
-    type_bit = np.zeros(n, dtype=np.uint8)
+    # Seeker key: reservation wage code << 6 | 1 << (2 * skill + field). 0 sends the seeker to the
+    # exact path: a skill or field outside the documented levels, or a NaN reservation wage.
+    seeker_key = np.zeros(n, dtype=np.uint32)
     for i in range(n):
-        if 0 <= seeker_skill[i] <= 2 and 0 <= seeker_field[i] <= 1:
-            type_bit[i] = 1 << (2 * seeker_skill[i] + seeker_field[i])
+        skill = seeker_skill[i]
+        field = seeker_field[i]
+        reservation = seeker_reservation[i]
+        if 0 <= skill <= 2 and 0 <= field <= 1 and reservation == reservation:
+            seeker_key[i] = (_wage_code(reservation) << 6) | (1 << (2 * skill + field))
 
-    # open_for[c]: the seeker types that qualify for row c (skill and field), while it has openings
-    # left; cleared when the row fills up, so one byte answers "open and qualified".
-    remaining = vac_openings.copy()
-    open_for = np.zeros(v, dtype=np.uint8)
+    # Vacancy key: wage code << 6 | the type bits of the seekers who qualify (skill and field),
+    # while the row has openings left; no type bits for a NaN wage. Row v is the sink of seekers
+    # without a match: it has no type bits and never runs out.
+    remaining = np.empty(v + 1, dtype=np.int64)
+    remaining[:v] = vac_openings
+    remaining[v] = n + 1
+    vac_key = np.zeros(v + 1, dtype=np.uint32)
     for c in range(v):
-        if remaining[c] > 0:
+        w = vac_wage[c]
+        if w == w:
             bits = 0
-            for s in range(3):
-                for f in range(2):
-                    if s >= vac_skill[c] and (vac_field[c] == -1 or vac_field[c] == f):
-                        bits |= 1 << (2 * s + f)
-            open_for[c] = bits
+            if remaining[c] > 0:
+                for s in range(3):
+                    for f in range(2):
+                        if s >= vac_skill[c] and (vac_field[c] == -1 or vac_field[c] == f):
+                            bits |= 1 << (2 * s + f)
+            vac_key[c] = (_wage_code(w) << 6) | bits
 
-    # Seekers are served in blocks of `block`. The block's data are first gathered in service order
-    # by loops of independent loads, so that many cache misses are in flight at once: the first
-    # loop touches both ends of each seeker's sample row (a row may straddle two cache lines), the
-    # second copies the rest from cache. Then the block's seekers are served one by one.
-    block = 256
-    blk_seeker = np.empty(block, dtype=np.int64)
-    blk_bit = np.empty(block, dtype=np.uint8)
-    blk_reservation = np.empty(block, dtype=np.float64)
-    blk_rows = np.empty((block, k), dtype=np.int64)
-    key = np.empty(k, dtype=np.float64)
-    acceptable = np.empty(k, dtype=np.bool_)
-    for start in range(0, n, block):
-        size = min(block, n - start)
-        for b in range(size):
-            i = order[start + b]
-            blk_seeker[b] = i
-            blk_reservation[b] = seeker_reservation[i]
-            blk_bit[b] = type_bit[i]
-            blk_rows[b, 0] = samples[i, 0]
-            blk_rows[b, k - 1] = samples[i, k - 1]
-        for b in range(size):
-            i = blk_seeker[b]
-            for j in range(1, k - 1):
-                blk_rows[b, j] = samples[i, j]
-
-        for b in range(size):
-            i = blk_seeker[b]
-            bit = blk_bit[b]
-            reservation = blk_reservation[b]
-            # Pass 1, without data-dependent branches on the fast path: which sampled rows are
-            # acceptable, key = wage (or -inf), and the top key (two running maxima for speed).
-            n_ok = 0
-            top_even = -np.inf
-            top_odd = -np.inf
-            for j in range(k):
-                c = blk_rows[b, j]
-                w = vac_wage[c]
-                if bit != 0:
-                    qualified = (open_for[c] & bit) != 0
-                else:
-                    qualified = (
-                        remaining[c] > 0
-                        and seeker_skill[i] >= vac_skill[c]
-                        and (vac_field[c] == -1 or vac_field[c] == seeker_field[i])
-                    )
-                ok = qualified & (w >= reservation)
-                acceptable[j] = ok
-                n_ok += ok
-                key[j] = w if ok else -np.inf
-                if j & 1:
-                    top_odd = key[j] if key[j] > top_odd else top_odd
-                else:
-                    top_even = key[j] if key[j] > top_even else top_even
-            if n_ok == 0:
-                continue
-            top = top_odd if top_odd > top_even else top_even
-            # Pass 2: the first acceptable sampled row paying the top wage.
-            best = -1
-            for j in range(k):
-                if acceptable[j] and key[j] == top:
-                    best = blk_rows[b, j]
-                    break
-            match[i] = best
-            remaining[best] -= 1
-            if remaining[best] == 0:
-                open_for[best] = 0
+    ahead = PREFETCH_AHEAD
+    for p in range(n):
+        if p + ahead < n:
+            later = order[p + ahead]
+            _prefetch(samples, (later, 0))
+            _prefetch(samples, (later, k - 1))  # a row may straddle two cache lines
+            _prefetch(seeker_key, later)
+            _prefetch(match, later)
+        i = order[p]
+        key = np.int64(seeker_key[i])
+        type_bit = key & 63
+        reservation_code = key >> 6
+        # Without branches: the top of (wage code, -position) and of (wage code, position) over the
+        # acceptable looks, -1 if none; whether the exact path is needed.
+        top_first = -1
+        top_last = -1
+        exact = type_bit == 0
+        for j in range(k):
+            x = np.int64(vac_key[np.uint64(samples[i, j])])
+            qualified = (x & type_bit) != 0
+            wage_code = x >> 6
+            ok = qualified & (wage_code > reservation_code)
+            exact |= qualified & (wage_code == reservation_code)
+            top_first = max(top_first, ((wage_code << 32) | (_LOW32 - j)) if ok else -1)
+            top_last = max(top_last, ((wage_code << 32) | j) if ok else -1)
+        first = _LOW32 - (top_first & _LOW32)
+        # Two positions share the top code: a tie, or two wages the code cannot tell apart.
+        exact |= (top_first >= 0) & (first != (top_last & _LOW32))
+        best = samples[i, first] if top_first >= 0 else -1
+        if exact:
+            best = _best_exact(
+                i,
+                type_bit,
+                seeker_skill,
+                seeker_field,
+                seeker_reservation,
+                vac_skill,
+                vac_field,
+                vac_wage,
+                remaining,
+                vac_key,
+                samples,
+            )
+        match[i] = best
+        row = best if best >= 0 else v
+        left = remaining[row] - 1
+        remaining[row] = left
+        vac_key[row] &= _KEEP_TYPES if left > 0 else _CLEAR_TYPES
 
     filled = np.empty(v, dtype=np.int64)
     for c in range(v):

@@ -242,6 +242,8 @@ def test_failing_member_is_retried_then_reported_while_the_rest_complete(schedul
     with xr.open_dataset(out) as ds:
         assert (ds["member_ok"] == 1).all() and json.loads(ds.attrs["failures"]) == []
         _assert_member_equals(ds, "diffuse", 1, _direct("diffuse", 1, 1))
+    r3 = _invoke([*args, "--resume"])  # a finished ensemble: nothing to do (batch resubmits)
+    assert r3.exit_code == 0 and "already complete" in r3.stderr and "0 computed" in r3.stdout
 
 
 @pytest.mark.parametrize(

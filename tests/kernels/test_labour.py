@@ -315,3 +315,75 @@ def test_outputs_are_fresh_arrays():
     match2, filled2 = match_labour(*args)
     np.testing.assert_array_equal(match2, match)
     assert np.all(filled2 >= 0)
+
+
+def test_wage_code_preserves_order():
+    """``_wage_code`` is monotone, a smaller code means a smaller number, and -0.0 codes as 0.0."""
+    from kernels.labour import _wage_code
+
+    rng = np.random.default_rng(41)
+    special = [-np.inf, -1e300, -5.0, -1e-310, -0.0, 0.0, 5e-324, 1e-310, 1.0, 1e300, np.inf]
+    base = rng.lognormal(np.log(9000.0), 0.3, 500)
+    near = np.concatenate([base, np.nextafter(base, np.inf), base * (1 + 1e-5), -base])
+    x = np.sort(np.concatenate([special, near]))
+    codes = np.array([_wage_code(float(a)) for a in x])
+    assert np.all(np.diff(codes) >= 0)
+    assert np.all((codes >= 0) & (codes < 2**26))
+    for a, b, ca, cb in zip(x[:-1], x[1:], codes[:-1], codes[1:], strict=True):
+        if ca < cb:
+            assert a < b
+    assert _wage_code(-0.0) == _wage_code(0.0)
+
+
+def test_prefetch_is_only_a_hint():
+    """``_prefetch`` compiles for 1-d and 2-d arrays and changes nothing."""
+    import numba
+
+    from kernels.labour import _prefetch
+
+    @numba.njit
+    def touch(a, b):
+        total = 0
+        for i in range(a.shape[0]):
+            _prefetch(a, i)
+            _prefetch(b, (i, b.shape[1] - 1))
+            total += a[i] + b[i, 0]
+        return total
+
+    a = np.arange(10, dtype=np.int64)
+    b = np.arange(30, dtype=np.int64).reshape(10, 3)
+    before = (a.copy(), b.copy())
+    assert touch(a, b) == a.sum() + b[:, 0].sum()
+    np.testing.assert_array_equal(a, before[0])
+    np.testing.assert_array_equal(b, before[1])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wages_closer_than_the_wage_code_resolution(seed):
+    """Wages and reservation wages equal, one ulp apart, or 1e-6 apart (all below the resolution
+    of the kernel's 26-bit wage codes): the kernel must decide these on the exact wages."""
+    rng = np.random.default_rng(50 + seed)
+    args = list(make_market(rng, 2000, 60, 6, openings_mean=4.0))
+    levels = np.array([9000.0, 10000.0, 11000.0])
+    wage = rng.choice(levels, 60)
+    wage = np.where(rng.random(60) < 0.3, np.nextafter(wage, np.inf), wage)
+    wage = np.where(rng.random(60) < 0.3, np.nextafter(wage, -np.inf), wage)
+    wage = np.where(rng.random(60) < 0.3, wage * (1 + 1e-6), wage)
+    reservation = rng.choice(levels, 2000) * (1 + 1e-9 * rng.integers(-2, 3, 2000))
+    args[6] = wage
+    args[2] = reservation
+    args = tuple(args)
+    match, filled = run_both(args)
+    check_properties(args, match, filled)
+    assert np.count_nonzero(match >= 0) > 0
+
+
+def test_signed_zeros_and_infinite_wages():
+    rng = np.random.default_rng(61)
+    args = list(make_market(rng, 800, 40, 5))
+    args[6] = rng.choice(np.array([-0.0, 0.0, np.inf, -np.inf, 5.0, 9000.0]), 40)
+    args[2] = rng.choice(np.array([-0.0, 0.0, np.inf, -np.inf, 5.0, 9000.0, np.nan]), 800)
+    args = tuple(args)
+    match, filled = run_both(args)
+    check_properties(args, match, filled)
+    assert np.count_nonzero(match >= 0) > 0
