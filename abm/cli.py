@@ -206,9 +206,11 @@ def _register() -> None:
     from abm.compare_cli import compare_cmd
     from abm.ensemble_cli import ensemble_cmd
     from abm.report_cli import report_cmd
+    from abm.sensitivity_cli import sensitivity_cmd
 
     main.add_command(ensemble_cmd, "ensemble")
     main.add_command(compare_cmd, "compare")
+    main.add_command(sensitivity_cmd, "sensitivity")
     main.add_command(report_cmd, "report")
 
 

@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -62,15 +63,24 @@ def machine() -> dict[str, object]:
     }
 
 
-def in_process(scenario: str, members: int, quarters: int | None, scale: float | None) -> float:
-    """Seconds to run the members one after another here, without dask."""
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished (reaped) children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def in_process(
+    scenario: str, members: int, quarters: int | None, scale: float | None
+) -> dict[str, float]:
+    """Seconds (wall and CPU) to run the members one after another here, without dask."""
     from abm import EconomyModel
     from abm.ensemble import member_seed
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     for k in range(members):
         EconomyModel(scenario, member_seed(1, k), quarters=quarters, scale=scale).run().to_dataset()
-    return time.perf_counter() - t0
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": _cpu() - c0}
 
 
 def on_dask(
@@ -80,7 +90,7 @@ def on_dask(
     from abm.ensemble import run_ensemble
 
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         res = run_ensemble(
             scenario,
             members,
@@ -91,8 +101,9 @@ def on_dask(
             output=Path(tmp) / "bench.nc",
         )
         wall = time.perf_counter() - t0
+        cpu = _cpu() - c0  # driver + its worker processes (reaped when the cluster closed)
     assert res.ok and res.computed == members and res.workers == workers
-    return {"compute_seconds": res.compute_seconds, "wall_seconds": wall}
+    return {"compute_seconds": res.compute_seconds, "wall_seconds": wall, "cpu_seconds": cpu}
 
 
 def memory_child(n: int, quarters: int, scale: float, workers: int) -> None:
@@ -157,11 +168,13 @@ def main() -> int:
         one.append(on_dask(args.scenario, m, 1, args.quarters, args.scale))
         two.append(on_dask(args.scenario, m, 2, args.quarters, args.scale))
         print(
-            f"repeat {rep + 1}: in-process {base[-1]:.2f} s; 1 worker "
+            f"repeat {rep + 1}: in-process {base[-1]['seconds']:.2f} s; 1 worker "
             f"{one[-1]['compute_seconds']:.2f} s (wall {one[-1]['wall_seconds']:.2f}); 2 workers "
             f"{two[-1]['compute_seconds']:.2f} s (wall {two[-1]['wall_seconds']:.2f})"
         )
-    t0 = statistics.median(base)
+    t0 = statistics.median(r["seconds"] for r in base)
+    c0 = statistics.median(r["cpu_seconds"] for r in base)
+    c1 = statistics.median(r["cpu_seconds"] for r in one)
     t1 = statistics.median(r["compute_seconds"] for r in one)
     t2 = statistics.median(r["compute_seconds"] for r in two)
     w1 = statistics.median(r["wall_seconds"] for r in one)
@@ -180,6 +193,7 @@ def main() -> int:
         "speedup_2_vs_1": t1 / t2,
         "dask_overhead_percent": 100 * (t1 / t0 - 1),
         "dask_overhead_ms_per_member": 1000 * (t1 - t0) / m,
+        "cpu_seconds": {"in_process": c0, "1_worker_incl_startup": c1},
         "end_to_end_seconds": {"1_worker": w1, "2_workers": w2},
         "fixed_startup_and_assembly_seconds": {"1_worker": w1 - t1, "2_workers": w2 - t2},
     }
@@ -194,7 +208,9 @@ def main() -> int:
         f"  dask overhead       : {100 * (t1 / t0 - 1):+.1f}% ({1000 * (t1 - t0) / m:+.0f} ms per"
         " member; target <= 10%)\n"
         f"  end to end          : {w1:.1f} s on 1 worker, {w2:.1f} s on 2 (cluster start, worker"
-        f" imports and assembly: {w1 - t1:.1f} s / {w2 - t2:.1f} s)"
+        f" imports and assembly: {w1 - t1:.1f} s / {w2 - t2:.1f} s)\n"
+        f"  CPU time            : {c0:.1f} s in-process, {c1:.1f} s on 1 worker incl. driver,"
+        f" scheduler and worker start-up ({100 * (c1 / c0 - 1):+.1f}%)"
     )
     if not args.no_memory:
         mem = []
