@@ -1318,6 +1318,12 @@ def _global_attrs(
 
 # ----------------------------------------------------------------------------- the driver
 def _peak_rss() -> int:
+    """Peak resident memory of this process, bytes: ``VmHWM`` of /proc/self/status on Linux
+    (``ru_maxrss`` also counts the parent's memory when the process was started by fork+exec)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
