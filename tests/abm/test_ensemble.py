@@ -265,6 +265,10 @@ def test_failing_member_is_retried_then_reported_while_the_rest_complete(schedul
         (["diffuse", "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1.5"],
          "cannot reach a dask scheduler at tcp://127.0.0.1:9 within 1.5 s"),
     ],
+    ids=["unknown-scenario", "runs-0", "runs-text", "negative-seed", "sweep-no-values",
+         "sweep-bad-value", "sweep-unknown-key", "sweep-unknown-element", "sample-no-uncertain",
+         "sample-unknown-method", "duplicate-scenario", "slurm-without-resources",
+         "quarters-text", "unreachable-scheduler"],
 )  # fmt: skip
 def test_bad_input_one_line_error_status_2_and_no_files(tmp_path, args, needle):
     out = tmp_path / "bad.nc"
