@@ -372,12 +372,14 @@ def encoding_for(ds: xr.Dataset, start: str = "2026-01-01") -> dict[str, dict[st
                 "units": f"days since {start} 00:00:00",
                 "calendar": "proleptic_gregorian",
                 "dtype": "float64",
+                "_FillValue": None,  # CF: coordinates carry no fill value
             }
     if "time_bnds" in ds:
         enc["time_bnds"] = {
             "units": f"days since {start} 00:00:00",
             "calendar": "proleptic_gregorian",
             "dtype": "float64",
+            "_FillValue": None,
         }
     return enc
 
