@@ -13,12 +13,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from abm.cli_common import fail as _fail
 from abm.scenario import ScenarioError, load_scenario, shipped_scenarios
-
-
-def _fail(msg: str) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(2)
 
 
 @click.group()

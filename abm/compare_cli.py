@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from abm.cli_common import OneLineErrors, fail
 from abm.compare import (
     OUTCOMES,
     TARGET_YEAR,
@@ -27,25 +27,7 @@ from abm.compare import (
 )
 
 
-def _fail(msg: str) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(2)
-
-
-class _OneLineErrors(click.Command):
-    """Usage errors (a non-number, an unknown option) as one line ``error: ...``, status 2."""
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.UsageError as e:
-            _fail(" ".join(e.format_message().split()))
-            raise  # unreachable: _fail exits
-
-
-@click.command("compare", cls=_OneLineErrors)
+@click.command("compare", cls=OneLineErrors)
 @click.argument("inputs", nargs=-1, metavar="A B [C ...]")
 @click.option(
     "--runs",
@@ -125,7 +107,7 @@ def compare_cmd(
     from abm.ensemble import EnsembleError, EnsembleInputError, EnsembleInterrupted
 
     if len(inputs) < 2 and not (len(inputs) == 1 and _is_file(inputs[0])):
-        _fail(
+        fail(
             "give at least two scenarios (names or TOML files) or ensemble files (.nc); "
             "see `abm scenarios`"
         )
@@ -142,7 +124,7 @@ def compare_cmd(
             if v is not None
         ] + (["--resume"] if resume else [])
         if given:
-            _fail(
+            fail(
                 f"option(s) {', '.join(given)} apply when running scenarios, not to ensemble "
                 "files (they were fixed when the files were made)"
             )
@@ -165,7 +147,7 @@ def compare_cmd(
             log=lambda m: click.echo(m, err=True),
         )
     except (CompareError, EnsembleInputError) as e:
-        _fail(" ".join(str(e).split()))
+        fail(" ".join(str(e).split()))
         return
     except EnsembleInterrupted as e:
         click.echo(

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from abm.cli_common import OneLineErrors, fail
 from abm.ensemble import (
     CONNECT_TIMEOUT,
     EXIT_FAILED_MEMBERS,
@@ -29,25 +30,7 @@ from abm.ensemble import (
 )
 
 
-def _fail(msg: str) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(2)
-
-
-class _OneLineErrors(click.Command):
-    """Usage errors (a non-number, an unknown option) as one line ``error: ...``, status 2."""
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.UsageError as e:
-            _fail(" ".join(e.format_message().split()))
-            raise  # not reached: _fail exits
-
-
-@click.command("ensemble", cls=_OneLineErrors)
+@click.command("ensemble", cls=OneLineErrors)
 @click.argument("scenarios", nargs=-1, metavar="SCENARIO [SCENARIO ...]")
 @click.option(
     "--runs",
@@ -220,7 +203,7 @@ def ensemble_cmd(
             )
         faults = FaultInjection.from_json(inject_faults) if inject_faults else None
     except EnsembleInputError as e:
-        _fail(str(e))
+        fail(str(e))
         return
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -263,7 +246,7 @@ def ensemble_cmd(
             faults=faults,
         )
     except EnsembleInputError as e:
-        _fail(str(e))
+        fail(str(e))
         return
     except EnsembleInterrupted as e:
         click.echo(

@@ -8,11 +8,11 @@ are imported only when the command runs.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
+
+from abm.cli_common import OneLineErrors, fail
 
 #: Arguments of :func:`abm.report.report` and the options that set them.
 _OPTIONS = {
@@ -30,25 +30,7 @@ _OPTIONS = {
 }
 
 
-def _fail(msg: str) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(2)
-
-
-class _OneLineErrors(click.Command):
-    """Usage errors (a non-number, an unknown option) as one line ``error: ...``, status 2."""
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.UsageError as e:
-            _fail(" ".join(e.format_message().split()))
-            raise  # pragma: no cover - _fail exits
-
-
-@click.command("report", cls=_OneLineErrors)
+@click.command("report", cls=OneLineErrors)
 @click.argument("scenarios", nargs=-1, metavar="SCENARIO SCENARIO [SCENARIO ...]")
 @click.option(
     "-o",
@@ -178,14 +160,14 @@ def report_cmd(
         )
     except ReportInputError as e:
         if e.param in _OPTIONS:
-            _fail(f"option '{_OPTIONS[e.param]}': {e.detail}")
-        _fail(e.detail)
+            fail(f"option '{_OPTIONS[e.param]}': {e.detail}")
+        fail(e.detail)
         return
     except ScenarioError as e:
-        _fail(" ".join(str(e).split()))
+        fail(" ".join(str(e).split()))
         return
     except ValueError as e:  # bad input found by compare or sensitivity (e.g. Sobol sizes)
-        _fail(" ".join(str(e).split()))
+        fail(" ".join(str(e).split()))
         return
     click.echo(f"wrote {path}")
 

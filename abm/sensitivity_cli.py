@@ -20,6 +20,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from abm.cli_common import OneLineErrors, fail
 from abm.ensemble import EnsembleError
 from abm.sensitivity import (
     DEFAULT_OUTCOMES,
@@ -31,24 +32,6 @@ from abm.sensitivity import (
 
 #: Exit status when some members failed (the analysis used the others).
 EXIT_FAILED_MEMBERS = 3
-
-
-def _fail(msg: str) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(2)
-
-
-class _OneLineErrors(click.Command):
-    """Usage errors (a non-number, an unknown option) as one line ``error: ...``, status 2."""
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.UsageError as e:
-            _fail(" ".join(e.format_message().split()))
-            raise  # unreachable: _fail exits
 
 
 def _fmt(v: Any) -> str:
@@ -88,7 +71,7 @@ def _epilog() -> str:
 _EPILOG = _epilog()
 
 
-@click.command("sensitivity", cls=_OneLineErrors, epilog=_EPILOG)
+@click.command("sensitivity", cls=OneLineErrors, epilog=_EPILOG)
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
 @click.option(
@@ -210,7 +193,7 @@ def sensitivity_cmd(
             log=(lambda m: None) if no_progress else (lambda m: click.echo(m, err=True)),
         )
     except SensitivityInputError as e:
-        _fail(str(e))
+        fail(str(e))
         return
     except EnsembleError as e:  # e.g. the scheduler went away; finished members are kept
         click.echo(f"error: {e}", err=True)
