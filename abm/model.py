@@ -23,6 +23,7 @@ import numpy as np
 from abm.accounts import Accounts, BalanceSheets, financial_net_worth, foreign_position
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
 from abm.calibration import load_calibration
+from abm.recording import records_to_dataset
 from abm.scenario import Scenario, load_scenario
 from abm.sectors import (
     HIGH,
@@ -2184,9 +2185,7 @@ class EconomyModel(mesa.Model):
 
     # ------------------------------------------------------------------ output
     def to_dataset(self):  # noqa: ANN201 - xarray.Dataset
-        """The run as an xarray Dataset with units and long names (see ``abm.output``)."""
-        from abm.output import records_to_dataset
-
+        """The run as an xarray Dataset with units and long names (see ``abm.recording``)."""
         return records_to_dataset(self)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from abm import EconomyModel, shipped_scenarios
-from abm.output import VARIABLES
+from abm.recording import VARIABLES
 
 REQUIRED = [
     "gdp",

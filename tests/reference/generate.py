@@ -101,7 +101,7 @@ def reference_arrays(scenario: str) -> dict[str, object]:
         out[name] = v
     snaps = model.snapshot_dataset() if hasattr(model, "snapshot_dataset") else None
     if snaps is None:
-        from abm.output import snapshot_dataset
+        from abm.recording import snapshot_dataset
 
         snaps = snapshot_dataset(model)
     if snaps is not None:

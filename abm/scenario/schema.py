@@ -1,48 +1,20 @@
-"""Scenario files: TOML, validated on load.
+"""Scenario schema: the pydantic models a scenario file is validated against.
 
-A scenario names the programmes the government runs and may override calibration parameters::
-
-    name = "diffuse"
-    description = "..."
-    extends = "laissez_faire"          # optional: a shipped scenario's name or a path
-
-    [run]
-    quarters = 60                      # recorded quarters (after the burn-in)
-
-    [parameters]
-    "rd.sigma" = 0.5                   # any calibration key, same shape as in the calibration
-
-    [programmes.wbso]
-    instrument = "rd_tax_credit"
-    budget = 1.5e9                     # euros per year in the start year
-    budget_growth = 0.02               # per year
-    targets = "all"                    # or a list of sectors
-    start = 2026
-    end = 2040
-
-    [uncertain]
-    "rd.sigma" = [0.0, 2.0]            # range for sweeps and sensitivity analysis
-
-Unknown keys, wrong types, out-of-range values and unknown sectors are errors that name the file,
-the key and what is allowed (:class:`ScenarioError`). ``extends`` merges tables key by key (the
-child wins); a programme table in the child replaces keys of the parent's programme of the same
-name, and ``enabled = false`` removes an inherited programme.
+See :mod:`abm.scenario` for the file format. Unknown keys, wrong types and out-of-range values
+are errors; the loader (:mod:`abm.scenario.loading`) turns them into one-line messages that name
+the file and the key.
 """
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from abm.calibration import calibration_keys, load_calibration
+from abm.calibration import load_calibration
 from abm.sectors import INSTRUMENTS, SECTORS
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 class ScenarioError(ValueError):
@@ -223,134 +195,15 @@ class Scenario(_Strict):
 
     def with_parameters(self, **overrides: float | list[float]) -> Scenario:
         """A copy with extra parameter overrides (validated like the file's)."""
+        from abm.scenario.loading import validate_data
+
         data = self.model_dump(exclude={"source_file"})
         data["parameters"] = {**self.parameters, **overrides}
-        return _validate(data, self.source_file or f"<scenario {self.name}>")
+        return validate_data(data, self.source_file or f"<scenario {self.name}>")
 
 
-def shipped_scenarios() -> dict[str, Path]:
-    """Names and paths of the scenarios shipped in ``scenarios/``."""
-    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
-
-
-def _resolve_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
-    s = str(name_or_path)
-    if s.endswith(".toml") or "/" in s or "\\" in s:
-        p = Path(s)
-        if not p.is_absolute() and relative_to is not None and not p.exists():
-            p = relative_to / p
-        if not p.exists():
-            raise ScenarioError(f"{s}: scenario file not found")
-        return p.resolve()
-    shipped = shipped_scenarios()
-    if s not in shipped:
-        raise ScenarioError(
-            f"unknown scenario '{s}'; shipped scenarios: {', '.join(shipped) or '(none)'}"
-            " (or give a path to a .toml file)"
-        )
-    return shipped[s]
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: malformed TOML: {e}") from None
-
-
-def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    out = dict(parent)
-    for k, v in child.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
-def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    if path in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ScenarioError(f"{chain[-1]}: key 'extends': cycle {cycle}")
-    data = _read_toml(path)
-    parent_name = data.get("extends")
-    if parent_name is None:
-        return data
-    if not isinstance(parent_name, str):
-        raise ScenarioError(f"{path}: key 'extends': must be a scenario name or path (a string)")
-    try:
-        parent_path = _resolve_path(parent_name, relative_to=path.parent)
-    except ScenarioError as e:
-        raise ScenarioError(f"{path}: key 'extends': {e}") from None
-    parent = _load_raw(parent_path, (*chain, path))
-    parent.pop("name", None)
-    parent.pop("description", None)
-    return _merge(parent, data)
-
-
-def _format_error(source: str, err: ValidationError) -> str:
-    parts = []
-    for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"] if not str(x).startswith("literal["))
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif e["type"] == "literal_error":
-            msg = f"{msg}"
-        if "input" in e and e["type"] not in ("extra_forbidden", "missing"):
-            inp = e["input"]
-            if not isinstance(inp, dict):
-                msg += f" (got {inp!r})"
-        parts.append(f"key '{loc}': {msg}")
-    return f"{source}: " + "; ".join(parts)
-
-
-def _validate(data: dict[str, Any], source: str) -> Scenario:
-    try:
-        sc = Scenario.model_validate({**data, "source_file": source})
-    except ValidationError as e:
-        raise ScenarioError(_format_error(source, e)) from None
-    keys = set(calibration_keys())
-    cal = load_calibration()
-    for table in ("parameters", "uncertain"):
-        for k, v in getattr(sc, table).items():
-            if k not in keys:
-                raise ScenarioError(
-                    f"{source}: key '{table}.{k}': not a calibration parameter; see "
-                    "abm/calibration/netherlands.toml for the allowed 'section.name' keys"
-                )
-            if table == "parameters":
-                want = np.shape(cal[k])
-                if np.shape(v) != want:
-                    shape = "a number" if want == () else f"a list of {want[0]} numbers"
-                    raise ScenarioError(f"{source}: key '{table}.{k}': must be {shape}")
-                if not np.all(np.isfinite(np.asarray(v, dtype=float))):
-                    raise ScenarioError(f"{source}: key '{table}.{k}': must be finite")
-            elif v[1] < v[0]:
-                raise ScenarioError(
-                    f"{source}: key '{table}.{k}': range [low, high] has high < low"
-                )
-    return sc
-
-
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load, merge (``extends``) and validate a scenario by shipped name or TOML path.
-
-    Raises
-    ------
-    ScenarioError
-        With a one-line message naming the file and the offending key.
-    """
-    path = _resolve_path(name_or_path)
-    data = _load_raw(path, ())
-    data.setdefault("name", path.stem)
-    # programmes switched off in a child are dropped
-    progs = data.get("programmes")
-    if isinstance(progs, dict):
-        data["programmes"] = {
-            k: v
-            for k, v in progs.items()
-            if not (isinstance(v, dict) and v.get("enabled") is False)
-        }
-    return _validate(data, str(path))
+def instrument_fields(instrument: str) -> dict[str, Any]:
+    """The pydantic fields (name -> ``FieldInfo``) a programme of ``instrument`` accepts."""
+    if instrument not in INSTRUMENTS:
+        raise ValueError(f"unknown instrument {instrument!r}; allowed: {', '.join(INSTRUMENTS)}")
+    return dict(ProgrammeSpec.model_fields)
