@@ -67,9 +67,10 @@ class _RowAgent(mesa.Agent):
 class Firm(_RowAgent):
     """A firm agent: stands for ``weight`` identical real firms; stocks and flows are totals.
 
-    Each quarter (in ``EconomyModel.step``) it forms expected demand, plans output, posts
-    vacancies, sets its price, spends on R&D, innovates or imitates, invests, asks for funding,
-    pays wages, interest, taxes and dividends, and exits when insolvent or without market share.
+    Each quarter (``EconomyModel.step``, ``abm.mechanisms``) it forms expected demand, plans
+    output, posts vacancies, sets its price, spends on R&D, innovates or imitates, invests, asks
+    for funding, pays wages, interest, taxes and dividends, and exits when insolvent or without
+    market share.
     """
 
     _population_attr = "firm_pop"
@@ -102,7 +103,7 @@ class Firm(_RowAgent):
 class Talent(mesa.Agent):
     """A worker or researcher (stands for ``model.scale`` persons); a handle made on demand.
 
-    It searches for jobs, quits, retires and migrates (see ``EconomyModel.talent_step``).
+    It searches for jobs, quits, retires and migrates (``abm.mechanisms.labour``, ``migration``).
     """
 
     def __init__(self, model: mesa.Model, tid: int) -> None:  # noqa: D107 - not registered
@@ -165,7 +166,7 @@ class Investor(_RowAgent):
 class Programme(_RowAgent):
     """A government programme: one instrument with a budget path, targets and dates.
 
-    Its rules are in ``EconomyModel`` (``_programmes_*`` methods); its spending is recorded per
+    Its rules are in its instrument's file in ``abm.policy``; its spending is recorded per
     quarter in the ``programme_spending`` output.
     """
 

@@ -5,9 +5,9 @@ burn-in and a few warm-up quarters with ``model.step()`` (the first step loads o
 kernels), then times ``--quarters`` further calls of ``model.step()`` one by one and reports the
 median and minimum milliseconds per quarter, nanoseconds per agent-quarter (agents = talent agents,
 the foreign pool included, + firm agents, counted before each timed quarter) and the peak resident
-memory. It then times another ``--quarters`` quarters phase by phase: it calls the step methods
-itself, in the order of ``EconomyModel.step`` (checked against its source), so a developer sees the
-hot spots. Everything runs on one core: numba is pinned to one thread, BLAS/OpenMP pools to one.
+memory. It then times another ``--quarters`` quarters phase by phase: it executes the statements of
+``EconomyModel.step`` (read from its source) one by one, so a developer sees the hot spots.
+Everything runs on one core: numba is pinned to one thread, BLAS/OpenMP pools to one.
 
 Each scale runs in a fresh child process by default, so its peak RSS is its own and the larger
 scale's heap does not slow the smaller one; ``--in-process`` runs them all here instead.
@@ -44,25 +44,6 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-#: The body of ``EconomyModel.step``, in order; followed by ``self.quarter += 1``.
-PHASES: tuple[str, ...] = (
-    "_begin_quarter",
-    "expectations",
-    "plan_production",
-    "labour_market",
-    "produce",
-    "goods_market",
-    "rd_and_innovation",
-    "invest_and_finance",
-    "pay_incomes",
-    "programmes_pay",
-    "government_accounts",
-    "entry_and_exit",
-    "talent_step",
-    "record",
-    "check_accounts",
-)
 
 
 # ------------------------------------------------------------------------------------ machine
@@ -116,38 +97,49 @@ def peak_rss_mib() -> float:
 
 
 # ------------------------------------------------------------------------------------ schedule
-def check_schedule(model_cls: type) -> None:
-    """Fail loudly if ``EconomyModel.step`` no longer calls exactly ``PHASES`` in order."""
+def schedule(model_cls: type) -> list[tuple[str, object]]:
+    """The statements of ``EconomyModel.step``, in order, as (label, compiled code).
+
+    The step is a list of calls (``production.plan(self, f)``, ...); each statement is timed
+    by executing it in the model module's namespace, so the phases are exactly the step's.
+    """
     src = inspect.getsource(model_cls.step)
     body = src.split('"""', 2)[-1] if src.count('"""') >= 2 else src
-    calls = tuple(re.findall(r"^\s*self\.(\w+)\(\)", body, flags=re.M))
-    if calls != PHASES or not re.search(r"^\s*self\.quarter \+= 1\s*$", body, flags=re.M):
-        raise SystemExit(
-            "EconomyModel.step has changed; update PHASES in scripts/bench_step.py.\n"
-            f"  step() calls: {calls}\n  PHASES:       {PHASES}"
-        )
+    out = []
+    for line in body.splitlines():
+        stmt = line.split("#", 1)[0].strip()
+        if not stmt:
+            continue
+        m = re.match(r"^(?:\w+ = )?(?:self\.)?([\w.]+)\(", stmt)
+        label = m.group(1) if m else stmt
+        out.append((label, compile(stmt, "<step>", "exec")))
+    if not out or out[-1][0] != "self.quarter += 1":
+        raise SystemExit("EconomyModel.step no longer ends with 'self.quarter += 1'")
+    return out
 
 
-def phased_step(model, phases: tuple[str, ...], times: dict[str, list[float]]) -> None:
-    """One quarter exactly as ``model.step()`` does it, timing each phase (seconds).
+def phased_step(model, phases: list[tuple[str, object]], times: dict[str, list[float]]) -> None:
+    """One quarter exactly as ``model.step()`` does it, timing each statement (seconds).
 
     Mesa wraps ``step`` to add one to ``model.steps`` before the body runs; so do we.
     """
+    import abm.model
+
     clock = time.perf_counter
     model.steps += 1
-    for name in phases:
-        fn = getattr(model, name)
+    ns = dict(vars(abm.model))
+    ns["self"] = model
+    for label, code in phases:
         t0 = clock()
-        fn()
-        times[name].append(clock() - t0)
-    model.quarter += 1
+        exec(code, ns)  # noqa: S102 - the model's own step statements
+        times[label].append(clock() - t0)
 
 
 # ------------------------------------------------------------------------------------ one scale
 def bench_scale(scale: float, args: argparse.Namespace) -> dict:
     from abm.model import EconomyModel
 
-    check_schedule(EconomyModel)
+    plan = schedule(EconomyModel)
     checks = not args.no_checks
     n_steps = args.warmup + 2 * args.quarters
     gc.collect()
@@ -196,11 +188,11 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
 
     # the same schedule, phase by phase
     gc.collect()
-    times: dict[str, list[float]] = {name: [] for name in PHASES}
+    times: dict[str, list[float]] = {label: [] for label, _ in plan}
     phase_total_ms = []
     for _ in range(args.quarters):
         t0 = time.perf_counter()
-        phased_step(model, PHASES, times)
+        phased_step(model, plan, times)
         phase_total_ms.append((time.perf_counter() - t0) * 1e3)
     phases = {
         name: {
@@ -249,13 +241,13 @@ def print_scale(r: dict) -> None:
         flush=True,
     )
     total = sum(p["median_ms"] for p in r["phases"].values())
-    print(f"\n   {'phase':<22} {'median ms':>10} {'min ms':>9} {'share':>7}")
+    print(f"\n   {'phase':<32} {'median ms':>10} {'min ms':>9} {'share':>7}")
     for name, p in r["phases"].items():
         share = p["median_ms"] / total if total else 0.0
-        print(f"   {name:<22} {p['median_ms']:>10.2f} {p['min_ms']:>9.2f} {share:>7.1%}")
-    print(f"   {'sum of phase medians':<22} {total:>10.2f}")
+        print(f"   {name:<32} {p['median_ms']:>10.2f} {p['min_ms']:>9.2f} {share:>7.1%}")
+    print(f"   {'sum of phase medians':<32} {total:>10.2f}")
     print(
-        f"   {'phased quarter median':<22} {r['phased_quarter_ms_median']:>10.2f}"
+        f"   {'phased quarter median':<32} {r['phased_quarter_ms_median']:>10.2f}"
         "   (the same schedule called phase by phase)",
         flush=True,
     )
@@ -279,18 +271,18 @@ def print_summary(results: list[dict], checks: bool) -> None:
             f"{r['ns_per_agent_quarter_median']:>11.0f} {r['peak_rss_mib']:>13,.0f}"
         )
     print("\nPer-phase median ms per quarter (share of the sum of phases)\n")
-    head = f"{'phase':<22}" + "".join(f"{'scale ' + format(r['scale'], 'g'):>21}" for r in results)
+    head = f"{'phase':<32}" + "".join(f"{'scale ' + format(r['scale'], 'g'):>21}" for r in results)
     print(head)
     totals = [sum(p["median_ms"] for p in r["phases"].values()) for r in results]
-    for name in PHASES:
+    for name in results[0]["phases"]:
         cells = ""
         for r, tot in zip(results, totals, strict=True):
             ms = r["phases"][name]["median_ms"]
             cells += f"{ms:>12.2f} ({ms / tot if tot else 0.0:>6.1%})"
-        print(f"{name:<22}{cells}")
-    print(f"{'sum of phases':<22}" + "".join(f"{t:>12.2f}{'':>9}" for t in totals).rstrip())
+        print(f"{name:<32}{cells}")
+    print(f"{'sum of phases':<32}" + "".join(f"{t:>12.2f}{'':>9}" for t in totals).rstrip())
     steps = "".join(f"{r['median_ms']:>12.2f}{'':>9}" for r in results)
-    print(f"{'model.step() median':<22}" + steps.rstrip())
+    print(f"{'model.step() median':<32}" + steps.rstrip())
 
 
 # ------------------------------------------------------------------------------------ main

@@ -23,7 +23,7 @@ from abm.sectors import SECTORS, SKILLS
 class RecordedRun(Protocol):
     """What the dataset is built from (an ``EconomyModel`` after ``run()``)."""
 
-    records: list[dict[str, Any]]
+    records: list[Any]  # QuarterRecord
     snapshots: list[dict[str, np.ndarray]]
     programme_names: list[str]
     scenario: Any
@@ -47,11 +47,11 @@ def records_to_dataset(model: RecordedRun) -> xr.Dataset:
     recs = model.records
     if not recs:
         raise ValueError("the model has no recorded quarters yet; call run() first")
-    time, bnds = quarter_bounds([r["date"] for r in recs])
+    time, bnds = quarter_bounds([r.date for r in recs])
     progs = programme_union([model.scenario])
     data_vars: dict[str, Any] = {}
     for name, (dims, units, long_name, cm) in VARIABLES.items():
-        arr = np.array([r[name] for r in recs], dtype=float)
+        arr = np.array([getattr(r, name) for r in recs], dtype=float)
         if dims == TP:
             own = arr.reshape(len(recs), len(model.programme_names))
             arr = np.zeros((len(recs), len(progs)))

@@ -103,6 +103,11 @@ class ProgrammeSpec(_Strict):
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
 
+    @property
+    def demand_driven(self) -> bool:
+        """Whether the budget tracking scales this instrument's rate to keep it on budget."""
+        return self.instrument in ("rd_tax_credit", "innovation_box")
+
     def budget_in(self, year: int) -> float:
         """Budget (euros) of the programme in ``year``; zero outside [start, end]."""
         if not self.enabled or year < self.start or year > self.end:

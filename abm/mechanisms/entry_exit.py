@@ -1,0 +1,156 @@
+"""Entry and exit of firm agents.
+
+Exit when insolvent (cash + inventories + capital - loans < 0) or when the market share stays
+below ``firms.exit_share_floor`` / n_s for ``firms.exit_patience_quarters`` quarters (firms
+older than that); a sector keeps at least half its floor of agents. An exiting firm's staff
+become unemployed, its deposits repay its loans, unpaid loans and its equity are written off
+(capital transfers). Entrants per sector ~ Poisson(entry_rate max(n_s, n_s,2025)
+clip(1 + phi (r_s - r_mean), 0, M)) plus refills to the sector floor
+(``firms.min_agents_per_sector``), with phi = ``firms.entry_profit_response`` and M =
+``firms.entry_max_multiple``; entrants start at ``firms.entrant_size`` of the sector's median
+sales with ``firms.entrant_cash`` of that in cash from domestic venture capital (equity), a
+market share of ``firms.entrant_share`` / n_s, capacity ordered for their size, and
+productivity drawn log-normally around the sector mean (``firms.entrant_productivity_gap``,
+``firms.entrant_productivity_sd``). All are assumptions with ranges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms.labour import separate
+from abm.state.economy import EconomyState
+from abm.state.fields import firm_rows
+from abm.state.flows import QuarterFlows
+from abm.state.sectors import N_SECTORS, B, F, G, R
+
+S = N_SECTORS
+
+
+def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
+    """Remove insolvent and marginal firms, book their write-offs, free their staff."""
+    fp = eco.firm_pop
+    tp = eco.talent_pop
+    c = eco.c
+    acc = eco.accounts
+    bs = eco.bs
+    p_inv = eco.investment_price()
+    worth = fp.cash + fp.inventory * fp.price + fp.capital * p_inv - fp.loans
+    n_s = np.bincount(fp.sector, minlength=S)
+    low = fp.share < c("firms.exit_share_floor") / np.maximum(n_s[fp.sector], 1)
+    fp.low_share_quarters = np.where(low, fp.low_share_quarters + 1, 0)
+    patience = int(c("firms.exit_patience_quarters"))
+    exit_ = (worth < 0) | (fp.low_share_quarters >= patience)
+    exit_ &= fp.age > patience
+    # keep a floor of agents per sector
+    floor = int(c("firms.min_agents_per_sector"))
+    for s in range(S):
+        idx = np.flatnonzero(exit_ & (fp.sector == s))
+        if n_s[s] - idx.size < floor // 2:
+            exit_[idx] = False
+    f.exits = np.bincount(fp.sector[exit_], minlength=S)
+    rows = np.flatnonzero(exit_)
+    if not rows.size:
+        return
+    separate(eco, np.flatnonzero(np.isin(tp.employer, rows)))
+    repay = np.minimum(np.maximum(fp.cash[rows], 0.0), fp.loans[rows])
+    fp.arrays["cash"][rows] -= repay
+    fp.arrays["loans"][rows] -= repay
+    acc.transfer("capital_transfers", B, F, fp.loans[rows].sum())
+    # remaining (possibly negative) deposits: distributed (or covered) by owners
+    left = fp.cash[rows]
+    eq = np.maximum(fp.equity[rows], 1e-12)
+    sr = np.where(fp.equity[rows] > 0, fp.equity_r[rows] / eq, 0.0)
+    sg = np.where(fp.equity[rows] > 0, fp.equity_g[rows] / eq, 0.0)
+    to_r, to_g = (left * sr).sum(), (left * sg).sum()
+    to_b = left.sum() - to_r - to_g
+    acc.pay("capital_transfers", F, left.sum())
+    acc.receive("capital_transfers", R, to_r)
+    acc.receive("capital_transfers", G, to_g)
+    acc.receive("capital_transfers", B, to_b)
+    bs.deposits_r += to_r
+    bs.deposits_g += to_g
+    # equity written off
+    e_r, e_g = fp.equity_r[rows].sum(), fp.equity_g[rows].sum()
+    e_b = fp.equity[rows].sum() - e_r - e_g
+    acc.pay("capital_transfers", R, e_r)
+    acc.pay("capital_transfers", G, e_g)
+    acc.pay("capital_transfers", B, e_b)
+    acc.receive("capital_transfers", F, e_r + e_g + e_b)
+    eco.unregister_firms(fp.id[rows])
+    mapping = fp.compact(~exit_)
+    emp = tp.employer >= 0
+    tp.arrays["employer"][emp] = mapping[tp.employer[emp]]
+
+
+def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
+    """New firm agents where profits are high, and refills to the sector floor."""
+    fp = eco.firm_pop
+    c = eco.c
+    st = eco.structure
+    rng = eco.streams["entry"]
+    p_inv = eco.investment_price()
+    floor = int(c("firms.min_agents_per_sector"))
+    n_s = np.bincount(fp.sector, minlength=S)
+    r = eco.trends.profit_rate_hist[-1]
+    rm = float(np.average(r, weights=np.maximum(n_s, 1)))
+    # entry scales with the sector's 2025 number of firm agents (not today's, which would let
+    # a concentrating sector shut its own door)
+    lam = (
+        c("firms.entry_rate")
+        * np.maximum(n_s, st.n_agents0)
+        * np.clip(
+            1 + c("firms.entry_profit_response") * (r - rm), 0.0, c("firms.entry_max_multiple")
+        )
+    )
+    k = rng.poisson(lam)
+    k += np.maximum(floor - n_s - k, 0)
+    f.entries = k.astype(float)
+    if k.sum() == 0:
+        return
+    sec = np.repeat(np.arange(S), k)
+    m = sec.size
+    mean_a = eco.sector_mean_productivity()
+    prod = mean_a[sec] * np.exp(
+        rng.normal(c("firms.entrant_productivity_gap"), c("firms.entrant_productivity_sd"), m)
+    )
+    med_w, med_sales, med_norm = (
+        np.array([np.median(v[fp.sector == s]) if n_s[s] else d for s in range(S)])
+        for v, d in ((fp.weight, 1.0), (fp.sales, 0.0), (fp.rd_norm, 1.0))
+    )
+    size = c("firms.entrant_size") * med_sales[sec]
+    cash0 = c("firms.entrant_cash") * size
+    kap = size / st.kappa[sec]
+    tot_share = np.bincount(fp.sector, weights=fp.share, minlength=S)
+    share0 = c("firms.entrant_share") / np.maximum(n_s[sec], 1) * np.maximum(tot_share[sec], 1.0)
+    base_rd = st.nu[sec] * size * (1 - st.subsidy_2025) ** -c("rd.elasticity_long")
+    price = eco.sectors.price_index[sec]
+    eco.firm_pop.append(
+        **firm_rows(
+            id=eco.register_firms(m),
+            key=eco.new_firm_keys(m),
+            sector=sec,
+            weight=med_w[sec],
+            productivity=prod,
+            capital=np.zeros(m),
+            markup=st.markup0[sec],
+            price=price,
+            inventory=np.zeros(m),
+            cash=cash0,
+            loans=np.zeros(m),
+            equity=cash0,
+            equity_r=np.zeros(m),
+            rd=base_rd,
+            share=share0,
+            sales=size,
+            sales_real=size / price,
+            output=np.zeros(m),
+            age=0,
+            wage_premium=1.0,
+            order=kap * p_inv,
+            rd_norm=med_norm[sec],
+            subsidy_rate=st.subsidy_2025,
+        )
+    )
+    tot = np.bincount(fp.sector, weights=fp.share, minlength=S)
+    fp.share = np.divide(fp.share, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)

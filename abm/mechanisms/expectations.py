@@ -1,0 +1,39 @@
+"""Expectations and prices: adaptive expected demand, mark-ups that follow market shares.
+
+e_i(t) = e_i(t-1) + alpha (d_i(t-1) (1 + g_s) - e_i(t-1)), with d_i last quarter's real sales
+plus the share of demand it could not serve, and g_s the sector's smoothed demand growth;
+alpha = ``firms.expectation_weight`` (assumption). Price p_i = (1 + mu_i) unit cost, unit cost
+= wage cost per unit of output + sum_j A[j,s] P_j + non-personnel R&D per unit (DESIGN
+appendix); the mark-up follows mu_i(t) = mu_i(t-1) (1 + upsilon (f_i(t-1) - f_i(t-2)) /
+f_i(t-2)) with upsilon = ``firms.markup_upsilon`` (Dosi, Fagiolo & Roventini 2010), bounded
+between half and twice (plus 5 points) its 2025 level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.state.economy import EconomyState
+from abm.state.flows import QuarterFlows
+
+
+def expect_and_price(eco: EconomyState, f: QuarterFlows) -> None:
+    """Expected demand and prices of every firm (module docstring)."""
+    fp = eco.firm_pop
+    st = eco.structure
+    a = eco.c("firms.expectation_weight")
+    g = eco.trends.demand_growth[fp.sector]
+    demand_seen = fp.sales_real / np.maximum(1e-9, 1.0 - fp.unserved)
+    fp.expected = np.maximum(fp.expected + a * (demand_seen * (1 + g) - fp.expected), 0.0)
+    ups = eco.c("firms.markup_upsilon")
+    rel = np.divide(
+        fp.share - fp.share_prev, fp.share_prev, out=np.zeros(len(fp)), where=fp.share_prev > 0
+    )
+    mu = fp.markup * (1 + ups * np.clip(rel, -0.5, 0.5))
+    fp.markup = np.clip(mu, 0.5 * st.markup0[fp.sector], 2.0 * st.markup0[fp.sector] + 0.05)
+    wages = eco.firm_wages()
+    mix = st.skill_mix[fp.sector]
+    labour_cost = (mix * wages).sum(axis=1) / fp.productivity
+    interm = (st.io[:, fp.sector] * eco.sectors.price_index[:, None]).sum(axis=0)
+    rd_cost = st.rd_nonlabour_cost[fp.sector]
+    fp.price = (1 + fp.markup) * (labour_cost + interm + rd_cost)

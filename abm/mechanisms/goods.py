@@ -1,0 +1,163 @@
+"""Goods market and exports (``kernels.goods.allocate_demand``), market shares and prices.
+
+Demand per sector and use: household consumption (the plan made last quarter, split by
+``sectors.consumption_mix``), government purchases (``abm.mechanisms.government.demand``),
+intermediate inputs, investment goods (last quarter's orders, ``sectors.investment_mix``) and
+exports X_s = X_s,2025 WD_s(t) (P_s / P_world)^(-epsilon_X), epsilon_X =
+``sectors.export_price_elasticity``. Each domestic use imports the share
+``sectors.import_share_final``; the rest is shared among the sector's firms by market share
+under capacity (inventories incl. this quarter's output); demand no firm can serve is imported
+(lost, for exports). Market shares then follow replicator dynamics (DESIGN appendix):
+f_i <- f_i (1 + chi (E_i - E_s)/|E_s|), E_i = -omega_p p_i/P_s - omega_u unserved_i, with chi,
+omega_p, omega_u = ``firms.replicator_chi``, ``firms.price_weight``, ``firms.unfilled_weight``.
+
+World demand: from 2026 on, WD_s(t) = n_s (1 + g_n,s)^t + (1 - n_s) (1 + g_0)^t with t years
+since 2026Q1 (DESIGN §2: the niche share n_s grows at the niche rate, FACTS, for
+``niches.niche_horizon`` years and at g_0 after; the rest at base world growth g_0); before 2026
+(the burn-in) world demand grows at g_0 in every sector, so every parameter variant enters 2026
+alike. World prices grow at the inflation target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.mechanisms import government
+from abm.state.economy import EconomyState, weighted_mean
+from abm.state.flows import QuarterFlows
+from abm.state.sectors import N_SECTORS, F, G, H, R
+from kernels.goods import allocate_demand
+
+S = N_SECTORS
+
+
+def export_demand(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
+    """Export demand (euros per quarter) by sector: world demand times competitiveness."""
+    c = eco.c
+    t = (eco.quarter + 4 * (eco.start_year - 2026)) / 4
+    n = c("niches.niche_share")
+    g0 = c("niches.base_world_growth")
+    if t < 0:
+        wd = np.full(S, (1 + g0) ** t)
+    else:
+        h = c("niches.niche_horizon")
+        tn = min(t, h)
+        wd = (
+            n * (1 + c("niches.niche_growth")) ** tn * (1 + g0) ** (t - tn)
+            + (1 - n) * (1 + g0) ** t
+        )
+    wd = wd * (1 + g0)  # relative to 2025 (t = -1)
+    eco.sectors.world_price = (1 + c("macro.inflation_target")) ** (t + 1)
+    rel = eco.sectors.price_index / eco.sectors.world_price
+    f.world_demand = wd
+    return (
+        eco.structure.exports0
+        * wd
+        * np.power(np.maximum(rel, 1e-6), -c("sectors.export_price_elasticity"))
+    )
+
+
+def clear(eco: EconomyState, f: QuarterFlows) -> None:
+    """Sell to every use, book the payments, deliver investment goods, update shares and prices."""
+    fp = eco.firm_pop
+    c = eco.c
+    uses = {}
+    consumption = eco.households.consumption_plan
+    cmix = c("sectors.consumption_mix")
+    uses["consumption"] = consumption * cmix / cmix.sum()
+    g_regular, g_directed, g_dom_share = government.demand(eco, f)
+    uses["government_purchases"] = g_regular + g_directed
+    uses["intermediates"] = f.interm_demand
+    orders = f.orders
+    imix = c("sectors.investment_mix") / c("sectors.investment_mix").sum()
+    uses["investment_goods"] = orders.sum() * imix
+    m = c("sectors.import_share_final")
+    ex = export_demand(eco, f)
+    dom = {k: v * (1 - m) for k, v in uses.items()}
+    dom["government_purchases"] = g_regular * (1 - m) + g_directed * g_dom_share
+    f.g_directed = g_directed
+    f.g_directed_dom = g_directed * g_dom_share
+    d = sum(dom.values()) + ex
+    capacity = fp.inventory * fp.price
+    sold, unserved = allocate_demand(fp.sector, fp.share, capacity, d, 50)
+    served = np.divide(d - unserved, d, out=np.ones(S), where=d > 0)
+    f.served_share = served
+    sector_sold = np.bincount(fp.sector, weights=sold, minlength=S)
+    acc = eco.accounts
+    payers = {
+        "consumption": H,
+        "government_purchases": G,
+        "intermediates": F,
+        "investment_goods": F,
+    }
+    imports_by_sector = np.zeros(S)
+    frac_sold = np.divide(sector_sold, d, out=np.zeros(S), where=d > 0)
+    for k, v in uses.items():
+        domestic_paid = dom[k] * served  # payer side
+        domestic_recv = dom[k] * frac_sold  # payee side (from the firms' sales)
+        imp = v - domestic_paid
+        imports_by_sector += imp
+        acc.pay(k, payers[k], domestic_paid.sum())
+        acc.receive(k, F, domestic_recv.sum())
+        acc.transfer("imports", payers[k], R, imp.sum())
+        setattr(f, k, v)
+    exports = ex * served
+    acc.pay("exports", R, exports.sum())
+    acc.receive("exports", F, (ex * frac_sold).sum())
+    f.exports = exports
+    f.imports = imports_by_sector
+    # money moves
+    bs = eco.bs
+    bs.deposits_h -= consumption
+    bs.deposits_g -= uses["government_purchases"].sum()
+    bs.deposits_r += imports_by_sector.sum() - exports.sum()
+    fp.cash = fp.cash + sold - f.interm_by_firm - orders
+    # capital: depreciation over the quarter, then last quarter's orders delivered
+    p_inv = float(imix @ eco.sectors.price_index)
+    delta_q = eco.structure.delta_q
+    f.depreciation = fp.capital * delta_q * p_inv
+    fp.capital = fp.capital * (1 - delta_q) + orders / p_inv
+    sold_real = sold / fp.price
+    fp.inventory = np.maximum(fp.inventory - sold_real, 0.0)
+    # inventory change at this quarter's prices: output - real sales
+    f.inventory_change = float(((fp.output - sold_real) * fp.price).sum())
+    # value added per firm: output at price minus intermediate inputs
+    va = fp.output * fp.price - f.interm_by_firm
+    f.va_firm = va
+    f.va_sector = np.bincount(fp.sector, weights=va, minlength=S)
+    f.investment_sector = np.bincount(fp.sector, weights=orders, minlength=S)
+    f.real_output_sector = np.bincount(fp.sector, weights=fp.output, minlength=S)
+    f.nominal_output_sector = np.bincount(fp.sector, weights=fp.output * fp.price, minlength=S)
+    f.berd = float(fp.rd.sum())
+    f.sold = sold
+    alloc = (
+        fp.share
+        / np.maximum(np.bincount(fp.sector, weights=fp.share, minlength=S)[fp.sector], 1e-300)
+        * d[fp.sector]
+    )
+    fp.unserved = np.clip(
+        np.divide(alloc - sold, alloc, out=np.zeros(len(fp)), where=alloc > 0), 0.0, 1.0
+    )
+    fp.sales = sold
+    fp.sales_real = sold_real
+    _replicate(eco)
+    f.demand_total = d
+
+
+def _replicate(eco: EconomyState) -> None:
+    """Sector price indices (output-weighted) and replicator market shares."""
+    fp = eco.firm_pop
+    c = eco.c
+    w = np.maximum(fp.output, 1e-12)
+    eco.sectors.price_index = weighted_mean(fp.price, w, fp.sector, S)
+    e = -(
+        c("firms.price_weight") * fp.price / eco.sectors.price_index[fp.sector]
+        + c("firms.unfilled_weight") * fp.unserved
+    )
+    ebar = weighted_mean(e, fp.share, fp.sector, S)
+    chi = c("firms.replicator_chi")
+    new = fp.share * (1 + chi * (e - ebar[fp.sector]) / np.abs(ebar[fp.sector]))
+    new = np.maximum(new, 0.0)
+    tot = np.bincount(fp.sector, weights=new, minlength=S)
+    fp.share_prev = fp.share
+    fp.share = np.divide(new, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)

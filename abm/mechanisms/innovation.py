@@ -1,0 +1,105 @@
+"""R&D and innovation: knowledge stocks, innovation and imitation, the R&D rule, the user cost.
+
+Innovation (``kernels.innovation.innovate``; DESIGN appendix, Dosi, Fagiolo & Roventini 2010):
+effort = R&D staff per employee over the sector's 2025 ratio (size-free); a share xi
+(``rd.innovation_share``) goes to innovation, the rest to imitation; success probabilities
+1 - exp(-zeta effort m_s) with spillover multiplier m_s = 1 + sigma (k_s/k_ref)^eta, k_s the
+sector's knowledge stock over annual value added (sigma, eta, zeta: assumptions with ranges);
+an innovation multiplies productivity by 1 + x, x ~ Beta on [``rd.jump_low``, ``rd.jump_high``].
+Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + mission output_s + dual-use
+knowledge_s (delta_K = ``rd.knowledge_depreciation``, 15% a year: Hall, Mairesse & Mohnen 2010).
+R&D rule: ln RD_i <- (1 - lambda) ln RD_i + lambda ln(nu_s sales_i u_i^-eps_LR), lambda =
+1 - (1 - eps_SR/eps_LR)^(1/4) (Bloom, Griffith & Van Reenen 2002: eps_SR ~ 0.1, eps_LR ~ 1).
+User cost u_i = 1 - (credit + grant + w_box box benefit) / R&D, the box weighted by
+``rd.box_user_cost_weight`` (FACTS: 0.28 vs 0.70 euro of extra R&D per euro for box vs WBSO).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.policy import mission_agency
+from abm.state.economy import EconomyState, Shock
+from abm.state.flows import QuarterFlows
+from abm.state.sectors import N_SECTORS
+from kernels.innovation import innovate as innovate_kernel
+
+S = N_SECTORS
+
+
+def innovate(eco: EconomyState, f: QuarterFlows) -> None:
+    """Knowledge stocks, innovation and imitation, and the R&D plan for next quarter."""
+    fp = eco.firm_pop
+    c = eco.c
+    n = len(fp)
+    staff = np.maximum(f.employment_persons, 1e-9)
+    rs = f.rd_staff / staff / np.maximum(fp.rd_norm, 1e-12)
+    xi = c("rd.innovation_share")
+    va_s = np.bincount(fp.sector, weights=f.va_firm, minlength=S)
+    berd_s = np.bincount(fp.sector, weights=fp.rd, minlength=S)
+    mission = mission_agency.arrivals(eco)
+    dk = c("rd.knowledge_depreciation") / 4
+    sec = eco.sectors
+    sec.knowledge = (
+        (1 - dk) * sec.knowledge + berd_s + f.public_rd_knowledge + mission + f.dual_use_knowledge
+    )
+    intensity = sec.knowledge / np.maximum(4 * va_s, 1e-9)
+    k_ref = sec.knowledge.sum() / max(4 * va_s.sum(), 1e-9)
+    d = eco.shocks(fp.key, Shock.INNOVATE, 8)
+    lo, hi = c("rd.jump_low"), c("rd.jump_high")
+    a_, b_ = c("rd.jump_beta")
+    jump = lo + (hi - lo) * eco.streams["innovation"].beta(a_, b_, n)
+    order = np.argsort(fp.sector, kind="stable").astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(np.int64)
+    newp, innov, _imit = innovate_kernel(
+        fp.sector,
+        fp.productivity,
+        xi * rs,
+        (1 - xi) * rs,
+        intensity,
+        k_ref,
+        c("rd.sigma"),
+        c("rd.eta"),
+        c("rd.zeta_in"),
+        c("rd.zeta_im"),
+        d[:, 0],
+        jump,
+        d[:, 1],
+        d[:, 2:6].copy(),
+        d[:, 6].copy(),
+        order,
+        start,
+    )
+    fp.productivity = newp
+    f.innovations = np.bincount(fp.sector, weights=innov.astype(float), minlength=S)
+    f.knowledge_intensity = intensity
+    plan_rd(eco)
+
+
+def plan_rd(eco: EconomyState) -> None:
+    """Next quarter's R&D: partial adjustment of log R&D towards its user-cost target."""
+    fp = eco.firm_pop
+    c = eco.c
+    eps_l, eps_s = c("rd.elasticity_long"), c("rd.elasticity_short")
+    lam = 1 - (1 - min(eps_s / max(eps_l, 1e-9), 0.99)) ** 0.25
+    ucost = np.clip(1 - fp.subsidy_rate, 0.05, 1.0)
+    target = eco.structure.nu[fp.sector] * np.maximum(fp.sales, 0.0) * ucost ** (-eps_l)
+    cur = np.maximum(fp.rd_target, 1.0)
+    fp.rd_target = np.exp((1 - lam) * np.log(cur) + lam * np.log(np.maximum(target, 1.0)))
+
+
+def update_user_cost(
+    eco: EconomyState, f: QuarterFlows, credit: np.ndarray, grants: np.ndarray
+) -> None:
+    """Each firm's effective R&D subsidy rate (1 - user cost) from this quarter's support.
+
+    During the burn-in the 2025 user cost holds in every scenario (the WBSO and box were in
+    force), so all scenarios enter 2026 alike.
+    """
+    fp = eco.firm_pop
+    n = len(fp)
+    support = credit + grants + eco.c("rd.box_user_cost_weight") * f.box_benefit
+    rate = np.divide(support, np.maximum(fp.rd, 1e-9), out=np.zeros(n), where=fp.rd > 0)
+    if eco.quarter < 0:
+        rate = np.full(n, eco.structure.subsidy_2025)
+    fp.subsidy_rate = np.clip(rate, 0.0, 0.9)

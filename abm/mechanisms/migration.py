@@ -1,0 +1,159 @@
+"""Talent and migration: retirement, emigration, immigration, education entrants, foreign pool.
+
+Migration (DESIGN appendix): the quarterly probability of moving is a base rate times a
+logistic response to the wage gap, p = p_0 2 / (1 + exp(-kappa (w_other / w_here - 1 - c))),
+equal to p_0 when the gap just covers the moving cost c (``labour.moving_cost``); kappa is
+``labour.migration_mobility`` (assumptions with ranges). Base rates p_0 are set so that flows
+equal FACTS's 2024 rates (emigration 205k, immigration 314k a year over population), at the
+start and again at the end of the burn-in. Retirement at ``labour.retirement_rate`` a year
+(FACTS, ~45-year careers). Education adds entrants so that, with no wage gap, the labour force
+grows at ``labour.labour_force_growth`` (DNB); the foreign pool is kept at
+``labour.foreign_pool_ratio`` of the labour force, with skills ``labour.foreign_pool_skill_mix``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.calibration import load_calibration
+from abm.mechanisms.labour import separate, talent_wages
+from abm.policy import talent_attraction
+from abm.state.economy import EconomyState, Shock
+from abm.state.flows import QuarterFlows
+from abm.state.sectors import HIGH, N_SKILLS
+
+K = N_SKILLS
+
+
+def migration_response(eco: EconomyState, emigrate: bool, baseline: bool = False) -> np.ndarray:
+    """Logistic response 2 / (1 + exp(-kappa (w_other / w_here - 1 - c))) per agent; with
+    ``baseline`` the calibration file's values (not the scenario's overrides) are used, so base
+    rates are calibrated once and a scenario's parameters then move the flows."""
+    tp = eco.talent_pop
+    src = load_calibration() if baseline else eco.cal
+    kappa = src["labour.migration_mobility"]
+    cost = src["labour.moving_cost"]
+    fw = src["labour.foreign_wage_ratio"]
+    lab = eco.labour
+    if emigrate:
+        home = np.flatnonzero(tp.abroad == 0)
+        sk = tp.skill[home]
+        here = np.where(tp.employer[home] >= 0, talent_wages(eco, home), tp.reservation[home])
+        other = fw[sk] * lab.foreign_wage_level[sk]
+        ratio = other / np.maximum(here, 1e-9)
+    else:
+        away = np.flatnonzero(tp.abroad == 1)
+        sk = tp.skill[away]
+        here = lab.skill_wage[sk]
+        other = fw[sk] * lab.foreign_wage_level[sk]
+        ratio = here / np.maximum(other, 1e-9)
+    return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
+
+
+def calibrate_base_rates(eco: EconomyState) -> None:
+    """Base rates p_0 so that, at the current wage gaps and the calibration file's mobility and
+    moving cost, flows equal FACTS's rates (module docstring)."""
+    tp = eco.talent_pop
+    n_home = int((tp.abroad == 0).sum())
+    lab = eco.labour
+    lab.p0_emigrate = (
+        eco.c("labour.emigration_rate")
+        / 4
+        / max(np.mean(migration_response(eco, emigrate=True, baseline=True)), 1e-9)
+    )
+    inflow = eco.c("labour.immigration_rate") / 4 * n_home
+    lab.p0_immigrate = inflow / max(
+        np.sum(migration_response(eco, emigrate=False, baseline=True)), 1e-9
+    )
+
+
+def update_foreign_wages(eco: EconomyState) -> None:
+    """Wages abroad grow with the trend part of home wage growth (inflation target plus trend
+    productivity): the world shares the trend, while the home labour market's tightness, firms'
+    wage premiums and policy open the gaps that move talent."""
+    trend = (1 + eco.c("macro.inflation_target")) ** 0.25 - 1 + eco.trends.prod_growth
+    eco.labour.foreign_wage_level = eco.labour.foreign_wage_level * (1 + trend)
+
+
+def draw_foreign_pool(
+    eco: EconomyState, rng: np.random.Generator, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Skills and fields of ``n`` new members of the foreign pool."""
+    skill = rng.choice(K, n, p=eco.c("labour.foreign_pool_skill_mix"))
+    field = (rng.random(n) < eco.c("labour.foreign_pool_technical_share")).astype(np.int64)
+    return skill, field
+
+
+def migrate(eco: EconomyState, f: QuarterFlows) -> None:
+    """Retirement, emigration and immigration (module docstring); talent attraction
+    programmes change who comes (``abm.policy.talent_attraction``)."""
+    c = eco.c
+    tp = eco.talent_pop
+    home = tp.abroad == 0
+    f.residents_before_migration = int(home.sum())
+    if eco.quarter == -1:
+        calibrate_base_rates(eco)
+    # retirement
+    ret = eco.shocks(tp.id, Shock.RETIRE)[:, 0] < c("labour.retirement_rate") / 4
+    retire = home & ret
+    # emigration
+    resp = migration_response(eco, emigrate=True)
+    hrows = np.flatnonzero(home)
+    emi_draw = eco.shocks(tp.id[hrows], Shock.EMIGRATE)[:, 0]
+    emigrate = np.zeros(len(tp), bool)
+    emigrate[hrows] = (emi_draw < eco.labour.p0_emigrate * resp) & ~retire[hrows]
+    # immigration
+    arows = np.flatnonzero(~home)
+    boost = talent_attraction.immigration_boost(eco, arows)
+    imm_resp = migration_response(eco, emigrate=False)
+    imm_draw = eco.shocks(tp.id[arows], Shock.IMMIGRATE)[:, 0]
+    immigrate = np.zeros(len(tp), bool)
+    immigrate[arows] = imm_draw < np.minimum(eco.labour.p0_immigrate * imm_resp * boost, 0.9)
+    f.emigration = float(emigrate.sum()) * eco.scale
+    f.immigration = float(immigrate.sum()) * eco.scale
+    f.emigration_high = float((emigrate & (tp.skill == HIGH)).sum()) * eco.scale
+    f.immigration_high = float((immigrate & (tp.skill == HIGH)).sum()) * eco.scale
+    leaving = np.flatnonzero(emigrate)
+    separate(eco, leaving[tp.employer[leaving] >= 0])
+    tp.arrays["abroad"][emigrate] = 1
+    tp.arrays["abroad"][immigrate] = 0
+    tp.arrays["employer"][immigrate] = -1
+    tp.arrays["reservation"][immigrate] = (
+        c("labour.reservation_immigrant") * eco.labour.skill_wage[tp.skill[immigrate]]
+    )
+    separate(eco, np.flatnonzero(retire & (tp.employer >= 0)))
+    tp.compact(~retire)
+    f.retirements = float(retire.sum()) * eco.scale
+
+
+def educate(eco: EconomyState, f: QuarterFlows) -> None:
+    """Education entrants (labour-force growth net of migration, plus replacement of
+    retirements) and new members of the foreign pool, both relative to the resident labour
+    force before this quarter's migration."""
+    c = eco.c
+    tp = eco.talent_pop
+    n_home = f.residents_before_migration
+    rng = eco.streams["education"]
+    g = c("labour.labour_force_growth")
+    net_mig = c("labour.immigration_rate") - c("labour.emigration_rate")
+    lam = n_home * max(c("labour.retirement_rate") + g - net_mig, 0.0) / 4
+    n_new = int(rng.poisson(lam))
+    shares = c("labour.skill_shares")
+    sk = rng.choice(K, n_new, p=shares / shares.sum())
+    fld = (rng.random(n_new) < c("labour.technical_share")).astype(np.int64)
+    pool = int((tp.abroad == 1).sum())
+    want_pool = int(round(n_home * c("labour.foreign_pool_ratio")))
+    n_pool = max(want_pool - pool, 0)
+    psk, pfl = draw_foreign_pool(eco, rng, n_pool)
+    m = n_new + n_pool
+    if m:
+        skills = np.concatenate([sk, psk])
+        tp.append(
+            id=eco.new_talent_ids(m),
+            skill=skills,
+            field=np.concatenate([fld, pfl]),
+            employer=np.full(m, -1),
+            abroad=np.concatenate([np.zeros(n_new, np.int64), np.ones(n_pool, np.int64)]),
+            reservation=c("labour.reservation_entrant") * eco.labour.skill_wage[skills],
+            experience=np.full(m, -1),
+        )

@@ -1,0 +1,156 @@
+"""What a recorded quarter keeps: one typed record per quarter, and the firm snapshots.
+
+:func:`record` reads the economy's state and the quarter's flows after the trends step;
+:class:`QuarterRecord` has one field per output variable of
+:data:`abm.recording.variables.VARIABLES` (a test holds the two together), in the units the
+variable table gives.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.policy import defence
+from abm.state.economy import EconomyState
+from abm.state.flows import QuarterFlows
+from abm.state.sectors import INDUSTRY_MASK, N_SECTORS, N_SKILLS, G
+
+S = N_SECTORS
+K = N_SKILLS
+
+
+@dataclass
+class QuarterRecord:
+    """One recorded quarter (see ``VARIABLES`` for units and long names)."""
+
+    date: _dt.date
+    gdp: float
+    gdp_real: float
+    gdp_expenditure: float
+    consumption: float
+    government_purchases: float
+    investment_total: float
+    value_added: np.ndarray
+    industry_share: float
+    rd_intensity: float
+    rd_intensity_business: float
+    rd_intensity_public: float
+    business_rd: float
+    employment: float
+    labour_force: float
+    unemployment_rate: float
+    vacancies: float
+    wage: np.ndarray
+    wage_by_skill: np.ndarray
+    productivity: np.ndarray
+    employment_by_sector: np.ndarray
+    firms: np.ndarray
+    entries: np.ndarray
+    exits: np.ndarray
+    talent_stock: np.ndarray
+    talent_emigration: float
+    talent_immigration: float
+    high_skill_emigration: float
+    high_skill_immigration: float
+    capital_outflow: float
+    investment: np.ndarray
+    exports: np.ndarray
+    imports: np.ndarray
+    programme_spending: np.ndarray
+    government_balance: float
+    government_debt: float
+    defence_procurement: float
+    defence_domestic_share: float
+    grid_use: float
+    price_index: np.ndarray
+    knowledge_intensity: np.ndarray
+
+
+def gdp_expenditure(f: QuarterFlows) -> float:
+    """GDP by expenditure: C + G + I + inventory change + X - M (from the flow records)."""
+    return float(
+        f.consumption.sum()
+        + f.government_purchases.sum()
+        + f.investment_goods.sum()
+        + f.inventory_change
+        + f.exports.sum()
+        - f.imports.sum()
+    )
+
+
+def _share(x: float, gdp: float) -> float:
+    return x / gdp if gdp else 0.0
+
+
+def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
+    """This quarter's outcomes."""
+    fp = eco.firm_pop
+    tp = eco.talent_pop
+    gdp = f.gdp
+    va_s = f.va_sector
+    home = tp.abroad == 0
+    emp_persons = float((home & (tp.employer >= 0)).sum()) * eco.scale
+    lf = float(home.sum()) * eco.scale
+    emp_s, emp_k = f.employment_sector, f.employment_skill
+    berd = f.berd
+    public = float(f.public_rd) + float(f.mission_spend)
+    return QuarterRecord(
+        date=eco.date,
+        gdp=gdp,
+        gdp_real=f.gdp_real,
+        gdp_expenditure=gdp_expenditure(f),
+        consumption=float(f.consumption.sum()),
+        government_purchases=float(f.government_purchases.sum()),
+        investment_total=float(f.investment_goods.sum()),
+        value_added=va_s,
+        industry_share=float(va_s[INDUSTRY_MASK].sum() / gdp) if gdp else 0.0,
+        rd_intensity=_share(berd + public, gdp),
+        rd_intensity_business=_share(berd, gdp),
+        rd_intensity_public=_share(public, gdp),
+        business_rd=berd,
+        employment=emp_persons,
+        labour_force=lf,
+        unemployment_rate=1 - emp_persons / lf if lf else 0.0,
+        vacancies=float(f.vacancies_open),
+        wage=np.divide(f.bill_sector, emp_s, out=np.zeros(S), where=emp_s > 0),
+        wage_by_skill=np.divide(f.bill_skill, emp_k, out=np.zeros(K), where=emp_k > 0),
+        productivity=np.divide(f.real_output_sector, emp_s, out=np.zeros(S), where=emp_s > 0),
+        employment_by_sector=emp_s,
+        firms=np.bincount(fp.sector, minlength=S).astype(float),
+        entries=np.asarray(f.entries, float),
+        exits=np.asarray(f.exits, float),
+        talent_stock=np.bincount(tp.skill[home], minlength=K).astype(float) * eco.scale,
+        talent_emigration=f.emigration,
+        talent_immigration=f.immigration,
+        high_skill_emigration=f.emigration_high,
+        high_skill_immigration=f.immigration_high,
+        capital_outflow=f.capital_outflow,
+        investment=f.investment_sector,
+        exports=f.exports,
+        imports=f.imports,
+        programme_spending=np.array(eco.programme_pop.spent, dtype=float),
+        government_balance=float(eco.accounts.net_lending()[G]),
+        government_debt=eco.bs.bonds_b + eco.bs.bonds_r,
+        defence_procurement=float(f.defence_procurement),
+        defence_domestic_share=defence.domestic_share(f),
+        grid_use=f.grid_use,
+        price_index=eco.sectors.price_index.copy(),
+        knowledge_intensity=f.knowledge_intensity,
+    )
+
+
+def firm_snapshot(eco: EconomyState) -> dict[str, object]:
+    """Firm-level state for the snapshot group: id, sector, employment, productivity, sales."""
+    fp = eco.firm_pop
+    return {
+        "date": eco.date,
+        "firm_id": fp.id.copy(),
+        "sector": fp.sector.copy(),
+        "employment": eco.firm_employment().sum(axis=1),
+        "productivity": fp.productivity.copy(),
+        "sales": fp.sales.copy(),
+        "weight": fp.weight.copy(),
+    }

@@ -1,0 +1,299 @@
+"""The economy's state: typed groups of sector-level state, and the base class that holds them.
+
+:class:`EconomyState` declares everything a mechanism may read or write (``EconomyModel``, the
+Mesa model, inherits it and owns the state); the populations are struct-of-arrays
+(:mod:`abm.state.populations`, fields in :mod:`abm.state.fields`). Mechanisms are functions
+``(eco: EconomyState, f: QuarterFlows) -> None``; what one step hands to a later one in the same
+quarter travels in :class:`abm.state.flows.QuarterFlows`, what lasts longer lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from abm.state.accounts import Accounts, BalanceSheets, financial_net_worth
+from abm.state.flows import QuarterFlows
+from abm.state.populations import Population
+from abm.state.sectors import N_SECTORS, N_SKILLS
+from kernels.philox import philox_uniforms
+
+if TYPE_CHECKING:
+    from abm.scenario import Scenario
+
+S = N_SECTORS
+K = N_SKILLS
+
+
+class Shock(IntEnum):
+    """Mechanism codes of the per-agent counter-based shocks (Philox counter word three)."""
+
+    QUIT = 1
+    EMIGRATE = 2
+    RETIRE = 3
+    IMMIGRATE = 4
+    ROUND = 5
+    INNOVATE = 6
+    GRANT = 7
+    FIRE = 8
+    INVEST = 9
+
+
+#: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.
+STREAMS: tuple[str, ...] = (
+    "init",
+    "labour",
+    "goods",
+    "innovation",
+    "capital",
+    "entry",
+    "talent",
+    "programmes",
+    "education",
+)
+
+
+def weighted_mean(x: np.ndarray, w: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Mean of ``x`` weighted by ``w`` within each group ``0..n-1`` (0 for an empty group)."""
+    num = np.bincount(groups, weights=x * w, minlength=n)
+    den = np.bincount(groups, weights=w, minlength=n)
+    return np.divide(num, den, out=np.zeros(n), where=den > 0)
+
+
+@dataclass
+class Structure:
+    """Technology and behaviour calibrated at the build (the 2025 economy), fixed afterwards."""
+
+    io: np.ndarray  #: input-output coefficients A[j, s]: input from j per unit of s's output
+    kappa: np.ndarray  #: maximum real output per unit of capital per quarter, by sector
+    delta_q: float  #: quarterly depreciation rate
+    nu: np.ndarray  #: R&D over sales at the 2025 user cost, by sector
+    subsidy_2025: float  #: R&D subsidy rate in force in 2025 (WBSO and box)
+    rd_labour_share: float  #: share of R&D spending that is personnel cost
+    rd_nonlabour_cost: np.ndarray  #: non-personnel R&D per unit of output, by sector
+    markup0: np.ndarray  #: 2025 mark-up by sector (prices = 1)
+    skill_mix: np.ndarray  #: production staff by skill, sector x skill shares
+    sector_premium: np.ndarray  #: sector wage premium over the skill wage
+    exports0: np.ndarray  #: 2025 exports of domestic output by sector, euros per quarter
+    n_agents0: np.ndarray  #: 2025 firm agents by sector
+    size_weights: np.ndarray  #: 2025 value-added shares (targets = "size")
+    u_natural: np.ndarray  #: unemployment rate by skill at which wages grow at trend
+
+
+@dataclass
+class SectorState:
+    """Prices and knowledge by sector."""
+
+    price_index: np.ndarray  #: output price index (2025 = 1)
+    world_price: float  #: world price level (2025 = 1)
+    knowledge: np.ndarray  #: knowledge stock, euros of R&D
+
+
+@dataclass
+class Trends:
+    """Slow-moving aggregates that expectations, wages and budgets lean on."""
+
+    gdp_hist: list[float]  #: last quarters' nominal GDP (trend GDP = mean of the last four)
+    demand_growth: np.ndarray  #: smoothed quarterly growth of sector value added
+    sector_va_prev: np.ndarray  #: last quarter's value added by sector
+    prod_growth: float  #: trend quarterly labour-productivity growth
+    lp_hist: list[float] = field(default_factory=list)  #: log real GDP per worker
+    va_per_output: np.ndarray | None = None  #: 2025 value added per unit of real output
+    profit_rate_hist: list[np.ndarray] = field(default_factory=list)  #: sector profit rates
+
+
+@dataclass
+class LabourState:
+    """Wage levels at home and abroad, and the calibrated migration base rates."""
+
+    skill_wage: np.ndarray  #: wage index by skill, euros per person-quarter
+    foreign_wage_level: np.ndarray  #: wages abroad by skill (before the foreign wage ratio)
+    p0_emigrate: float = 0.0  #: quarterly base emigration probability
+    p0_immigrate: float = 0.0  #: quarterly base immigration probability
+    next_talent_id: int = 1
+
+
+@dataclass
+class HouseholdState:
+    """The household sector's consumption behaviour."""
+
+    cy: float = 0.0  #: propensity to consume out of smoothed real disposable income
+    cw: float = 0.0  #: quarterly propensity to consume out of deposits
+    consumption_plan: float = 0.0  #: nominal consumption planned for next quarter
+    last_income: float | None = None  #: smoothed real disposable income
+    saving_prev: float = 0.0  #: last quarter's saving (new money for investors)
+
+
+@dataclass
+class GovernmentState:
+    """Tax rates (the household rate moves with the fiscal rule)."""
+
+    wage_tax: float = 0.0
+    household_tax: float = 0.0
+
+
+@dataclass
+class FinanceState:
+    """The capital market's memory."""
+
+    loan_repayments: float = 0.0  #: repaid last quarter, placed again this quarter
+    return_ref: np.ndarray | None = None  #: expected return by sector at the end of 2025
+
+
+@dataclass
+class PolicyState:
+    """Stocks that programmes build up."""
+
+    grid_connected: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: capital, 2025 euros
+    mission_pipeline: list[tuple[int, np.ndarray]] = field(default_factory=list)  #: (due, K)
+
+
+class EconomyState:
+    """Everything the mechanisms read and write; ``EconomyModel`` owns it.
+
+    Populations (struct of arrays): ``firm_pop``, ``talent_pop``, ``investor_pop``,
+    ``programme_pop``. Groups: ``structure`` (fixed after the build), ``sectors``, ``trends``,
+    ``labour``, ``households``, ``government``, ``finance``, ``policy``; ``accounts`` and ``bs``
+    (balance sheets); ``flows`` (the current quarter's :class:`QuarterFlows`).
+    """
+
+    scenario: Scenario
+    cal: dict[str, Any]
+    scale: float
+    quarters: int
+    burn_in: int
+    start_year: int
+    quarter: int
+    streams: dict[str, np.random.Generator]
+    accounts: Accounts
+    bs: BalanceSheets
+    firm_pop: Population
+    talent_pop: Population
+    investor_pop: Population
+    programme_pop: Population
+    programmes: dict[str, Any]  # name -> Programme agent (``.spec`` is its scenario table)
+    programme_names: list[str]
+    structure: Structure
+    sectors: SectorState
+    trends: Trends
+    labour: LabourState
+    households: HouseholdState
+    government: GovernmentState
+    finance: FinanceState
+    policy: PolicyState
+    flows: QuarterFlows
+    records: list[Any]
+    snapshots: list[dict[str, Any]]
+    _key0: np.uint64
+    _key1: np.uint64
+    _next_firm_key: int
+
+    # ------------------------------------------------------------------ agents
+    def register_firms(self, n: int) -> np.ndarray:
+        """Create ``n`` firm agents; returns their unique ids (the model implements this)."""
+        raise NotImplementedError
+
+    def unregister_firms(self, uids: np.ndarray) -> None:
+        """Remove the firm agents with these ids (the model implements this)."""
+        raise NotImplementedError
+
+    def register_investors(self, n: int) -> np.ndarray:
+        """Create ``n`` investor agents; returns their unique ids (the model implements this)."""
+        raise NotImplementedError
+
+    def register_programmes(self) -> None:
+        """Create the scenario's programme agents in ``programmes`` (the model implements this)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    def net_worth(self) -> np.ndarray:
+        """Financial net worth of the five institutional sectors (from the balance sheets)."""
+        fp = self.firm_pop
+        bs = self.bs
+        bs.firm_deposits = float(fp.cash.sum())
+        bs.firm_loans = float(fp.loans.sum())
+        bs.firm_equity_r = float(fp.equity_r.sum())
+        bs.firm_equity_g = float(fp.equity_g.sum())
+        bs.firm_equity_b = float(fp.equity.sum()) - bs.firm_equity_r - bs.firm_equity_g
+        return financial_net_worth(bs)
+
+    def c(self, key: str) -> Any:
+        """Calibration value (after the scenario's overrides)."""
+        return self.cal[key]
+
+    def shocks(self, ids: np.ndarray, mechanism: int, n_draws: int = 1) -> np.ndarray:
+        """Per-agent uniforms keyed by (member seed, agent id, quarter, mechanism)."""
+        q = self.quarter + 10_000  # keep the counter word non-negative
+        return philox_uniforms(self._key0, self._key1, ids, q, mechanism, n_draws)
+
+    @property
+    def date(self) -> _dt.date:
+        """First day of the current quarter."""
+        q = self.quarter
+        year = self.start_year + q // 4
+        return _dt.date(year, 3 * (q % 4) + 1, 1)
+
+    @property
+    def year(self) -> int:
+        """Calendar year of the current quarter."""
+        return self.start_year + self.quarter // 4
+
+    def wage_of(self, firm_row: int, skill: int) -> float:
+        """Wage (euros per person-quarter) firm ``firm_row`` pays for ``skill``."""
+        fp = self.firm_pop
+        return float(
+            self.labour.skill_wage[skill]
+            * self.structure.sector_premium[fp.sector[firm_row]]
+            * fp.wage_premium[firm_row]
+        )
+
+    def firm_wages(self) -> np.ndarray:
+        """Wage matrix (firms x skills), euros per person-quarter."""
+        fp = self.firm_pop
+        return (
+            self.labour.skill_wage[None, :]
+            * (self.structure.sector_premium[fp.sector] * fp.wage_premium)[:, None]
+        )
+
+    def firm_employment(self) -> np.ndarray:
+        """Persons employed per firm and skill (firms x skills)."""
+        tp = self.talent_pop
+        emp = tp.employer >= 0
+        n = len(self.firm_pop)
+        counts = np.bincount(tp.employer[emp] * K + tp.skill[emp], minlength=n * K)
+        return counts.reshape(n, K).astype(float) * self.scale
+
+    def trend_gdp(self) -> float:
+        """Trend nominal GDP per quarter: the mean of the last four quarters."""
+        return float(np.mean(self.trends.gdp_hist[-4:]))
+
+    def investment_price(self) -> float:
+        """Price of investment goods: sector prices weighted by ``sectors.investment_mix``."""
+        imix = self.c("sectors.investment_mix") / self.c("sectors.investment_mix").sum()
+        return float(imix @ self.sectors.price_index)
+
+    def consumer_price(self) -> float:
+        """Consumer price index: sector prices weighted by ``sectors.consumption_mix``."""
+        cmix = self.c("sectors.consumption_mix") / self.c("sectors.consumption_mix").sum()
+        return float(cmix @ self.sectors.price_index)
+
+    def sector_mean_productivity(self) -> np.ndarray:
+        """Output-weighted mean firm productivity by sector."""
+        fp = self.firm_pop
+        return weighted_mean(fp.productivity, fp.output + 1e-9, fp.sector, S)
+
+    def new_talent_ids(self, n: int) -> np.ndarray:
+        """``n`` fresh talent ids, increasing."""
+        start = self.labour.next_talent_id
+        self.labour.next_talent_id += n
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def new_firm_keys(self, n: int) -> np.ndarray:
+        """``n`` fresh firm shock keys (serial numbers independent of Mesa's ids)."""
+        keys = np.arange(self._next_firm_key, self._next_firm_key + n, dtype=np.int64)
+        self._next_firm_key += n
+        return keys
