@@ -122,7 +122,7 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     bs.deposits_r += outflow
     f.capital_outflow = outflow
     f.capital_inflow = float(fpriv.sum())
-    f.coinvestment = float(pub.sum())
+    f.coinvest_placed = float(pub.sum())
     coinvestment.commit(eco)
     placed = np.zeros(len(ip))
     placed[dom] = priv.sum() / nd

@@ -72,7 +72,15 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     bs.deposits_r -= fa_inc
     acc.transfer("property_income", R, B, fa_inc)
     # profits and corporate tax (per real firm brackets), innovation box
-    profit = fp.sales - bill - f.interm_by_firm - interest_f - f.depreciation + fp.grant + fp.credit
+    profit = (
+        fp.sales
+        - bill
+        - f.interm_by_firm
+        - interest_f
+        - f.depreciation
+        + fp.grant_received
+        + fp.credit
+    )
     fp.profit = profit
     per_firm = np.maximum(profit, 0.0) / fp.weight
     lo_rate, hi_rate = c("government.corporate_rate_low"), c("government.corporate_rate_high")

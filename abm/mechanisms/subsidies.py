@@ -25,7 +25,7 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     eco.bs.deposits_g -= total.sum()
     eco.accounts.pay("subsidies", G, total.sum())
     eco.accounts.receive("subsidies", F, credit.sum() + grants.sum())
-    fp.grant = grants
+    fp.grant_received = grants
     fp.credit = credit
     update_user_cost(eco, f, credit, grants)
     f.credit = credit.sum()

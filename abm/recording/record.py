@@ -29,7 +29,6 @@ class QuarterRecord:
     date: _dt.date
     gdp: float
     gdp_real: float
-    gdp_expenditure: float
     consumption: float
     government_purchases: float
     investment_total: float
@@ -101,7 +100,6 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         date=eco.date,
         gdp=gdp,
         gdp_real=f.gdp_real,
-        gdp_expenditure=gdp_expenditure(f),
         consumption=float(f.consumption.sum()),
         government_purchases=float(f.government_purchases.sum()),
         investment_total=float(f.investment_goods.sum()),

@@ -39,7 +39,7 @@ FIRM_FIELDS: dict[str, type] = {
     "low_share_quarters": np.int64,
     "rd_norm": np.float64,  # researchers per employee that count as effort 1 (sector, 2025)
     "subsidy_rate": np.float64,  # effective R&D subsidy rate last quarter (credit + grant)
-    "grant": np.float64,  # grant money received for this quarter's R&D
+    "grant_received": np.float64,  # grant money received for this quarter's R&D
     "credit": np.float64,  # R&D tax credit received last quarter
     "key": np.int64,  # serial number keying the firm's shocks (independent of Mesa's ids)
     "unserved": np.float64,  # share of the firm's demand it could not serve
@@ -138,7 +138,7 @@ def firm_rows(
         low_share_quarters=np.zeros(n, np.int64),
         rd_norm=rd_norm,
         subsidy_rate=np.broadcast_to(np.asarray(subsidy_rate, float), (n,)),
-        grant=zeros,
+        grant_received=zeros,
         credit=zeros,
         key=key,
         unserved=zeros,

@@ -78,7 +78,7 @@ class QuarterFlows:
     grid_allowance: float = 0.0
     capital_outflow: float = 0.0
     capital_inflow: float = 0.0
-    coinvestment: float = 0.0  # public money placed
+    coinvest_placed: float = 0.0  # public co-investment money placed
     # 8 incomes
     wage_bill: np.ndarray = field(default_factory=_empty)  # per firm
     bill_sector: np.ndarray = field(default_factory=_empty)
