@@ -2,6 +2,7 @@
 
 A scenario names the programmes the government runs and may override calibration parameters::
 
+    schema = 1                         # optional: the scenario schema version (absent means 1)
     name = "diffuse"
     description = "..."
     extends = "laissez_faire"          # optional: a shipped scenario's name or a path
@@ -23,16 +24,23 @@ A scenario names the programmes the government runs and may override calibration
     [uncertain]
     "rd.sigma" = [0.0, 2.0]            # range for sweeps and sensitivity analysis
 
-Unknown keys, wrong types, out-of-range values and unknown sectors are errors that name the file,
-the key and what is allowed (:class:`ScenarioError`). ``extends`` merges tables key by key (the
-child wins); a programme table in the child replaces keys of the parent's programme of the same
-name, and ``enabled = false`` removes an inherited programme.
+Each programme table is validated by its instrument's own model (:mod:`abm.scenario.instruments`,
+one class per instrument; :data:`ProgrammeSpec` is their union, discriminated on ``instrument``),
+so a field of another instrument is an error. Unknown keys, wrong types, out-of-range values,
+unknown sectors and a ``schema`` newer or older than :data:`SCHEMA_VERSION` are errors that name
+the file, the key and what is allowed (:class:`ScenarioError`). ``extends`` merges tables key
+by key (the child wins); a programme table in the child replaces keys of the parent's programme
+of the same name (and keeps its instrument), and ``enabled = false`` removes an inherited
+programme. Each file of a chain is checked against :data:`SCHEMA_VERSION` on its own.
 """
 
 from __future__ import annotations
 
+from abm.scenario.instruments import INSTRUMENT_SPECS, ProgrammeBase
 from abm.scenario.loading import (
     SCENARIO_DIR,
+    SCHEMA_CHANGES,
+    SCHEMA_VERSION,
     instrument_of,
     load_scenario,
     programme_union,
@@ -49,8 +57,12 @@ from abm.scenario.schema import (
 )
 
 __all__ = [
+    "INSTRUMENT_SPECS",
     "SCENARIO_DIR",
+    "SCHEMA_CHANGES",
+    "SCHEMA_VERSION",
     "DefenceSettings",
+    "ProgrammeBase",
     "ProgrammeSpec",
     "RunSettings",
     "Scenario",

@@ -1,4 +1,11 @@
-"""Reading scenario files: shipped names or paths, ``extends`` chains, validation."""
+"""Reading scenario files: shipped names or paths, ``extends`` chains, schema versions, validation.
+
+Every file of an ``extends`` chain may say which scenario schema it is written for with a
+top-level ``schema = N`` (absent means 1); the loader checks it file by file against
+:data:`SCHEMA_VERSION` before anything else. An issue that changes the schema in a way old files
+notice bumps :data:`SCHEMA_VERSION` and adds a line to :data:`SCHEMA_CHANGES` saying what changed
+and how to update a file; a file of an older version then fails with that advice.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,21 @@ import numpy as np
 from pydantic import ValidationError
 
 from abm.calibration import calibration_keys, load_calibration
+from abm.scenario.instruments import INSTRUMENT_SPECS, instrument_fields
 from abm.scenario.schema import Scenario, ScenarioError
+from abm.sectors import INSTRUMENTS
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+
+#: The scenario schema version this code reads and writes (a file's top-level ``schema`` key).
+SCHEMA_VERSION: int = 1
+
+#: Schema version -> what changed in it and how to update a file written for the version before
+#: (a file without ``schema`` is version 1). Bumping :data:`SCHEMA_VERSION` adds one entry.
+SCHEMA_CHANGES: dict[int, str] = {
+    1: "each programme table takes only its own instrument's fields (a field of another "
+    "instrument, formerly ignored, is an error): delete such fields",
+}
 
 
 def shipped_scenarios() -> dict[str, Path]:
@@ -56,11 +75,67 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _schema_version(value: Any, source: str | Path) -> int:
+    """The checked ``schema`` of one file (``None``: the key is absent, which means 1)."""
+    current = SCHEMA_VERSION
+    head = f"{source}: key 'schema'"
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ScenarioError(
+            f"{head}: must be an integer, the scenario schema version; allowed: {current} "
+            f"(got {value!r})"
+        )
+    version = 1 if value is None else value
+    if version < 1:
+        raise ScenarioError(f"{head}: must be at least 1; allowed: {current} (got {version})")
+    if version > current:
+        raise ScenarioError(
+            f"{head}: version {version} is newer than this focus-abm reads (at most {current}); "
+            f"update focus-abm, or write the file for schema = {current}"
+        )
+    if version < current:
+        what = "absent, which means version 1," if value is None else f"version {version}"
+        steps = "; ".join(
+            f"version {v}: {SCHEMA_CHANGES.get(v, 'see CHANGELOG.md')}"
+            for v in range(version + 1, current + 1)
+        )
+        raise ScenarioError(
+            f"{head}: {what} is older than the current version {current}; to update the file, "
+            f"{steps}; then set schema = {current}"
+        )
+    return version
+
+
+def _check_inherited_instruments(
+    path: Path, parent_path: Path, parent: dict[str, Any], child: dict[str, Any]
+) -> None:
+    """A child's table for an inherited programme may not change that programme's instrument."""
+    theirs, ours = parent.get("programmes"), child.get("programmes")
+    if not (isinstance(theirs, dict) and isinstance(ours, dict)):
+        return
+    for name, table in ours.items():
+        old = theirs.get(name)
+        if not (isinstance(table, dict) and isinstance(old, dict)):
+            continue
+        if "instrument" in old and table.get("instrument", old["instrument"]) != old["instrument"]:
+            raise ScenarioError(
+                f"{path}: key 'programmes.{name}.instrument': {table['instrument']!r} differs "
+                f"from the inherited {old['instrument']!r} (from {parent_path}); a programme "
+                "keeps its instrument: give the new one another name (and `enabled = false` to "
+                "drop the inherited one)"
+            )
+
+
 def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: key 'extends': cycle {cycle}")
     data = _read_toml(path)
+    if "schema_version" in data:
+        raise ScenarioError(
+            f"{path}: key 'schema_version': unknown key; the schema version is written "
+            f"schema = {SCHEMA_VERSION}"
+        )
+    data["schema_version"] = _schema_version(data.pop("schema", None), path)
     parent_name = data.get("extends")
     if parent_name is None:
         return data
@@ -73,27 +148,74 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     parent = _load_raw(parent_path, (*chain, path))
     parent.pop("name", None)
     parent.pop("description", None)
+    _check_inherited_instruments(path, parent_path, parent, data)
     return _merge(parent, data)
+
+
+def _foreign_field(instrument: str, key: str) -> str:
+    """Why ``key`` is not allowed in a programme of ``instrument``, with the allowed fields."""
+    allowed = ", ".join(instrument_fields(instrument))
+    owners = [name for name, cls in INSTRUMENT_SPECS.items() if key in cls.model_fields]
+    if owners:
+        return (
+            f"a field of {', '.join(owners)}, not of {instrument}; {instrument} allows: {allowed}"
+        )
+    return f"unknown key; {instrument} allows: {allowed}"
 
 
 def _format_error(source: str, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"] if not str(x).startswith("literal["))
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif e["type"] == "literal_error":
-            msg = f"{msg}"
-        if "input" in e and e["type"] not in ("extra_forbidden", "missing"):
-            inp = e["input"]
-            if not isinstance(inp, dict):
-                msg += f" (got {inp!r})"
-        parts.append(f"key '{loc}': {msg}")
+        loc = list(e["loc"])
+        # inside a programme table the third element is the discriminator tag (its instrument)
+        instrument = str(loc.pop(2)) if len(loc) >= 3 and loc[0] == "programmes" else None
+        key = ".".join(str(x) for x in loc if not str(x).startswith("literal["))
+        kind, msg = e["type"], e["msg"]
+        inp = e.get("input")
+        if kind == "union_tag_not_found":
+            key += ".instrument"
+            msg = f"Field required; allowed: {', '.join(INSTRUMENTS)}"
+        elif kind == "union_tag_invalid":
+            key += ".instrument"
+            tag = inp.get("instrument") if isinstance(inp, dict) else inp
+            allowed = ", ".join(repr(i) for i in INSTRUMENTS[:-1])
+            msg = f"Input should be {allowed} or {INSTRUMENTS[-1]!r} (got {tag!r})"
+        elif kind == "model_attributes_type" and len(loc) == 2 and loc[0] == "programmes":
+            msg = f"must be a table of the programme's settings (got {inp!r})"
+        elif kind == "extra_forbidden":
+            msg = (
+                _foreign_field(instrument, str(loc[-1]))
+                if instrument is not None and len(loc) == 3
+                else "unknown key"
+            )
+        elif "input" in e and kind != "missing" and not isinstance(inp, dict):
+            msg += f" (got {inp!r})"
+        parts.append(f"key '{key}': {msg}")
     return f"{source}: " + "; ".join(parts)
 
 
 def validate_data(data: dict[str, Any], source: str) -> Scenario:
+    """Validate resolved scenario data (``extends`` already merged) into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario's tables and keys; a top-level ``schema`` is checked like a file's.
+    source : str
+        The file (or a description of the origin) named in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With a one-line message naming ``source`` and the offending key.
+    """
+    if "schema" in data:
+        rest = {k: v for k, v in data.items() if k != "schema"}
+        data = {**rest, "schema_version": _schema_version(data["schema"], source)}
     try:
         sc = Scenario.model_validate({**data, "source_file": source})
     except ValidationError as e:
