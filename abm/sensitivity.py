@@ -121,7 +121,7 @@ import numpy as np
 import pandas as pd
 
 from abm.results import SensitivityResult
-from abm.scenario import ProgrammeSpec, Scenario, ScenarioError, load_scenario
+from abm.scenario import Scenario, ScenarioError, instrument_fields, load_scenario
 from abm.sectors import CHOSEN_MARKETS, INSTRUMENTS, SECTORS
 
 if TYPE_CHECKING:
@@ -401,11 +401,12 @@ class Parameter:
         return float(v if self.index is None else np.asarray(v)[self.index])
 
 
-_NUMERIC_FIELDS = tuple(
-    name
-    for name, f in ProgrammeSpec.model_fields.items()
-    if f.annotation in (float, float | None, int) and name not in ("start", "end")
-)
+def _numeric_fields(instrument: str) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, f in instrument_fields(instrument).items()
+        if f.annotation in (float, float | None, int) and name not in ("start", "end")
+    )
 
 
 def parse_parameter(spec: str) -> Parameter:
@@ -446,10 +447,10 @@ def parse_parameter(spec: str) -> Parameter:
                 f"parameter '{key}': expected programme:INSTRUMENT.FIELD with INSTRUMENT one of: "
                 f"{', '.join(INSTRUMENTS)}"
             )
-        if m.group(2) not in _NUMERIC_FIELDS:
+        if m.group(2) not in _numeric_fields(m.group(1)):
             raise SensitivityInputError(
-                f"parameter '{key}': '{m.group(2)}' is not a numeric programme setting; allowed: "
-                f"{', '.join(_NUMERIC_FIELDS)}"
+                f"parameter '{key}': '{m.group(2)}' is not a numeric programme setting of "
+                f"{m.group(1)}; allowed: {', '.join(_numeric_fields(m.group(1)))}"
             )
         kind, target, instrument = "programme", m.group(2), m.group(1)
         default_range = EXTRA_RANGES.get(key)
@@ -546,13 +547,13 @@ def apply_parameters(scenario: Scenario, values: Mapping[Parameter, float]) -> S
                 if spec.instrument != p.instrument:
                     continue
                 new = spec.model_copy()
-                if ProgrammeSpec.model_fields[p.target].annotation is int:
+                if instrument_fields(p.instrument)[p.target].annotation is int:
                     v = float(round(v))
                 try:
                     end_field = f"{p.target}_end"
                     old = getattr(new, p.target)
                     if (
-                        end_field in ProgrammeSpec.model_fields
+                        end_field in instrument_fields(p.instrument)
                         and getattr(new, end_field) is not None
                     ):
                         shifted = getattr(new, end_field) + (v - (old or 0.0))
