@@ -15,7 +15,8 @@ from kernels.innovation import innovate
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
-money = st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False)
+# euros: subnormal amounts (below 1e-308) have no meaning and no relative precision
+money = st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 rate = st.floats(-0.5, 0.5, allow_nan=False, allow_infinity=False)
 unit = st.floats(0.0, 1.0, allow_nan=False, exclude_max=True)
 
