@@ -5,7 +5,8 @@ per section: key, value, and the source or "assumption" with its range and note.
 added so a reviewer sees them at once:
 
 - **not read by the model**: the key's quoted name (``"section.name"``) appears in none of the
-  model's source files (``abm/model.py``, ``abm/agents.py``, ``abm/state.py``, ``kernels/``);
+  model's source files (``abm/model.py``, ``abm/agents.py``, ``abm/state/``, ``abm/mechanisms/``,
+  ``abm/policy/``, ``abm/recording/``, ``abm/scenario/``, ``kernels/``);
 - **value outside its range**: some element of the value lies outside the declared ``range``.
 
 Usage (from the repository root)::
@@ -26,9 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "abm" / "calibration" / "netherlands.toml"
-MODEL_FILES = [ROOT / "abm" / f for f in ("model.py", "agents.py", "state.py")] + sorted(
-    (ROOT / "kernels").glob("*.py")
-)
+MODEL_FILES = [ROOT / "abm" / f for f in ("model.py", "agents.py")] + sorted(
+    p
+    for folder in ("state", "mechanisms", "policy", "recording", "scenario")
+    for p in (ROOT / "abm" / folder).glob("*.py")
+) + sorted((ROOT / "kernels").glob("*.py"))
 BEGIN = "<!-- calibration-table:begin -->"
 END = "<!-- calibration-table:end -->"
 
