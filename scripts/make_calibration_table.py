@@ -27,11 +27,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "abm" / "calibration" / "netherlands.toml"
-MODEL_FILES = [ROOT / "abm" / f for f in ("model.py", "agents.py")] + sorted(
-    p
-    for folder in ("state", "mechanisms", "policy", "recording", "scenario")
-    for p in (ROOT / "abm" / folder).glob("*.py")
-) + sorted((ROOT / "kernels").glob("*.py"))
+MODEL_FILES = (
+    [ROOT / "abm" / f for f in ("model.py", "agents.py")]
+    + sorted(
+        p
+        for folder in ("state", "mechanisms", "policy", "recording", "scenario")
+        for p in (ROOT / "abm" / folder).glob("*.py")
+    )
+    + sorted((ROOT / "kernels").glob("*.py"))
+)
 BEGIN = "<!-- calibration-table:begin -->"
 END = "<!-- calibration-table:end -->"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.mechanisms import households, migration
+from abm.mechanisms import balance, households, migration
 from abm.policy import public_research
 from abm.state.accounts import Accounts, BalanceSheets
 from abm.state.economy import (
@@ -83,7 +83,11 @@ def build_economy(eco: EconomyState) -> None:
     wbar = ls.sum() / e
     skill_wage = rel * wbar
     sector_premium = wage_avg_s / (mix @ skill_wage)
-    eco.labour = LabourState(skill_wage=skill_wage, foreign_wage_level=skill_wage.copy())
+    eco.labour = LabourState(
+        skill_wage=skill_wage,
+        foreign_wage_level=skill_wage.copy(),
+        natural_rate=np.full(K, u0),
+    )
     # R&D: BERD by sector, of which wages (share rho_L) pay R&D staff (high skill).
     berd = c("rd.berd_share_gdp") * y * c("sectors.rd_share_of_berd")
     berd *= c("rd.berd_share_gdp") * y / berd.sum()
@@ -91,7 +95,14 @@ def build_economy(eco: EconomyState) -> None:
     # R&D over sales at the 2025 user cost (WBSO and box in force): the rule
     # RD = nu_s sales (u/u_0)^-eps reproduces 2025 BERD at u = 1 - rd.subsidy_rate_2025
     subsidy_2025 = c("rd.subsidy_rate_2025")
-    nu = berd / x * (1 - subsidy_2025) ** c("rd.elasticity_long")
+    # the chip-machine maker's own R&D (FACTS: ASML 2024) is part of machinery's BERD: the other
+    # machinery firms (and entrants) share the rest over the rest of the sector's output
+    m = SECTOR_INDEX["machinery"]
+    big_share = min(0.6, c("firms.largest_firm_sales") / 4 / x[m])
+    rest = max(berd[m] - c("firms.largest_firm_rd") / 4, 0.1 * berd[m])
+    ratio = berd / x
+    ratio[m] = rest / (x[m] * (1 - big_share))
+    nu = ratio * (1 - subsidy_2025) ** c("rd.elasticity_long")
     # Prices and mark-ups: p = (1 + mu) * unit cost = 1 in 2025.
     unit_cost = (ls + berd * (1 - rho)) / x + a
     # Capital: K_s proportional to capital intensity x VA, total = K/Y ratio x annual GDP.
@@ -109,14 +120,18 @@ def build_economy(eco: EconomyState) -> None:
         markup0=np.clip(1.0 / unit_cost - 1.0, 0.02, 2.0),
         skill_mix=mix,
         sector_premium=sector_premium,
-        exports0=calibrated_exports(eco, x, va),
+        exports0=np.zeros(S),
+        import_share=np.zeros(S),
         n_agents0=np.zeros(S, np.int64),
         size_weights=va / va.sum(),
-        u_natural=np.full(K, u0),
     )
     prod_staff, rd_staff, sector = _build_firms(eco, x, emp, kcap, rng)
     eco.structure.n_agents0 = np.bincount(sector, minlength=S)
+    eco.structure.exports0, eco.structure.import_share = balance.balance(
+        eco, y, x, berd, float(eco.firm_pop.order.sum())
+    )
     _build_talent(eco, prod_staff, rd_staff, sector, lf, u0)
+    _productivity_of_actual_staff(eco)
     migration.calibrate_base_rates(eco)
     # ---------------- sector-level state and trends
     knowledge = berd * 4.0 / c("rd.knowledge_depreciation")  # steady-state stock
@@ -125,10 +140,8 @@ def build_economy(eco: EconomyState) -> None:
     eco.sectors = SectorState(price_index=np.ones(S), world_price=1.0, knowledge=knowledge)
     eco.trends = Trends(
         gdp_hist=[y],
-        demand_growth=np.full(
-            S, (1 + c("macro.real_growth_2025") + c("macro.inflation_target")) ** 0.25 - 1
-        ),
-        sector_va_prev=va.copy(),
+        demand_growth=np.full(S, (1 + c("macro.real_growth_2025")) ** 0.25 - 1),
+        sector_out_prev=x.copy(),
         prod_growth=(1 + c("macro.real_growth_2025") - c("labour.labour_force_growth")) ** 0.25 - 1,
         profit_rate_hist=[np.full(S, c("finance.initial_profit_rate"))],
     )
@@ -251,13 +264,14 @@ def _build_firms(
             equity=equity,
             equity_r=c("firms.foreign_equity_share") * equity,
             rd=rd,
+            rd_nu=rd / sales * (1 - st.subsidy_2025) ** c("rd.elasticity_long"),
             share=size,
             sales=sales,
             sales_real=sales,
             output=sales,
             age=int(c("firms.initial_age")),
             wage_premium=premium,
-            order=st.delta_q * capital,
+            order=(st.delta_q + (1 + c("macro.real_growth_2025")) ** 0.25 - 1) * capital,
             rd_norm=np.maximum(base[sector], 1e-9),
             subsidy_rate=c("rd.subsidy_rate_2025"),
         )
@@ -312,6 +326,20 @@ def _build_talent(
     )
 
 
+def _productivity_of_actual_staff(eco: EconomyState) -> None:
+    """Productivity such that each firm's actual production staff (its talent agents, after
+    stochastic rounding) produce its 2025 sales: otherwise firms that drew fewer agents than
+    they need produce less, and the first quarter starts below the calibrated GDP."""
+    fp = eco.firm_pop
+    st = eco.structure
+    empl = eco.firm_employment()
+    w_high = eco.firm_wages()[:, HIGH]
+    rd_staff = np.minimum(st.rd_labour_share * fp.rd / w_high, empl[:, HIGH])
+    prod_staff = empl.sum(axis=1) - rd_staff
+    ok = prod_staff > 0
+    fp.productivity = np.where(ok, fp.sales / np.maximum(prod_staff, 1e-9), fp.productivity)
+
+
 def _build_investors(eco: EconomyState) -> None:
     """Investor agents: ``finance.investor_count`` of each kind (pension funds, banks, venture
     capital, foreign), with home bias ``finance.home_bias`` times ``finance.home_bias_by_kind``
@@ -344,13 +372,3 @@ def _build_programme_rows(eco: EconomyState) -> None:
         spent_cum=np.zeros(n),
         spent_last=np.zeros(n),
     )
-
-
-def calibrated_exports(eco: EconomyState, x: np.ndarray, va: np.ndarray) -> np.ndarray:
-    """Exports (of domestic output) per sector in 2025: the calibrated export shares of gross
-    output, scaled so that total exports equal gross exports less re-exports (FACTS)."""
-    c = eco.c
-    y = va.sum()
-    ex = c("sectors.export_share") * x
-    target = c("macro.exports_gross_share") * (1 - c("macro.reexport_share_of_exports")) * y
-    return ex * target / ex.sum()

@@ -141,6 +141,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
             equity=cash0,
             equity_r=np.zeros(m),
             rd=base_rd,
+            rd_nu=st.nu[sec],
             share=share0,
             sales=size,
             sales_real=size / price,

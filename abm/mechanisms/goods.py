@@ -5,17 +5,23 @@ Demand per sector and use: household consumption (the plan made last quarter, sp
 intermediate inputs, investment goods (last quarter's orders, ``sectors.investment_mix``) and
 exports X_s = X_s,2025 WD_s(t) (P_s / P_world)^(-epsilon_X), epsilon_X =
 ``sectors.export_price_elasticity``. Each domestic use imports the share
-``sectors.import_share_final``; the rest is shared among the sector's firms by market share
+``sectors.import_share_final`` (scaled so the 2025 market balances: ``abm.mechanisms.balance``);
+the rest is shared among the sector's firms by market share
 under capacity (inventories incl. this quarter's output); demand no firm can serve is imported
 (lost, for exports). Market shares then follow replicator dynamics (DESIGN appendix):
 f_i <- f_i (1 + chi (E_i - E_s)/|E_s|), E_i = -omega_p p_i/P_s - omega_u unserved_i, with chi,
 omega_p, omega_u = ``firms.replicator_chi``, ``firms.price_weight``, ``firms.unfilled_weight``.
 
-World demand: from 2026 on, WD_s(t) = n_s (1 + g_n,s)^t + (1 - n_s) (1 + g_0)^t with t years
-since 2026Q1 (DESIGN §2: the niche share n_s grows at the niche rate, FACTS, for
-``niches.niche_horizon`` years and at g_0 after; the rest at base world growth g_0); before 2026
-(the burn-in) world demand grows at g_0 in every sector, so every parameter variant enters 2026
-alike. World prices grow at the inflation target.
+World demand: WD_s = (1 + g_0)^tb [(1 - n_s) + n_s N_s(t) / (1 + g_0)^t] exp(z_t), with z_t an
+AR(1) world demand shock (z_t = rho z_t-1 + sigma e_t: ``macro.world_shock_persistence``,
+``macro.world_shock_sd``, assumptions; drawn from the member's own stream, so scenarios of one
+member share it: the source of aggregate fluctuations besides the agents' own), tb years since
+the build (the calibrated state, WD = 1 there) and t years since 2026Q1 (0 before): base world
+growth g_0 throughout, and from 2026 the niche share n_s grows at the niche rate g_n,s of
+FACTS for ``niches.niche_horizon`` years, then its growth decays towards g_0 with time constant
+``niches.niche_decay_years`` (DESIGN §2; ``niche_log_level``), so every parameter variant enters
+2026 alike. World prices grow at the euro-area inflation target from 1 at the build, like
+domestic prices.
 """
 
 from __future__ import annotations
@@ -31,23 +37,44 @@ from kernels.goods import allocate_demand
 S = N_SECTORS
 
 
+def niche_log_level(eco: EconomyState, t: float) -> np.ndarray:
+    """Log of the niche part's world demand t years after 2026Q1 (0 at t = 0), by sector.
+
+    The log growth rate is ln(1 + g_n) for the horizon h, then decays exponentially towards
+    ln(1 + g_0) with time constant tau (``niches.niche_decay_years``): niches grow out of being
+    niches.
+    """
+    c = eco.c
+    ln_n = np.log1p(c("niches.niche_growth"))
+    ln_0 = np.log1p(c("niches.base_world_growth"))
+    h = c("niches.niche_horizon")
+    tau = max(c("niches.niche_decay_years"), 1e-9)
+    if t <= h:
+        return t * ln_n
+    d = t - h
+    return h * ln_n + d * ln_0 + (ln_n - ln_0) * tau * (1 - np.exp(-d / tau))
+
+
 def export_demand(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
     """Export demand (euros per quarter) by sector: world demand times competitiveness."""
     c = eco.c
-    t = (eco.quarter + 4 * (eco.start_year - 2026)) / 4
+    t = (eco.quarter + 4 * (eco.start_year - 2026)) / 4  # years since 2026Q1
+    tb = (eco.quarter + eco.burn_in) / 4  # years since the build (the calibrated state)
     n = c("niches.niche_share")
     g0 = c("niches.base_world_growth")
-    if t < 0:
-        wd = np.full(S, (1 + g0) ** t)
-    else:
-        h = c("niches.niche_horizon")
-        tn = min(t, h)
-        wd = (
-            n * (1 + c("niches.niche_growth")) ** tn * (1 + g0) ** (t - tn)
-            + (1 - n) * (1 + g0) ** t
-        )
-    wd = wd * (1 + g0)  # relative to 2025 (t = -1)
-    eco.sectors.world_price = (1 + c("macro.inflation_target")) ** (t + 1)
+    wd = np.full(S, (1 + g0) ** tb)
+    if t > 0:
+        # the niches' extra growth over base world growth, from 2026
+        extra = np.exp(niche_log_level(eco, t) - t * np.log1p(g0))
+        wd = wd * ((1 - n) + n * extra)
+    # world demand shock: an AR(1) in logs, common to every sector (euro-area business cycle),
+    # drawn from the member's goods stream so every scenario of a member sees the same shocks
+    sec = eco.sectors
+    sec.world_shock = c("macro.world_shock_persistence") * sec.world_shock + c(
+        "macro.world_shock_sd"
+    ) * float(eco.streams["goods"].standard_normal())
+    wd = wd * np.exp(sec.world_shock)
+    eco.sectors.world_price = (1 + c("macro.inflation_target")) ** tb
     rel = eco.sectors.price_index / eco.sectors.world_price
     f.world_demand = wd
     return (
@@ -71,7 +98,7 @@ def clear(eco: EconomyState, f: QuarterFlows) -> None:
     orders = f.orders
     imix = c("sectors.investment_mix") / c("sectors.investment_mix").sum()
     uses["investment_goods"] = orders.sum() * imix
-    m = c("sectors.import_share_final")
+    m = eco.structure.import_share
     ex = export_demand(eco, f)
     dom = {k: v * (1 - m) for k, v in uses.items()}
     dom["government_purchases"] = g_regular * (1 - m) + g_directed * g_dom_share

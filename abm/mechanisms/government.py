@@ -8,9 +8,14 @@ add their outlays. Transfers: unemployment benefits (replacement rate
 (``government.transfers_share`` of trend GDP). Household tax: one rate on gross household income
 (all taxes other than labour and corporate tax). The government keeps deposits of
 ``government.deposit_target`` of quarterly GDP and issues (or redeems) bonds for the rest,
-``government.bond_foreign_share`` of them abroad. Fiscal rule: the household tax rate moves to
-bring the balance to its 2025 level (-0.9% of GDP, FACTS): the whole gap each burn-in quarter,
-``government.fiscal_rule_speed`` of it a quarter afterwards.
+``government.bond_foreign_share`` of them abroad. Fiscal path under unchanged policy: during
+the burn-in the household tax rate moves to bring the balance to its 2025 level (-0.9% of GDP,
+FACTS); from 2026 tax rates stay at their 2025 levels, the defence budget rises on its common
+path and extra transfers follow ``government.extra_spending_path`` (CPB's projected rise of
+spending beyond defence), so the deficit emerges. Both are financed by bonds, the same way in
+every scenario; a debt brake raises the household tax rate (``government.fiscal_rule_speed``
+a quarter of the excess) only while the deficit exceeds ``government.deficit_ceiling`` (3%) or
+debt exceeds ``government.debt_ceiling`` (60% of GDP), and eases off afterwards.
 """
 
 from __future__ import annotations
@@ -76,7 +81,7 @@ def transfers_and_taxes(eco: EconomyState, f: QuarterFlows) -> None:
         (c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemp]]).sum() * eco.scale
     )
     yt = eco.trend_gdp()
-    transfers = c("government.transfers_share") * yt
+    transfers = (c("government.transfers_share") + extra_spending_share(eco, eco.year)) * yt
     bs.deposits_g -= benefits + transfers
     bs.deposits_h += benefits + transfers
     acc.transfer("transfers", G, H, benefits + transfers)
@@ -91,7 +96,8 @@ def transfers_and_taxes(eco: EconomyState, f: QuarterFlows) -> None:
     f.benefits = benefits
     f.transfers = transfers
     f.household_gross_income = gross
-    households.plan_consumption(eco, f, yd)
+    capital_net = f.household_income_capital * (1 - eco.government.household_tax)
+    households.plan_consumption(eco, f, yd - capital_net, capital_net)
 
 
 def finance_deficit(eco: EconomyState, f: QuarterFlows) -> None:
@@ -110,9 +116,33 @@ def finance_deficit(eco: EconomyState, f: QuarterFlows) -> None:
         bs.deposits_r -= phi * gap
     bal = float(eco.accounts.net_lending()[G]) / max(yt, 1.0)
     gross = f.household_gross_income
-    speed = yt / max(gross, 1.0) if eco.quarter < 0 else c("government.fiscal_rule_speed")
-    eco.government.household_tax = float(
-        np.clip(
-            eco.government.household_tax - speed * (bal - c("government.balance_share")), 0.0, 0.6
+    gov = eco.government
+    if eco.quarter < 0:
+        # the burn-in settles the household tax rate at the 2025 balance (FACTS: -0.9%)
+        speed = yt / max(gross, 1.0)
+        gov.household_tax = float(
+            np.clip(gov.household_tax - speed * (bal - c("government.balance_share")), 0.0, 0.6)
         )
-    )
+        gov.household_tax_2025 = gov.household_tax
+        return
+    # unchanged policy: the 2025 rate, plus what the debt brake adds beyond its ceilings
+    debt = (bs.bonds_b + bs.bonds_r) / max(4 * yt, 1.0)
+    excess = max(-bal - c("government.deficit_ceiling"), 0.0) + c(
+        "government.debt_brake_strength"
+    ) * max(debt - c("government.debt_ceiling"), 0.0)
+    speed = c("government.fiscal_rule_speed")
+    if excess > 0:
+        gov.brake += speed * excess
+    else:
+        gov.brake -= speed * gov.brake
+    gov.household_tax = float(np.clip(gov.household_tax_2025 + gov.brake, 0.0, 0.6))
+
+
+def extra_spending_share(eco: EconomyState, year: int) -> float:
+    """Extra transfers beyond 2025 as a share of trend GDP (``government.extra_spending_path``
+    by year, linear between its years, constant after the last)."""
+    path = eco.c("government.extra_spending_path")
+    years = np.arange(2026, 2026 + len(path))
+    if year < 2026:
+        return 0.0
+    return float(np.interp(year, years, path))

@@ -1,8 +1,11 @@
 """Households' consumption: a propensity out of smoothed real income and out of wealth.
 
-Consumption planned for next quarter is C = c_y P_c YD* + c_w M_H, with YD* smoothed real
-disposable income (weight ``households.income_smoothing`` on the new quarter: permanent
-income), P_c the consumer price index and M_H household deposits. c_w
+Consumption planned for next quarter is C = c_y P_c YD* + c_k YK + c_w M_H (Godley & Lavoie
+2007), with YD* permanent real disposable income from work and transfers (last quarter's value
+grown at trend real growth, with weight ``households.income_smoothing`` on the new quarter), P_c
+the consumer price index, YK net capital income (interest and distributed profits, consumed at
+the lower propensity c_k = ``households.capital_income_propensity``: most of it is saved) and
+M_H household deposits. c_w
 (``households.wealth_propensity``) is an assumption; c_y starts at the value that makes
 consumption its 2025 share of GDP (``macro.consumption_share``, FACTS: CBS 84105ENG) and
 settles during the burn-in, then stays fixed.
@@ -59,11 +62,15 @@ def calibrate(eco: EconomyState, y: float, wages: np.ndarray) -> None:
     hh.cy = float(np.clip((consumption - hh.cw * bs.deposits_h) / yd, 0.3, 1.2))
 
 
-def plan_consumption(eco: EconomyState, f: QuarterFlows, disposable: float) -> None:
+def plan_consumption(
+    eco: EconomyState, f: QuarterFlows, disposable: float, capital_income: float
+) -> None:
     """Smooth real disposable income and plan next quarter's consumption (module docstring).
 
-    During the burn-in c_y moves (to the power 0.3 of the gap) so that consumption settles at
-    its 2025 share of GDP; it is fixed from the first recorded quarter on.
+    ``disposable`` is disposable income from work and transfers, ``capital_income`` the
+    household's net capital income (interest and distributed profits). During the burn-in c_y
+    is set each quarter so that the plan is the 2025 share of GDP; it is fixed from the first
+    recorded quarter on.
     """
     c = eco.c
     hh = eco.households
@@ -71,8 +78,18 @@ def plan_consumption(eco: EconomyState, f: QuarterFlows, disposable: float) -> N
     w = c("households.income_smoothing")
     if hh.last_income is None:
         hh.last_income = disposable / p_c
-    hh.last_income = (1 - w) * hh.last_income + w * disposable / p_c  # real, smoothed
+    # permanent real income: the smoothed value carried forward at trend growth, so steady
+    # growth leaves no lag between permanent and current income
+    trend = (1 + eco.trends.prod_growth) * (1 + c("labour.labour_force_growth")) ** 0.25
+    hh.last_income = (1 - w) * hh.last_income * trend + w * disposable / p_c
+    from_capital = c("households.capital_income_propensity") * capital_income
+    from_wealth = hh.cw * eco.bs.deposits_h
     if eco.quarter < 0:
-        share = hh.consumption_plan / max(float(f.va_firm.sum()), 1.0)
-        hh.cy = float(np.clip(hh.cy * (c("macro.consumption_share") / share) ** 0.3, 0.3, 1.2))
-    hh.consumption_plan = hh.cy * hh.last_income * p_c + hh.cw * eco.bs.deposits_h
+        # the burn-in's transients do not count as permanent income: permanent income is
+        # current income, and c_y makes next quarter's plan the 2025 share of this quarter's GDP
+        hh.last_income = disposable / p_c
+        want = c("macro.consumption_share") * max(float(f.va_firm.sum()), 1.0)
+        hh.cy = float(
+            np.clip((want - from_capital - from_wealth) / (hh.last_income * p_c), 0.3, 1.2)
+        )
+    hh.consumption_plan = hh.cy * hh.last_income * p_c + from_capital + from_wealth

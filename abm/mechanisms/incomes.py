@@ -7,8 +7,9 @@ home as property income. Loans are repaid over ``finance.loan_maturity`` years f
 ``firms.repayment_buffer`` of sales. Corporate tax 19% up to EUR 200k profit per real firm,
 25.8% above (FACTS, PwC), less the innovation box (``abm.policy.innovation_box``). Labour tax:
 the 37.5% tax wedge (OECD). Dividends: ``firms.payout_ratio`` of after-tax profits plus
-``firms.excess_cash_payout`` of cash above two buffers of ``firms.cash_buffer_sales`` of sales,
-to equity holders by their shares; the financial sector passes its whole profit to households.
+``firms.excess_cash_payout`` of cash above a buffer of ``firms.cash_buffer_sales`` of sales (the
+2025 cash ratio, so cash holdings are stationary), to equity holders by their shares; the
+financial sector passes its whole profit to households.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _dividends(
     bs = eco.bs
     buffer = c("firms.cash_buffer_sales") * fp.sales
     div = np.clip(c("firms.payout_ratio") * after_tax, 0.0, np.maximum(fp.cash - buffer, 0.0))
-    div = div + np.maximum(fp.cash - div - 2.0 * buffer, 0.0) * c("firms.excess_cash_payout")
+    div = div + np.maximum(fp.cash - div - buffer, 0.0) * c("firms.excess_cash_payout")
     fp.cash = fp.cash - div
     eq = np.maximum(fp.equity, 1e-12)
     share_r = np.where(fp.equity > 0, fp.equity_r / eq, 0.0)

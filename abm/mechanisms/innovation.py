@@ -8,8 +8,10 @@ sector's knowledge stock over annual value added (sigma, eta, zeta: assumptions 
 an innovation multiplies productivity by 1 + x, x ~ Beta on [``rd.jump_low``, ``rd.jump_high``].
 Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + mission output_s + dual-use
 knowledge_s (delta_K = ``rd.knowledge_depreciation``, 15% a year: Hall, Mairesse & Mohnen 2010).
-R&D rule: ln RD_i <- (1 - lambda) ln RD_i + lambda ln(nu_s sales_i u_i^-eps_LR), lambda =
-1 - (1 - eps_SR/eps_LR)^(1/4) (Bloom, Griffith & Van Reenen 2002: eps_SR ~ 0.1, eps_LR ~ 1).
+R&D rule: the planned R&D-to-sales ratio r_i adjusts partially, ln r_i <- (1 - lambda) ln r_i +
+lambda ln(nu_i u_i^-eps_LR), and planned R&D is r_i sales_i; lambda = 1 - (1 - eps_SR/eps_LR)^(1/4)
+(Bloom, Griffith & Van Reenen 2002: eps_SR ~ 0.1, eps_LR ~ 1), nu_i the firm's own 2025 ratio at
+unit user cost (the sector's nu_s for entrants), so R&D keeps pace with sales.
 User cost u_i = 1 - (credit + grant + w_box box benefit) / R&D, the box weighted by
 ``rd.box_user_cost_weight`` (FACTS: 0.28 vs 0.70 euro of extra R&D per euro for box vs WBSO).
 """
@@ -77,15 +79,18 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
 
 
 def plan_rd(eco: EconomyState) -> None:
-    """Next quarter's R&D: partial adjustment of log R&D towards its user-cost target."""
+    """Next quarter's R&D: partial adjustment of the log R&D-to-sales ratio towards its
+    user-cost target, then the ratio applied to sales (DESIGN appendix: adjust the ratio, never
+    the level, or planned R&D falls ever further behind nominally growing sales)."""
     fp = eco.firm_pop
     c = eco.c
     eps_l, eps_s = c("rd.elasticity_long"), c("rd.elasticity_short")
     lam = 1 - (1 - min(eps_s / max(eps_l, 1e-9), 0.99)) ** 0.25
     ucost = np.clip(1 - fp.subsidy_rate, 0.05, 1.0)
-    target = eco.structure.nu[fp.sector] * np.maximum(fp.sales, 0.0) * ucost ** (-eps_l)
-    cur = np.maximum(fp.rd_target, 1.0)
-    fp.rd_target = np.exp((1 - lam) * np.log(cur) + lam * np.log(np.maximum(target, 1.0)))
+    target = np.maximum(fp.rd_nu * ucost ** (-eps_l), 1e-9)
+    cur = np.maximum(fp.rd_ratio, 1e-9)
+    fp.rd_ratio = np.exp((1 - lam) * np.log(cur) + lam * np.log(target))
+    fp.rd_target = fp.rd_ratio * np.maximum(fp.sales, 0.0)
 
 
 def update_user_cost(

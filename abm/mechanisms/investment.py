@@ -1,7 +1,8 @@
 """Investment demand: capacity for trend demand, lumpy orders, grid congestion.
 
-Desired capital K* = T_i (1 + g_s)^2 / (kappa_s u*), with T_i the firm's trend demand (a slow
-average of expected demand, weight ``firms.trend_weight``), g_s the sector's demand growth and
+Desired capital K* = T_i (1 + g_s) / (kappa_s u*) for next quarter (when an order made now is
+delivered), with T_i the firm's trend demand (a slow average of expected demand, weight
+``firms.trend_weight``), g_s the sector's real demand growth and
 u* the calibrated utilisation (FACTS: capital-output ratio, depreciation). A firm orders the
 whole gap K* - (1 - delta) K once it exceeds a threshold drawn each quarter uniformly on
 [0, 2 ``firms.investment_threshold``] times its capital (lumpy investment). Co-investment crowds
@@ -41,7 +42,7 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     g = eco.trends.demand_growth[fp.sector]
     # capacity is planned on trend demand (a slow average), not on this quarter's mood
     fp.sales_trend = fp.sales_trend + c("firms.trend_weight") * (fp.expected - fp.sales_trend)
-    kstar = fp.sales_trend * (1 + g) ** 2 / (st.kappa[fp.sector] * util)
+    kstar = fp.sales_trend * (1 + g) / (st.kappa[fp.sector] * util)
     if eco.scenario.defence.announced:
         # a stable, early-announced order stream: defence_tech firms build capacity for the
         # orders announced for next year (their share of the sector's sales grows with it)

@@ -1,16 +1,25 @@
 """Labour market and wages: separations, search and matching, wage premiums, the Phillips curve.
 
 Search and matching (``kernels.labour.match_labour``): employed talent quits into search with
-probability ``labour.quit_rate`` (own shock); every unemployed resident looks at
-``labour.search_sample`` random vacancies (search friction) and takes the best-paid acceptable
-one (skill at least the job's, a technical field where the job needs one, wage at least the
-reservation wage), first come first served in a random order. Reservation wages of the
-unemployed decay by ``labour.reservation_decay`` a quarter towards the benefit level
+probability ``labour.quit_rate`` (own shock); an unemployed resident searches in a quarter with
+probability ``labour.search_probability`` (own shock; CBS flows: 40-50% of the unemployed find
+work within a quarter), looks at ``labour.search_sample`` random vacancies and takes the
+best-paid acceptable one (skill at least the job's, a technical field where the job needs one,
+wage at least the reservation wage), first come first served in a random order. Reservation
+wages of the unemployed decay by ``labour.reservation_decay`` a quarter towards the benefit level
 (replacement rate ``labour.benefit_replacement``). Firms whose vacancies stay open (more than
 ``labour.unfilled_threshold`` of them) bid up their wage premium by ``labour.wage_bid_speed``;
-others relax it towards 1. Wages w_{i,k} = W_k theta_s omega_i (skill wage index, sector
-premium, firm premium); W_k grows with inflation expectations, trend productivity and a
-Phillips term phi (u*_k - u_k) (``labour.phillips_slope``, an assumption with a range).
+others relax it towards 1; premiums are relative wages (their employment-weighted mean is kept
+at 1). Wages w_{i,k} = W_k theta_s omega_i (skill wage index, sector premium, firm premium). The
+level of W_k grows with expected euro-area inflation (the ECB's 2%: the Netherlands has no
+monetary policy of its own), trend productivity and an aggregate Phillips term phi (u* - u)
+(``labour.phillips_slope``); relative skill wages move with each skill's tightness against the
+average (``labour.relative_wage_slope``), so scarce researchers' wages rise (Goolsbee 1998)
+without moving the level. The natural rates u*_k are each skill's structural unemployment given
+the matching: they start at the 2025 rate (FACTS: 3.7%) and, during the burn-in only, move
+towards the actual rates (weight ``labour.natural_rate_burn_in_weight`` a quarter); they are
+fixed from 2026 on, so Dutch inflation departs from the euro area's only through tightness and
+relative prices.
 """
 
 from __future__ import annotations
@@ -59,11 +68,14 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     quit_draw = eco.shocks(tp.id, Shock.QUIT)[:, 0]
     quitters = np.flatnonzero(emp & home & (quit_draw < c("labour.quit_rate")))
     separate(eco, quitters)
-    seekers = np.flatnonzero(home & (tp.employer < 0))
-    floor = c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[seekers]]
-    tp.arrays["reservation"][seekers] = np.maximum(
-        floor, tp.reservation[seekers] * c("labour.reservation_decay")
+    unemployed = np.flatnonzero(home & (tp.employer < 0))
+    floor = c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemployed]]
+    tp.arrays["reservation"][unemployed] = np.maximum(
+        floor, tp.reservation[unemployed] * c("labour.reservation_decay")
     )
+    # search friction: an unemployed resident searches this quarter with its own probability
+    searching = eco.shocks(tp.id[unemployed], Shock.SEARCH)[:, 0] < c("labour.search_probability")
+    seekers = unemployed[searching]
     vac = f.vacancies
     wages = eco.firm_wages()
     tech_need = c("sectors.technical_need")[fp.sector]
@@ -105,14 +117,22 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
         fp.wage_premium * (1 + c("labour.wage_bid_speed")),
         fp.wage_premium - c("labour.premium_relaxation") * (fp.wage_premium - 1.0),
     )
-    fp.wage_premium = np.clip(prem, 0.7, 2.0)
+    prem = np.clip(prem, 0.7, 2.0)
+    # premiums are relative wages: their employment-weighted mean stays 1, so bidding moves
+    # wages between firms and sectors while the level follows the skill wage indices
+    emp_f = np.bincount(tp.employer[tp.employer >= 0], minlength=n_f).astype(float)
+    mean = float(np.average(prem, weights=emp_f)) if emp_f.sum() > 0 else 1.0
+    fp.wage_premium = prem / mean
     f.vacancies_open = float((opened - got).sum()) * eco.scale
     f.hires = int(hired.sum())
 
 
 def set_wages(eco: EconomyState, f: QuarterFlows) -> None:
-    """Skill wage indices grow with the inflation target, trend productivity and the Phillips
-    term phi (u*_k - u_k), skill by skill (clipped to -2%..+5% a quarter)."""
+    """Skill wage indices: the level grows with expected euro-area inflation (the ECB target),
+    trend productivity and the aggregate Phillips term phi (u* - u); relative skill wages move
+    with each skill's tightness against the average, phi_r ((u*_k - u_k) - mean_j(u*_j - u_j))
+    (employment-weighted mean, so it adds nothing to the level); growth clipped to -2%..+5% a
+    quarter."""
     c = eco.c
     tp = eco.talent_pop
     home = tp.abroad == 0
@@ -121,10 +141,19 @@ def set_wages(eco: EconomyState, f: QuarterFlows) -> None:
         m = home & (tp.skill == k)
         unemp_rate[k] = float(np.mean(tp.employer[m] < 0)) if m.any() else 0.0
     f.unemployment_by_skill = unemp_rate
+    lab = eco.labour
+    if eco.quarter < 0:
+        # the burn-in finds each skill's structural unemployment rate given the matching
+        w = c("labour.natural_rate_burn_in_weight")
+        lab.natural_rate = (1 - w) * lab.natural_rate + w * unemp_rate
+    gap = lab.natural_rate - unemp_rate
+    employed = np.bincount(tp.skill[tp.employer >= 0], minlength=K).astype(float)
+    mean_gap = float(np.average(gap, weights=employed)) if employed.sum() > 0 else 0.0
     growth = (
         (1 + c("macro.inflation_target")) ** 0.25
         - 1
         + eco.trends.prod_growth
-        + c("labour.phillips_slope") * (eco.structure.u_natural - unemp_rate)
+        + c("labour.phillips_slope") * mean_gap
+        + c("labour.relative_wage_slope") * (gap - mean_gap)
     )
     eco.labour.skill_wage = eco.labour.skill_wage * (1 + np.clip(growth, -0.02, 0.05))

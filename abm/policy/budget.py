@@ -1,7 +1,10 @@
 """Budget tracking shared by every programme: the year's budget, spending, demand-driven rates.
 
 Each January a programme's budget for the year comes from its budget path (the scenario's
-``budget``, ``budget_growth`` or ``budget_path``, zero outside ``start``..``end``). Fixed-outlay
+``budget``, ``budget_growth`` or ``budget_path``, zero outside ``start``..``end``); without
+``budget_growth`` the budget follows the projected nominal GDP path
+(``macro.projected_nominal_growth``: CPB's medium-term real growth plus the ECB's 2%), the same
+exogenous path in every scenario. Fixed-outlay
 programmes spend a quarter of it each quarter (grants: up to the proposals received).
 Demand-driven instruments (those whose schema says ``demand_driven``: the R&D tax credit and
 the innovation box) are open-ended in law but kept on budget in practice (DESIGN §2): their
@@ -46,7 +49,9 @@ def begin_quarter(eco: EconomyState) -> None:
     ps = eco.programme_pop
     if eco.quarter % 4 == 0:
         for i, prog in enumerate(eco.programmes.values()):
-            ps.arrays["budget_year"][i] = prog.spec.budget_in(eco.year)
+            ps.arrays["budget_year"][i] = prog.spec.budget_in(
+                eco.year, eco.c("macro.projected_nominal_growth")
+            )
             ps.arrays["spent_year"][i] = 0.0
     ps.spent_last = ps.spent.copy()
     ps.spent = np.zeros(len(ps))

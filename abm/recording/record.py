@@ -30,6 +30,10 @@ class QuarterRecord:
     gdp: float
     gdp_real: float
     consumption: float
+    consumption_real: float
+    investment_real: float
+    gdp_deflator: float
+    inflation: float
     government_purchases: float
     investment_total: float
     value_added: np.ndarray
@@ -96,11 +100,18 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
     emp_s, emp_k = f.employment_sector, f.employment_skill
     berd = f.berd
     public = float(f.public_rd) + float(f.mission_spend)
+    base = eco.trends.price_2025
+    price = eco.sectors.price_index
+    rel_price = price / base if base is not None else np.ones(S)
     return QuarterRecord(
         date=eco.date,
         gdp=gdp,
         gdp_real=f.gdp_real,
         consumption=float(f.consumption.sum()),
+        consumption_real=float((f.consumption / rel_price).sum()),
+        investment_real=float((f.investment_goods / rel_price).sum()),
+        gdp_deflator=f.gdp_deflator,
+        inflation=f.inflation,
         government_purchases=float(f.government_purchases.sum()),
         investment_total=float(f.investment_goods.sum()),
         value_added=va_s,

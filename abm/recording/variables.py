@@ -18,6 +18,25 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "gdp": (T, "EUR", "gross domestic product, nominal euros per quarter", "time: sum"),
     "gdp_real": (T, "EUR", "gross domestic product in 2025 prices, euros per quarter", "time: sum"),
     "consumption": (T, "EUR", "household final consumption, euros per quarter", "time: sum"),
+    "consumption_real": (
+        T,
+        "EUR",
+        "household final consumption in 2025 prices (deflated by sector prices), euros per quarter",
+        "time: sum",
+    ),
+    "investment_real": (
+        T,
+        "EUR",
+        "business gross fixed capital formation in 2025 prices, euros per quarter",
+        "time: sum",
+    ),
+    "gdp_deflator": (T, "1", "GDP deflator, nominal over real GDP (2025 = 1)", "time: mean"),
+    "inflation": (
+        T,
+        "1",
+        "GDP-deflator inflation, annualised change on the previous quarter",
+        "time: mean",
+    ),
     "government_purchases": (
         T,
         "EUR",

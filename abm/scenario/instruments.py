@@ -35,8 +35,10 @@ class ProgrammeBase(BaseModel):
         ``False`` removes the programme (the loader drops it; ``budget_in`` is then zero).
     budget : float
         Euros per year in the ``start`` year.
-    budget_growth : float
-        Growth of the budget per year.
+    budget_growth : float or None
+        Growth of the budget per year; absent (None), the budget follows the projected nominal
+        GDP path (calibration key ``macro.projected_nominal_growth``), the same in every
+        scenario and never a run's own GDP, so budgets stay equal across scenarios.
     budget_path : dict[str, float] or None
         Explicit euros per year by year (``"2026" = 1.2e9``); overrides ``budget`` and
         ``budget_growth``; a year not listed takes the latest listed year before it.
@@ -57,7 +59,13 @@ class ProgrammeBase(BaseModel):
     instrument: Literal[INSTRUMENTS]  # type: ignore[valid-type]
     enabled: bool = True
     budget: float = Field(0.0, ge=0.0, description="euros per year in the start year")
-    budget_growth: float = Field(0.0, ge=-0.5, le=1.0, description="growth of the budget per year")
+    budget_growth: float | None = Field(
+        None,
+        ge=-0.5,
+        le=1.0,
+        description="growth of the budget per year; absent: the projected nominal GDP path "
+        "(macro.projected_nominal_growth), the same in every scenario",
+    )
     budget_path: dict[str, Annotated[float, Field(ge=0.0)]] | None = Field(
         None, description='explicit euros per year by year ("2026" = 1.2e9); overrides budget'
     )
@@ -91,20 +99,23 @@ class ProgrammeBase(BaseModel):
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
 
-    def budget_in(self, year: int) -> float:
+    def budget_in(self, year: int, gdp_growth: float = 0.0) -> float:
         """Budget of the programme in a year.
 
         Parameters
         ----------
         year : int
             Calendar year.
+        gdp_growth : float
+            Growth per year of the projected nominal GDP path, used when ``budget_growth`` is
+            absent.
 
         Returns
         -------
         float
             Euros in ``year``: the ``budget_path`` step function if given, else ``budget``
-            grown at ``budget_growth`` from ``start``; zero outside [start, end] or when the
-            programme is disabled.
+            grown at ``budget_growth`` (or ``gdp_growth``) from ``start``; zero outside
+            [start, end] or when the programme is disabled.
         """
         if not self.enabled or year < self.start or year > self.end:
             return 0.0
@@ -113,7 +124,8 @@ class ProgrammeBase(BaseModel):
             prior = [y for y in years if y <= year]
             y = prior[-1] if prior else years[0]
             return float(self.budget_path[str(y)])
-        return float(self.budget * (1.0 + self.budget_growth) ** (year - self.start))
+        growth = gdp_growth if self.budget_growth is None else self.budget_growth
+        return float(self.budget * (1.0 + growth) ** (year - self.start))
 
     def target_mask(self, size_weights: np.ndarray) -> np.ndarray:
         """Weights of the sectors the programme serves.

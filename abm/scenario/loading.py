@@ -24,13 +24,38 @@ from abm.sectors import INSTRUMENTS
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 #: The scenario schema version this code reads and writes (a file's top-level ``schema`` key).
-SCHEMA_VERSION: int = 1
+SCHEMA_VERSION: int = 2
 
 #: Schema version -> what changed in it and how to update a file written for the version before
-#: (a file without ``schema`` is version 1). Bumping :data:`SCHEMA_VERSION` adds one entry.
+#: (a file without ``schema`` is version 1). Bumping :data:`SCHEMA_VERSION` adds one entry, and
+#: one to :data:`SCHEMA_AFFECTS` that tells whether a file's meaning changes.
 SCHEMA_CHANGES: dict[int, str] = {
     1: "each programme table takes only its own instrument's fields (a field of another "
     "instrument, formerly ignored, is an error): delete such fields",
+    2: "a programme without budget_growth now follows the projected nominal GDP path "
+    "(macro.projected_nominal_growth) instead of a flat budget: write budget_growth = 0.0 "
+    "where a flat nominal budget is meant",
+}
+
+
+def _budget_without_growth(data: dict[str, Any]) -> bool:
+    progs = data.get("programmes")
+    if not isinstance(progs, dict):
+        return False
+    return any(
+        isinstance(p, dict)
+        and ("budget" in p or "instrument" in p)
+        and "budget_growth" not in p
+        and "budget_path" not in p
+        for p in progs.values()
+    )
+
+
+#: Schema version -> whether the change of that version alters what a file written for an older
+#: version means; an older file that no change affects loads as it is (it means the same).
+SCHEMA_AFFECTS: dict[int, Any] = {
+    1: lambda data: True,
+    2: _budget_without_growth,
 }
 
 
@@ -75,8 +100,12 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _schema_version(value: Any, source: str | Path) -> int:
-    """The checked ``schema`` of one file (``None``: the key is absent, which means 1)."""
+def _schema_version(value: Any, source: str | Path, data: dict[str, Any] | None = None) -> int:
+    """The checked ``schema`` of one file (``None``: the key is absent, which means 1).
+
+    An older file is an error only when a later version's change alters what it means
+    (:data:`SCHEMA_AFFECTS`, given the file's own ``data``).
+    """
     current = SCHEMA_VERSION
     head = f"{source}: key 'schema'"
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
@@ -92,6 +121,10 @@ def _schema_version(value: Any, source: str | Path) -> int:
             f"{head}: version {version} is newer than this focus-abm reads (at most {current}); "
             f"update focus-abm, or write the file for schema = {current}"
         )
+    later = range(max(version, 1) + 1, current + 1)
+    if version < current and data is not None:
+        if not any(SCHEMA_AFFECTS.get(v, lambda d: True)(data) for v in later):
+            return current
     if version < current:
         what = "absent, which means version 1," if value is None else f"version {version}"
         steps = "; ".join(
@@ -135,7 +168,8 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
             f"{path}: key 'schema_version': unknown key; the schema version is written "
             f"schema = {SCHEMA_VERSION}"
         )
-    data["schema_version"] = _schema_version(data.pop("schema", None), path)
+    schema = data.pop("schema", None)
+    data["schema_version"] = _schema_version(schema, path, data)
     parent_name = data.get("extends")
     if parent_name is None:
         return data
@@ -215,7 +249,7 @@ def validate_data(data: dict[str, Any], source: str) -> Scenario:
     """
     if "schema" in data:
         rest = {k: v for k, v in data.items() if k != "schema"}
-        data = {**rest, "schema_version": _schema_version(data["schema"], source)}
+        data = {**rest, "schema_version": _schema_version(data["schema"], source, rest)}
     try:
         sc = Scenario.model_validate({**data, "source_file": source})
     except ValidationError as e:

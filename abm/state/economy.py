@@ -41,6 +41,7 @@ class Shock(IntEnum):
     GRANT = 7
     FIRE = 8
     INVEST = 9
+    SEARCH = 10
 
 
 #: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.
@@ -79,9 +80,9 @@ class Structure:
     skill_mix: np.ndarray  #: production staff by skill, sector x skill shares
     sector_premium: np.ndarray  #: sector wage premium over the skill wage
     exports0: np.ndarray  #: 2025 exports of domestic output by sector, euros per quarter
+    import_share: np.ndarray  #: import share of domestic uses by sector (calibrated scale)
     n_agents0: np.ndarray  #: 2025 firm agents by sector
     size_weights: np.ndarray  #: 2025 value-added shares (targets = "size")
-    u_natural: np.ndarray  #: unemployment rate by skill at which wages grow at trend
 
 
 @dataclass
@@ -91,6 +92,7 @@ class SectorState:
     price_index: np.ndarray  #: output price index (2025 = 1)
     world_price: float  #: world price level (2025 = 1)
     knowledge: np.ndarray  #: knowledge stock, euros of R&D
+    world_shock: float = 0.0  #: log world-demand shock (AR(1))
 
 
 @dataclass
@@ -98,11 +100,15 @@ class Trends:
     """Slow-moving aggregates that expectations, wages and budgets lean on."""
 
     gdp_hist: list[float]  #: last quarters' nominal GDP (trend GDP = mean of the last four)
-    demand_growth: np.ndarray  #: smoothed quarterly growth of sector value added
-    sector_va_prev: np.ndarray  #: last quarter's value added by sector
+    demand_growth: np.ndarray  #: smoothed quarterly growth of real output by sector
+    sector_out_prev: np.ndarray  #: last quarter's real output by sector
     prod_growth: float  #: trend quarterly labour-productivity growth
     lp_hist: list[float] = field(default_factory=list)  #: log real GDP per worker
+    va_per_output_build: np.ndarray | None = None  #: value added per unit of output, 1st quarter
     va_per_output: np.ndarray | None = None  #: 2025 value added per unit of real output
+    price_2025: np.ndarray | None = None  #: 2025 average sector prices (real use deflators)
+    base_sums: np.ndarray | None = None  #: 2025 sums of value added, output and prices
+    deflator_prev: float = 1.0  #: last quarter's GDP deflator (2025 = 1)
     profit_rate_hist: list[np.ndarray] = field(default_factory=list)  #: sector profit rates
 
 
@@ -112,6 +118,7 @@ class LabourState:
 
     skill_wage: np.ndarray  #: wage index by skill, euros per person-quarter
     foreign_wage_level: np.ndarray  #: wages abroad by skill (before the foreign wage ratio)
+    natural_rate: np.ndarray = field(default_factory=lambda: np.zeros(K))  #: by skill
     p0_emigrate: float = 0.0  #: quarterly base emigration probability
     p0_immigrate: float = 0.0  #: quarterly base immigration probability
     next_talent_id: int = 1
@@ -134,6 +141,8 @@ class GovernmentState:
 
     wage_tax: float = 0.0
     household_tax: float = 0.0
+    household_tax_2025: float = 0.0  #: the rate the burn-in settles
+    brake: float = 0.0  #: what the debt brake adds to the household tax rate
 
 
 @dataclass

@@ -24,6 +24,8 @@ FIRM_FIELDS: dict[str, type] = {
     "equity_g": np.float64,  # of which held by the government (co-investment)
     "rd": np.float64,  # R&D spending last quarter (euros)
     "rd_target": np.float64,  # planned R&D for this quarter
+    "rd_ratio": np.float64,  # planned R&D over sales
+    "rd_nu": np.float64,  # R&D over sales the firm aims at when the user cost is 1
     "share": np.float64,  # share of the sector's domestic market
     "share_prev": np.float64,
     "sales": np.float64,  # euros last quarter
@@ -89,6 +91,7 @@ def firm_rows(
     equity: np.ndarray,
     equity_r: np.ndarray,
     rd: np.ndarray,
+    rd_nu: np.ndarray,
     share: np.ndarray,
     sales: np.ndarray,
     sales_real: np.ndarray,
@@ -101,7 +104,8 @@ def firm_rows(
 ) -> dict[str, np.ndarray]:
     """Every field of new firm rows: the given values, and the start values of the rest.
 
-    A new firm plans this quarter's R&D at its current R&D, has last quarter's market share
+    A new firm plans this quarter's R&D at its current R&D (and its ratio to sales), has last
+    quarter's market share
     equal to its share, expects (and trends at) its real sales, holds no government equity,
     and has no open vacancies, profit, grant, credit or unserved demand yet.
     """
@@ -123,6 +127,8 @@ def firm_rows(
         equity_g=zeros,
         rd=rd,
         rd_target=rd,
+        rd_ratio=np.divide(rd, sales, out=np.zeros(n), where=np.asarray(sales) > 0),
+        rd_nu=rd_nu,
         share=share,
         share_prev=share,
         sales=sales,

@@ -109,3 +109,5 @@ class QuarterFlows:
     # 13 trends
     gdp: float = 0.0  # by production
     gdp_real: float = 0.0  # 2025 prices (double deflation)
+    gdp_deflator: float = 1.0  # 2025 = 1
+    inflation: float = 0.0  # annualised quarterly change of the deflator

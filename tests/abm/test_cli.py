@@ -106,7 +106,7 @@ def test_scenarios_lists_the_shipped_ones():
         (["run", "{bad}"], 'name = "x"\nflavour = "spicy"\n', "key 'flavour': unknown key"),
         (
             ["run", "{bad}"],
-            'name = "x"\n[programmes.g]\ninstrument = "grant"\nbudget = -5.0\n',
+            'name = "x"\nschema = 2\n[programmes.g]\ninstrument = "grant"\nbudget = -5.0\n',
             "key 'programmes.g.budget'",
         ),
         (["run", "diffuse", "--quarters", "0"], None, "--quarters"),

@@ -165,7 +165,8 @@ def test_paired_interval_is_narrower_than_the_unpaired_one(run):
         row = _row(table, "gdp_real", year, "focused")
         paired = row.diff_high - row.diff_low
         unpaired = row.unpaired_high - row.unpaired_low
-        assert 0 < paired < 0.6 * unpaired, (year, paired, unpaired)
+        # (about 0.7 of the unpaired width with the #10 baseline's cycles; 0.5 before)
+        assert 0 < paired < 0.8 * unpaired, (year, paired, unpaired)
         assert row.unpaired_low <= row.diff_mean <= row.unpaired_high
 
 

@@ -20,7 +20,10 @@ from abm.scenario import (
 from abm.sectors import INSTRUMENTS, SECTORS
 
 
-def _write(tmp_path, name, text):
+def _write(tmp_path, name, text, versioned=True):
+    """Write a scenario file; ``versioned`` files declare the current schema unless they say."""
+    if versioned and "schema" not in text:
+        text = f"schema = {SCHEMA_VERSION}\n" + text
     p = tmp_path / f"{name}.toml"
     p.write_text(text)
     return p
@@ -282,9 +285,13 @@ def test_to_toml_writes_the_schema_first_and_only_each_programmes_own_fields():
     for name in shipped_scenarios():
         sc = load_scenario(name)
         text = sc.to_toml()
-        assert text.startswith("schema = 1\n"), name
+        assert text.startswith(f"schema = {SCHEMA_VERSION}\n"), name
         data = tomllib.loads(text)
-        assert data["schema"] == 1 and "schema_version" not in data and "extends" not in data
+        assert (
+            data["schema"] == SCHEMA_VERSION
+            and "schema_version" not in data
+            and "extends" not in data
+        )
         for prog, table in data["programmes"].items():
             allowed = instrument_fields(table["instrument"])
             assert set(table) <= set(allowed), (name, prog)
@@ -309,31 +316,32 @@ def test_a_dumped_scenario_loads_back_to_the_same_scenario(tmp_path, name):
 
 # --------------------------------------------------------------------------- schema version
 def test_shipped_scenarios_declare_the_current_schema():
-    assert SCHEMA_VERSION == 1 and set(SCHEMA_CHANGES) == {1}
+    assert SCHEMA_VERSION == 2 and set(SCHEMA_CHANGES) == {1, 2}
     for name, path in shipped_scenarios().items():
-        assert tomllib.loads(path.read_text())["schema"] == 1, name
-        assert load_scenario(name).schema_version == 1
+        assert tomllib.loads(path.read_text())["schema"] == 2, name
+        assert load_scenario(name).schema_version == 2
 
 
-def test_an_absent_schema_means_version_1(tmp_path):
-    p = _write(tmp_path, "plain", 'name = "plain"\nextends = "diffuse"\n')
+def test_an_absent_schema_means_version_1_and_loads_when_no_change_alters_it(tmp_path):
+    # no programme without budget_growth: version 2 changes nothing in this file
+    p = _write(tmp_path, "plain", 'name = "plain"\nextends = "diffuse"\n', versioned=False)
     sc = load_scenario(p)
-    assert sc.schema_version == 1 and sc.to_toml().startswith("schema = 1\n")
-    assert Scenario(name="direct").schema_version == 1
+    assert sc.schema_version == 2 and sc.to_toml().startswith("schema = 2\n")
+    assert Scenario(name="direct").schema_version == 2
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ('"1"', "must be an integer, the scenario schema version; allowed: 1 (got '1')"),
-        ("1.0", "must be an integer, the scenario schema version; allowed: 1 (got 1.0)"),
-        ("true", "must be an integer, the scenario schema version; allowed: 1 (got True)"),
-        ("0", "must be at least 1; allowed: 1 (got 0)"),
-        ("-3", "must be at least 1; allowed: 1 (got -3)"),
+        ('"1"', "must be an integer, the scenario schema version; allowed: 2 (got '1')"),
+        ("1.0", "must be an integer, the scenario schema version; allowed: 2 (got 1.0)"),
+        ("true", "must be an integer, the scenario schema version; allowed: 2 (got True)"),
+        ("0", "must be at least 1; allowed: 2 (got 0)"),
+        ("-3", "must be at least 1; allowed: 2 (got -3)"),
         (
-            "2",
-            "version 2 is newer than this focus-abm reads (at most 1); update focus-abm, or "
-            "write the file for schema = 1",
+            "3",
+            "version 3 is newer than this focus-abm reads (at most 2); update focus-abm, or "
+            "write the file for schema = 2",
         ),
     ],
 )
@@ -346,51 +354,65 @@ def test_a_bad_schema_is_a_one_line_error_naming_file_key_and_allowed(tmp_path, 
 
 def test_each_file_of_an_extends_chain_is_checked_on_its_own(tmp_path):
     _write(tmp_path, "parent", 'schema = 7\nname = "parent"\nextends = "laissez_faire"\n')
-    child = _write(tmp_path, "child", 'schema = 1\nname = "child"\nextends = "parent.toml"\n')
+    child = _write(tmp_path, "child", 'schema = 2\nname = "child"\nextends = "parent.toml"\n')
     with pytest.raises(ScenarioError) as e:
         load_scenario(child)
     assert str(e.value).startswith(f"{tmp_path / 'parent.toml'}: key 'schema': version 7 is newer")
-    _write(tmp_path, "parent", 'schema = 1\nname = "parent"\nextends = "laissez_faire"\n')
+    _write(tmp_path, "parent", 'schema = 2\nname = "parent"\nextends = "laissez_faire"\n')
     bad_child = _write(tmp_path, "child", 'schema = "one"\nextends = "parent.toml"\n')
     with pytest.raises(ScenarioError, match=f"^{bad_child}: key 'schema': must be an integer"):
         load_scenario(bad_child)
-    # `schema` is not inherited: a child without it is itself version 1
-    _write(tmp_path, "child", 'name = "child"\nextends = "parent.toml"\n')
-    assert load_scenario(child).schema_version == 1
+    # `schema` is not inherited: a child without it is itself version 1, read as 2 since the
+    # change of version 2 does not alter it
+    _write(tmp_path, "child", 'name = "child"\nextends = "parent.toml"\n', versioned=False)
+    assert load_scenario(child).schema_version == 2
     p = _write(tmp_path, "sv", 'schema_version = 1\nname = "x"\n')
     with pytest.raises(ScenarioError) as e:
         load_scenario(p)
     assert str(e.value) == (
-        f"{p}: key 'schema_version': unknown key; the schema version is written schema = 1"
+        f"{p}: key 'schema_version': unknown key; the schema version is written schema = 2"
     )
 
 
-def test_an_old_file_after_a_schema_bump_says_what_changed(tmp_path, monkeypatch):
-    change = "programme key 'targets' renamed 'sectors': rename it"
-    monkeypatch.setattr(loading, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(loading.SCHEMA_CHANGES, 2, change)
-    old = _write(tmp_path, "old", 'schema = 1\nname = "old"\n')
+def test_an_old_file_whose_meaning_changed_says_what_changed(tmp_path):
+    grant = '[programmes.g]\ninstrument = "grant"\nbudget = 1e8\n'
+    old = _write(tmp_path, "old", 'schema = 1\nname = "old"\n' + grant)
     with pytest.raises(ScenarioError) as e:
         load_scenario(old)
     assert str(e.value) == (
         f"{old}: key 'schema': version 1 is older than the current version 2; to update the "
-        f"file, version 2: {change}; then set schema = 2"
+        f"file, version 2: {SCHEMA_CHANGES[2]}; then set schema = 2"
     )
-    unversioned = _write(tmp_path, "unversioned", 'name = "u"\n')
+    unversioned = _write(tmp_path, "unversioned", 'name = "u"\n' + grant, versioned=False)
     with pytest.raises(ScenarioError) as e:
         load_scenario(unversioned)
     assert str(e.value).startswith(
         f"{unversioned}: key 'schema': absent, which means version 1, is older than the current "
-        f"version 2; to update the file, version 2: {change}; then set schema = 2"
+        "version 2"
     )
-    # a current file loads; one extending an old (shipped, version 1) file names the old file
-    new = _write(tmp_path, "new", 'schema = 2\nname = "new"\n')
-    sc = load_scenario(new)
-    assert sc.schema_version == 2 and sc.to_toml().startswith("schema = 2\n")
-    assert Scenario(name="direct").schema_version == 2
-    child = _write(tmp_path, "child", 'schema = 2\nextends = "diffuse"\n')
+    # the same programme with its growth written out means the same in both versions
+    fixed = _write(
+        tmp_path, "fixed", 'name = "f"\n' + grant + "budget_growth = 0.0\n", versioned=False
+    )
+    assert load_scenario(fixed).programmes["g"].budget_in(2030, 0.035) == 1e8
+    current = _write(tmp_path, "current", 'schema = 2\nname = "c"\n' + grant)
+    assert load_scenario(current).programmes["g"].budget_in(2027, 0.035) == pytest.approx(1.035e8)
+
+
+def test_a_later_bump_names_every_change_an_old_file_must_take(tmp_path, monkeypatch):
+    change = "programme key 'targets' renamed 'sectors': rename it"
+    monkeypatch.setattr(loading, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(loading.SCHEMA_CHANGES, 3, change)
+    monkeypatch.setitem(loading.SCHEMA_AFFECTS, 3, lambda data: True)
+    old = _write(tmp_path, "old", 'schema = 2\nname = "old"\n')
     with pytest.raises(ScenarioError) as e:
-        load_scenario(child)
-    assert str(e.value).startswith(f"{shipped_scenarios()['diffuse']}: key 'schema': version 1 ")
-    with pytest.raises(ScenarioError, match="newer than this focus-abm reads \\(at most 2\\)"):
-        load_scenario(_write(tmp_path, "newer", 'schema = 3\nname = "n"\n'))
+        load_scenario(old)
+    assert str(e.value) == (
+        f"{old}: key 'schema': version 2 is older than the current version 3; to update the "
+        f"file, version 3: {change}; then set schema = 3"
+    )
+    new = _write(tmp_path, "new", 'schema = 3\nname = "new"\n')
+    sc = load_scenario(new)
+    assert sc.schema_version == 3 and sc.to_toml().startswith("schema = 3\n")
+    with pytest.raises(ScenarioError, match="newer than this focus-abm reads \\(at most 3\\)"):
+        load_scenario(_write(tmp_path, "newer", 'schema = 4\nname = "n"\n'))
