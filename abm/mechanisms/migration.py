@@ -86,7 +86,7 @@ def draw_foreign_pool(
 
 def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     """Retirement, emigration and immigration (module docstring); talent attraction
-    programmes change who comes (``abm.policy.talent_attraction``)."""
+    programmes buy additional residents (``abm.policy.talent_attraction``)."""
     c = eco.c
     tp = eco.talent_pop
     home = tp.abroad == 0
@@ -102,13 +102,14 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     emi_draw = eco.shocks(tp.id[hrows], Shock.EMIGRATE)[:, 0]
     emigrate = np.zeros(len(tp), bool)
     emigrate[hrows] = (emi_draw < eco.labour.p0_emigrate * resp) & ~retire[hrows]
-    # immigration
+    # immigration, and the residents talent programmes buy
     arows = np.flatnonzero(~home)
-    boost = talent_attraction.immigration_boost(eco, arows)
     imm_resp = migration_response(eco, emigrate=False)
     imm_draw = eco.shocks(tp.id[arows], Shock.IMMIGRATE)[:, 0]
     immigrate = np.zeros(len(tp), bool)
-    immigrate[arows] = imm_draw < np.minimum(eco.labour.p0_immigrate * imm_resp * boost, 0.9)
+    arriving = imm_draw < np.minimum(eco.labour.p0_immigrate * imm_resp, 0.9)
+    immigrate[arows] = arriving
+    immigrate[talent_attraction.recruit(eco, arows, arriving)] = True
     f.emigration = float(emigrate.sum()) * eco.scale
     f.immigration = float(immigrate.sum()) * eco.scale
     f.emigration_high = float((emigrate & (tp.skill == HIGH)).sum()) * eco.scale
@@ -116,6 +117,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     leaving = np.flatnonzero(emigrate)
     separate(eco, leaving[tp.employer[leaving] >= 0])
     tp.arrays["abroad"][emigrate] = 1
+    tp.arrays["attracted"][emigrate] = 0  # a programme's resident no longer
     tp.arrays["abroad"][immigrate] = 0
     tp.arrays["employer"][immigrate] = -1
     tp.arrays["reservation"][immigrate] = (
@@ -156,4 +158,5 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
             abroad=np.concatenate([np.zeros(n_new, np.int64), np.ones(n_pool, np.int64)]),
             reservation=c("labour.reservation_entrant") * eco.labour.skill_wage[skills],
             experience=np.full(m, -1),
+            attracted=0,
         )

@@ -55,6 +55,7 @@ class QuarterRecord:
     exits: np.ndarray
     talent_stock: np.ndarray
     talent_emigration: float
+    talent_attracted: float
     talent_immigration: float
     high_skill_emigration: float
     high_skill_immigration: float
@@ -133,6 +134,7 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         exits=np.asarray(f.exits, float),
         talent_stock=np.bincount(tp.skill[home], minlength=K).astype(float) * eco.scale,
         talent_emigration=f.emigration,
+        talent_attracted=float(np.count_nonzero(home & (tp.attracted > 0))) * eco.scale,
         talent_immigration=f.immigration,
         high_skill_emigration=f.emigration_high,
         high_skill_immigration=f.immigration_high,

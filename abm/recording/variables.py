@@ -97,6 +97,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "exits": (TS, "1", "firm agents exiting by sector", "time: sum"),
     "talent_stock": (TK, "1", "resident labour force by skill (persons)", "time: point"),
     "talent_emigration": (T, "1", "labour-force emigrants (persons per quarter)", "time: sum"),
+    "talent_attracted": (
+        T,
+        "1",
+        "residents brought in by talent attraction programmes and still resident (persons)",
+        "time: point",
+    ),
     "talent_immigration": (T, "1", "labour-force immigrants (persons per quarter)", "time: sum"),
     "high_skill_emigration": (T, "1", "high-skill emigrants (persons per quarter)", "time: sum"),
     "high_skill_immigration": (T, "1", "high-skill immigrants (persons per quarter)", "time: sum"),

@@ -42,6 +42,7 @@ class Shock(IntEnum):
     FIRE = 8
     INVEST = 9
     SEARCH = 10
+    ATTRACT = 11
 
 
 #: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.

@@ -54,6 +54,7 @@ TALENT_FIELDS: dict[str, type] = {
     "abroad": np.int64,  # 1 when living abroad
     "reservation": np.float64,  # reservation wage, euros per quarter
     "experience": np.int64,  # sector of the last job, -1 if none
+    "attracted": np.int32,  # 1 + row of the talent programme that brought this person, 0 none
 }
 INVESTOR_FIELDS: dict[str, type] = {
     "id": np.int64,

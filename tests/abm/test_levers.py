@@ -214,10 +214,22 @@ def test_public_research_budget_raises_public_rd_intensity():
     )
 
 
-def test_talent_attraction_raises_high_skill_immigration():
+def test_talent_attraction_buys_residents_at_its_price_whatever_the_field():
+    price = load_scenario("laissez_faire").calibration()["labour.talent_cost_per_resident"]
+    budget = 10e9  # a large budget: the stock is then many talent agents at the test scale
+    prog = {"instrument": "talent_attraction", "budget": budget, "budget_growth": 0.0}
     none = variant()
-    talent = variant(programmes={"t": {"instrument": "talent_attraction", "budget": 1e9}})
+    talent = variant(programmes={"t": prog})
+    cheap = variant(
+        programmes={"t": prog}, parameters={"labour.talent_cost_per_resident": price / 2}
+    )
+    aimed = variant(programmes={"t": {**prog, "targets": ["semiconductors", "machinery"]}})
     assert total(talent, "high_skill_immigration") > total(none, "high_skill_immigration")
+    held = float(talent["talent_attracted"][-1])
+    assert 0.8 * budget / price <= held <= 1.2 * budget / price
+    assert float(cheap["talent_attracted"][-1]) > 1.6 * held
+    assert abs(float(aimed["talent_attracted"][-1]) - held) <= 0.25 * held
+    assert float(none["talent_attracted"].max()) == 0.0
 
 
 def test_grid_capacity_lets_energy_intensive_firms_expand():
