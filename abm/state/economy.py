@@ -94,6 +94,8 @@ class SectorState:
     world_price: float  #: world price level (2025 = 1)
     knowledge: np.ndarray  #: knowledge stock, euros of R&D
     world_shock: float = 0.0  #: log world-demand shock (AR(1))
+    opportunity: np.ndarray = field(default_factory=lambda: np.ones(S))  #: m_s / m_s,2025
+    opportunity_2025: np.ndarray | None = None  #: spillover multiplier at the end of 2025
 
 
 @dataclass

@@ -268,7 +268,8 @@ def test_bootstrap_is_deterministic_and_seedable(ens, tmp_path):
     same = ["outcome", "year", "scenario", "units", "mean", "p05", "p95", "diff_mean"]
     pd.testing.assert_frame_equal(a[[*same, "prob_better"]], c[[*same, "prob_better"]])
     moved = (a.diff_low != c.diff_low) & a.diff_low.notna()
-    assert moved.sum() > 0.8 * a.diff_low.notna().sum()
+    # (percentile bounds of a few members often land on the same order statistic)
+    assert moved.sum() > 0.5 * a.diff_low.notna().sum()
     # each cell has its own stream: selecting outcomes does not change the numbers
     sub = compare_dataset(ens, tmp_path / "d", figures=False, outcomes=["rd_intensity"]).table
     assert set(sub.outcome) == {"rd_intensity"}
