@@ -6,8 +6,9 @@ effort = R&D staff per employee over the sector's 2025 ratio (size-free); a shar
 1 - exp(-zeta effort m_s) with spillover multiplier m_s = 1 + sigma (k_s/k_ref)^eta, k_s the
 sector's knowledge stock over annual value added (sigma, eta, zeta: assumptions with ranges);
 an innovation multiplies productivity by 1 + x, x ~ Beta on [``rd.jump_low``, ``rd.jump_high``].
-Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + mission output_s + dual-use
-knowledge_s (delta_K = ``rd.knowledge_depreciation``, 15% a year: Hall, Mairesse & Mohnen 2010).
+Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + dual-use knowledge_s
+(delta_K = ``rd.knowledge_depreciation``, 15% a year: Hall, Mairesse & Mohnen 2010); mission
+research widens the innovation draws instead (``abm.policy.mission_agency``).
 R&D rule: the planned R&D-to-sales ratio r_i adjusts partially, ln r_i <- (1 - lambda) ln r_i +
 lambda ln(nu_i u_i^-eps_LR), and planned R&D is r_i sales_i; lambda = 1 - (1 - eps_SR/eps_LR)^(1/4)
 (Bloom, Griffith & Van Reenen 2002: eps_SR ~ 0.1, eps_LR ~ 1), nu_i the firm's own 2025 ratio at
@@ -43,12 +44,10 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     xi = c("rd.innovation_share")
     va_s = np.bincount(fp.sector, weights=f.va_firm, minlength=S)
     berd_s = np.bincount(fp.sector, weights=fp.rd, minlength=S)
-    mission = mission_agency.arrivals(eco)
     dk = c("rd.knowledge_depreciation") / 4
     sec = eco.sectors
-    sec.knowledge = (
-        (1 - dk) * sec.knowledge + berd_s + f.public_rd_knowledge + mission + f.dual_use_knowledge
-    )
+    sec.knowledge = (1 - dk) * sec.knowledge + berd_s + f.public_rd_knowledge + f.dual_use_knowledge
+    widen = mission_agency.widening(eco, sec.knowledge)
     intensity = sec.knowledge / np.maximum(4 * va_s, 1e-9)
     k_ref = sec.knowledge.sum() / max(4 * va_s.sum(), 1e-9)
     # technological opportunity: the spillover multiplier m_s, relative to its 2025 level
@@ -59,7 +58,7 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     d = eco.shocks(fp.key, Shock.INNOVATE, 8)
     lo, hi = c("rd.jump_low"), c("rd.jump_high")
     a_, b_ = c("rd.jump_beta")
-    jump = lo + (hi - lo) * eco.streams["innovation"].beta(a_, b_, n)
+    jump = lo + (hi * (1 + widen[fp.sector]) - lo) * eco.streams["innovation"].beta(a_, b_, n)
     order = np.argsort(fp.sector, kind="stable").astype(np.int64)
     start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(np.int64)
     newp, innov, _imit = innovate_kernel(

@@ -161,7 +161,8 @@ class PolicyState:
     """Stocks that programmes build up."""
 
     grid_connected: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: capital, 2025 euros
-    mission_pipeline: list[tuple[int, np.ndarray]] = field(default_factory=list)  #: (due, K)
+    mission_pipeline: list[tuple[int, np.ndarray]] = field(default_factory=list)  #: (due, M)
+    mission_stock: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: mission research
 
 
 class EconomyState:
