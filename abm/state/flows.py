@@ -72,6 +72,7 @@ class QuarterFlows:
     coinvest_share: np.ndarray = field(default_factory=_empty)  # public share of matched money
     coinvest_budget: np.ndarray = field(default_factory=_empty)  # public money by sector
     coinvest_match: np.ndarray = field(default_factory=_empty)  # public euros per private euro
+    coinvest_intensity: np.ndarray = field(default_factory=_empty)  # fund over replacement inv.
     investment_order: np.ndarray = field(default_factory=_empty)  # wanted, euros (per firm)
     funding_request: np.ndarray = field(default_factory=_empty)  # outside money (per firm)
     grid_use: float = 0.0
