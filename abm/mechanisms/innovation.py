@@ -17,7 +17,7 @@ User cost u_i = (1 - (credit + grant + w_box box benefit) / R&D) / o_s, the box 
 ``rd.box_user_cost_weight`` (FACTS: 0.28 vs 0.70 euro of extra R&D per euro for box vs WBSO)
 and o_s = m_s / m_s,2025 the sector's technological opportunity: the cost of R&D per unit of
 expected innovation, since the success probability per unit of effort rises with m_s. Knowledge
-that others fund (public research, missions, government-funded business R&D) thus crowds in
+that others fund (public research, government-funded business R&D) thus crowds in
 private R&D through opportunity, with the same elasticity as its price, not an imposed ratio.
 """
 
