@@ -400,12 +400,13 @@ def design_outputs() -> dict[str, str]:
 
 
 def sensitivity_outputs(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    import abm.sensitivity as sens
+    import abm.ensemble.points
+    from abm.sensitivity import sensitivity
 
-    monkeypatch.setattr(sens, "run_outcomes", _fake_outcomes)
+    monkeypatch.setattr(abm.ensemble.points, "run_outcomes", _fake_outcomes)
     out = {}
     for method, n in (("morris", 3), ("sobol", 4)):
-        res = sens.sensitivity(
+        res = sensitivity(
             "focused",
             "diffuse",
             method=method,
