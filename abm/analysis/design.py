@@ -82,14 +82,16 @@ def sample_design(
     (:func:`SALib.sample.sobol.sample`), ``samples`` (a power of 2) blocks of ``D + 2`` points,
     or ``2D + 2`` with ``calc_second_order``. Latin hypercube: ``samples`` points
     (:func:`SALib.sample.latin.sample`). Rows are in SALib's order (trajectory by trajectory,
-    block by block).
+    block by block). A ``problem`` dict is passed to SALib as it is, which may annotate it
+    (Sobol adds ``sample_scaled``): ``abm ensemble --sample`` records the annotated problem.
     """
     check_samples(method, samples)
+    p = problem if isinstance(problem, dict) else dict(problem)
     if method == "morris":
-        return morris.sample(dict(problem), int(samples), num_levels=num_levels, seed=seed)
+        return morris.sample(p, int(samples), num_levels=num_levels, seed=seed)
     if method == "lhs":
-        return latin.sample(dict(problem), int(samples), seed=seed)
-    return sobol.sample(dict(problem), int(samples), calc_second_order=calc_second_order, seed=seed)
+        return latin.sample(p, int(samples), seed=seed)
+    return sobol.sample(p, int(samples), calc_second_order=calc_second_order, seed=seed)
 
 
 def _indices(
