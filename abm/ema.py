@@ -73,10 +73,8 @@ EMA_OUTCOMES: tuple[str, ...] = (
 
 
 def parameter_from_keyword(name: str) -> str:
-    """The parameter key of a keyword: ``rd__sigma`` -> ``rd.sigma``,
-    ``chosen__niches__niche_share`` -> ``chosen:niches.niche_share``,
-    ``programme__grant__selection_noise`` -> ``programme:grant.selection_noise``,
-    ``sectors__world_demand_growth__biotech`` -> ``sectors.world_demand_growth[biotech]``.
+    """The parameter key of an EMA keyword (the forms of
+    :func:`abm.scenario.overrides.from_keyword`, e.g. ``rd__sigma`` -> ``rd.sigma``).
 
     Raises
     ------

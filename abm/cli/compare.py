@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 import xarray as xr
@@ -322,18 +323,10 @@ def written_files(result: CompareResult) -> list[Path]:
 @options.no_progress()
 def compare_cmd(
     inputs: tuple[str, ...],
-    runs: int | None,
-    root_seed: int | None,
-    outdir: Path,
-    workers: int | None,
-    quarters: int | None,
-    scale: float | None,
     outcomes: tuple[str, ...],
-    n_boot: int,
-    boot_seed: int | None,
-    resume: bool,
     no_figures: bool,
     no_progress: bool,
+    **options: Any,
 ) -> None:
     """Compare scenarios A B [C ...] (names or TOML files) run as one ensemble, or ensemble
     NetCDF files (.nc), with confidence intervals.
@@ -343,44 +336,40 @@ def compare_cmd(
     OUTDIR/ensemble.nc, comparison.md, comparison.csv, targets.csv, value_added_by_sector.csv
     and the figures (PNG).
     """
+    # every other option is an argument of compare()
     if len(inputs) < 2 and not (len(inputs) == 1 and is_ensemble_file(inputs[0])):
         fail(
             "give at least two scenarios (names or TOML files) or ensemble files (.nc); "
             "see `abm scenarios`"
         )
     if inputs and all(is_ensemble_file(x) for x in inputs):
-        run_options = (
-            ("runs", runs),
-            ("seed", root_seed),
-            ("quarters", quarters),
-            ("scale", scale),
-            ("workers", workers),
-        )
-        given = [f"--{k}" for k, v in run_options if v is not None] + (
-            ["--resume"] if resume else []
-        )
+        run_options = {
+            "runs": "--runs",
+            "root_seed": "--seed",
+            "quarters": "--quarters",
+            "scale": "--scale",
+            "workers": "--workers",
+        }
+        given = [o for k, o in run_options.items() if options[k] is not None]
+        given += ["--resume"] if options["resume"] else []
         if given:
             fail(
                 f"option(s) {', '.join(given)} apply when running scenarios, not to ensemble "
                 "files (they were fixed when the files were made)"
             )
     logging.getLogger("distributed").setLevel(logging.ERROR)
+    if options["runs"] is None:
+        options["runs"] = 40
+    if options["root_seed"] is None:
+        options["root_seed"] = 1
     with reported():
         res = compare(
             list(inputs),
-            runs=40 if runs is None else runs,
-            root_seed=1 if root_seed is None else root_seed,
-            outdir=outdir,
-            quarters=quarters,
-            scale=scale,
-            workers=workers,
             outcomes=list(outcomes) or None,
-            n_boot=n_boot,
             progress=not no_progress,
-            boot_seed=boot_seed,
-            resume=resume,
             figures=not no_figures,
             log=lambda m: click.echo(m, err=True),
+            **options,
         )
     p = res.provenance
     click.echo(compare_summary(res))

@@ -14,7 +14,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -30,6 +29,21 @@ from abm.ensemble import (
 )
 
 _GE = "must be >= {min} (got {value})"
+#: The options that say where the members run.
+_CLUSTER_OPTIONS = (
+    "cluster",
+    "workers",
+    "threads",
+    "scheduler",
+    "connect_timeout",
+    "jobs",
+    "cores",
+    "memory",
+    "walltime",
+    "queue",
+    "account",
+    "interface",
+)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -140,33 +154,12 @@ def sigterm_interrupts() -> Iterator[None]:
 @options.no_progress()
 def ensemble_cmd(
     scenarios: tuple[str, ...],
-    runs: int,
-    root_seed: int,
-    output: Path | None,
-    quarters: int | None,
-    scale: float | None,
-    no_checks: bool,
     sweep: tuple[str, ...],
-    sample: str | None,
-    samples: int | None,
+    no_checks: bool,
     no_second_order: bool,
-    workers: int | None,
-    threads: int,
-    scheduler: str | None,
-    connect_timeout: float,
-    cluster: str,
-    jobs: int,
-    cores: int | None,
-    memory: str | None,
-    walltime: str,
-    queue: str | None,
-    account: str | None,
-    interface: str | None,
     print_job_script: bool,
-    resume: bool,
-    retries: int,
-    keep_parts: bool,
     no_progress: bool,
+    **options: Any,
 ) -> None:
     """Run an ensemble of SCENARIO(s) (shipped names or TOML paths) on dask.
 
@@ -175,34 +168,22 @@ def ensemble_cmd(
     scenario, realization, time, sector, skill, programme) is assembled from the shards.
     Exit status: 0 ok, 2 bad input, 3 some members failed (others written), 130 interrupted.
     """
-    spec = ClusterSpec(
-        cluster,
-        workers,
-        threads,
-        scheduler,
-        None,
-        connect_timeout,
-        jobs,
-        cores,
-        memory,
-        walltime,
-        queue,
-        account,
-        interface,
-    )
+    # every other option is an argument of run_ensemble (and the cluster's of ClusterSpec)
+    spec = ClusterSpec(**{k: options[k] for k in _CLUSTER_OPTIONS})
     with reported():
-        if cluster not in ("local", "slurm", "pbs"):
+        if spec.cluster not in ("local", "slurm", "pbs"):
             spec.check()
+        sample = options["sample"]
         if sample is not None and sample not in ("lhs", "sobol"):
             fail(f"option '--sample': unknown '{sample}'; allowed: lhs, sobol")
         if print_job_script:
-            if cluster == "local":
+            if spec.cluster == "local":
                 fail("option '--print-job-script' needs --cluster slurm|pbs")
             spec.check()
             click.echo(
                 job_script(
-                    cluster,
-                    threads=threads,  # type: ignore[arg-type]
+                    spec.cluster,  # type: ignore[arg-type]
+                    threads=spec.threads,
                     warm_up_scenario=scenarios[0] if scenarios else "diffuse",
                     **spec.jobqueue(),
                 )
@@ -217,33 +198,12 @@ def ensemble_cmd(
     with reported(), sigterm_interrupts():
         res = run_ensemble(
             list(scenarios),
-            runs,
-            root_seed=root_seed,
-            output=output,
-            quarters=quarters,
-            scale=scale,
-            check_accounts=not no_checks,
             sweep=list(sweep) or None,
-            sample=sample,  # type: ignore[arg-type]
-            samples=samples,
+            check_accounts=not no_checks,
             calc_second_order=not no_second_order,
-            workers=workers,
-            threads=threads,
-            scheduler=scheduler,
-            connect_timeout=connect_timeout,
-            cluster=cluster,  # type: ignore[arg-type]
-            jobs=jobs,
-            cores=cores,
-            memory=memory,
-            walltime=walltime,
-            queue=queue,
-            account=account,
-            interface=interface,
-            resume=resume,
-            retries=retries,
-            keep_parts=keep_parts,
             progress=not no_progress,
             log=lambda m: click.echo(m, err=True),
+            **options,
         )
     click.echo(res.summary())
     if res.failures:

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -162,16 +163,14 @@ def report(
     if sensitivity_samples > 0 and loaded:
         outcomes = _check_sensitivity_outcomes(next(iter(loaded.values())), quarters, outcomes)
     files = out.parent / f"{out.stem}_files"
-    cr = compare(
-        items,
-        runs=runs,
-        root_seed=root_seed,
-        outdir=files / "compare",
-        quarters=quarters,
-        scale=scale,
-        workers=workers,
-        progress=progress,
-    )
+    common = {
+        "root_seed": root_seed,
+        "quarters": quarters,
+        "scale": scale,
+        "workers": workers,
+        "progress": progress,
+    }
+    cr = compare(items, runs=runs, outdir=files / "compare", **common)
     sr = None
     if sensitivity_samples > 0:
         # differences "challenger - reference", as in the comparison table
@@ -179,15 +178,11 @@ def report(
         sr = sensitivity(
             a,
             b,
-            method=sensitivity_method,
-            outcomes=outcomes or None,  # type: ignore[arg-type]
+            method=sensitivity_method,  # type: ignore[arg-type]
+            outcomes=outcomes or None,
             samples=sensitivity_samples,
-            root_seed=root_seed,
             outdir=files / "sensitivity",
-            quarters=quarters,
-            scale=scale,
-            workers=workers,
-            progress=progress,
+            **common,
         )
     vr = None
     if validate_runs > 0:
@@ -370,19 +365,9 @@ _SKIP = "must be 0 (skip) or positive (got {value})"
 @options.no_progress("Do not show progress bars.")
 def report_cmd(
     scenarios: tuple[str, ...],
-    output: Path,
-    runs: int,
-    root_seed: int,
-    sensitivity_samples: int,
-    sensitivity_method: str,
     sensitivity_outcomes: tuple[str, ...],
-    validate_runs: int,
-    validate_quarters: int,
-    quarters: int | None,
-    scale: float | None,
-    workers: int | None,
-    title: str | None,
     no_progress: bool,
+    **options: Any,
 ) -> None:
     """Compare SCENARIOs (shipped names or TOML files; the first is the reference) and write
     one self-contained HTML report: the question and the 2030 targets, the scenarios'
@@ -392,21 +377,12 @@ def report_cmd(
 
     Exit status: 0 report written, 2 bad input (nothing written).
     """
+    # every other option is an argument of report()
     with reported(options=OPTIONS):
         path = report(
             list(scenarios),
-            runs=runs,
-            root_seed=root_seed,
-            output=output,
-            sensitivity_samples=sensitivity_samples,
-            sensitivity_method=sensitivity_method,
-            validate_runs=validate_runs,
-            quarters=quarters,
-            scale=scale,
-            workers=workers,
-            validate_quarters=validate_quarters,
             sensitivity_outcomes=list(sensitivity_outcomes) or None,
-            title=title,
             progress=not no_progress,
+            **options,
         )
     click.echo(f"wrote {path}")

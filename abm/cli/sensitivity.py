@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import click
 import numpy as np
@@ -75,7 +75,7 @@ def _run_members(
 ) -> tuple[pd.DataFrame, list[dict[str, object]], Path | None]:
     """Every member of the study (``pairs``: A and B at each point of ``X``): its outcomes (one
     row each), its failures, and the ensemble file when it ran on dask."""
-    common = (
+    spec = points.Runs(
         study.outcomes,
         study.runs,
         study.root_seed,
@@ -86,7 +86,7 @@ def _run_members(
         ("a", "b"),
     )
     if study.in_process:
-        return (*points.run_in_process(pairs, *common), None)
+        return (*points.run_in_process(pairs, spec), None)
     sample = {
         "method": study.method,
         "samples": study.samples,
@@ -106,7 +106,7 @@ def _run_members(
         members, failures = points.run_on_dask(
             [study.a, study.b],
             design,
-            *common,
+            spec,
             workers=workers,
             scheduler=scheduler,
             output=path,
@@ -371,20 +371,11 @@ def _print(res: SensitivityResult) -> None:
 def sensitivity_cmd(
     a: str,
     b: str,
-    method: str,
-    samples: int | None,
-    runs: int,
-    root_seed: int,
-    outdir: Path,
-    workers: int | None,
-    scheduler: str | None,
-    quarters: int | None,
-    scale: float | None,
     parameters: tuple[str, ...],
     outcomes: tuple[str, ...],
-    top: int,
     no_checks: bool,
     no_progress: bool,
+    **options: Any,
 ) -> None:
     """Sensitivity of the difference A - B (shipped scenario names or TOML files) to the
     uncertain parameters, and the value of each influential parameter at which A stops
@@ -394,30 +385,21 @@ def sensitivity_cmd(
     the indices and the flip table; writes indices.csv, flip.csv, samples.csv, members.csv,
     sensitivity.json, indices.png and flip.png to the output folder.
     """
+    # every other option is an argument of sensitivity()
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    with reported(interrupted=_interrupted(outdir)):
+    with reported(interrupted=_interrupted(options["outdir"])):
         res = sensitivity(
             a,
             b,
-            method=method,  # type: ignore[arg-type]
-            samples=samples,
             parameters=list(parameters) or None,
             outcomes=list(outcomes) or None,
-            root_seed=root_seed,
-            outdir=outdir,
-            quarters=quarters,
-            scale=scale,
-            workers=workers,
             progress=not no_progress,
-            runs=runs,
-            top=top,
             check_accounts=not no_checks,
-            scheduler=scheduler,
             log=(lambda m: None) if no_progress else (lambda m: click.echo(m, err=True)),
+            **options,
         )
     _print(res)
     if res.provenance["failures"]:
-        click.echo(
-            f"{len(res.provenance['failures'])} member(s) failed, see sensitivity.json", err=True
-        )
+        n = len(res.provenance["failures"])
+        click.echo(f"{n} member(s) failed, see sensitivity.json", err=True)
         sys.exit(EXIT_FAILED_MEMBERS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,44 +49,71 @@ def run_outcomes(
     }
 
 
+@dataclass(frozen=True)
+class Runs:
+    """What every member of the points runs and reports.
+
+    Attributes
+    ----------
+    outcomes : sequence of Outcome
+        The outcomes of each member.
+    runs : int
+        Member seeds per point.
+    root_seed : int
+        Member ``k`` runs with ``SeedSequence(root_seed, spawn_key=(k,))``.
+    quarters : int
+        Recorded quarters.
+    scale : float or None
+        Persons per talent agent (None: the scenarios').
+    check_accounts : bool
+        Run the stock-flow checks.
+    progress : bool
+        Show a progress bar on stderr.
+    roles : sequence of str
+        The role of each scenario at a point (``a``, ``b``).
+    """
+
+    outcomes: Sequence[Outcome]
+    runs: int
+    root_seed: int
+    quarters: int
+    scale: float | None
+    check_accounts: bool
+    progress: bool
+    roles: Sequence[str]
+
+
 def _label(scenario: Scenario, point: int) -> str:
     return f"{scenario.name}@{point}"
 
 
 def run_in_process(
-    points: Sequence[Sequence[Scenario]],
-    outcomes: Sequence[Outcome],
-    runs: int,
-    root_seed: int,
-    quarters: int,
-    scale: float | None,
-    check_accounts: bool,
-    progress: bool,
-    roles: Sequence[str],
+    points: Sequence[Sequence[Scenario]], spec: Runs
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Run every member one after another: ``points[p]`` are the scenarios (one per role) at
     point ``p``. A member that raises is recorded and its outcomes are NaN."""
+    outcomes, runs = spec.outcomes, spec.runs
     rows, failures = [], []
     total = sum(len(p) for p in points) * runs
     with tqdm(
         total=total,
         unit="member",
         desc="sensitivity",
-        disable=not progress,
+        disable=not spec.progress,
         file=sys.stderr,
         dynamic_ncols=True,
     ) as bar:
         for p, scs in enumerate(points):
             for k in range(runs):
-                for role, sc in zip(roles, scs, strict=True):
+                for role, sc in zip(spec.roles, scs, strict=True):
                     try:
                         vals = run_outcomes(
                             sc,
-                            member_seed(root_seed, k),
+                            member_seed(spec.root_seed, k),
                             outcomes,
-                            quarters=quarters,
-                            scale=scale,
-                            check_accounts=check_accounts,
+                            quarters=spec.quarters,
+                            scale=spec.scale,
+                            check_accounts=spec.check_accounts,
                         )
                     except Exception as e:  # noqa: BLE001 - reported, the others go on
                         vals = {oc.name: float("nan") for oc in outcomes}
@@ -103,14 +131,7 @@ def run_in_process(
 def run_on_dask(
     scenarios: Sequence[Scenario],
     design: Design,
-    outcomes: Sequence[Outcome],
-    runs: int,
-    root_seed: int,
-    quarters: int,
-    scale: float | None,
-    check_accounts: bool,
-    progress: bool,
-    roles: Sequence[str],
+    spec: Runs,
     *,
     workers: int | None,
     scheduler: str | None,
@@ -125,22 +146,23 @@ def run_on_dask(
     abm.ensemble.EnsembleInputError
         Bad input (e.g. the scheduler cannot be reached).
     """
+    outcomes, runs = spec.outcomes, spec.runs
     res = run_ensemble(
         scenarios,
         runs=runs,
-        root_seed=root_seed,
+        root_seed=spec.root_seed,
         output=output,
-        quarters=quarters,
-        scale=scale,
-        check_accounts=check_accounts,
+        quarters=spec.quarters,
+        scale=spec.scale,
+        check_accounts=spec.check_accounts,
         design=design,
         workers=workers,
         scheduler=scheduler,
         resume=True,
-        progress=progress,
+        progress=spec.progress,
         log=log,
     )
-    role = {sc.name: r for sc, r in zip(scenarios, roles, strict=True)}
+    role = {sc.name: r for sc, r in zip(scenarios, spec.roles, strict=True)}
     failures = [
         {
             "scenario": f"{f.scenario}@{f.realization // runs}",

@@ -160,31 +160,24 @@ def scenario_card(name: str, settings: tuple[str, dict[str, Any]] | None, ref: b
     card = Card(name, ref, text, data.get("description") or "")
     if data.get("programmes"):
         card.programmes = _programmes(data["programmes"])
-    params = data.get("parameters") or {}
-    if params:
-        card.tables.append(
-            table(
-                ["calibration parameter", "value"],
-                [[k, compact(v)] for k, v in params.items()],
-                caption="Parameter overrides",
-            )
-        )
     defence = {k: v for k, v in (data.get("defence") or {}).items() if v not in (None, False, 0.0)}
-    if defence:
-        card.tables.append(
-            table(
-                ["defence order setting", "value"],
-                [[k, compact(v)] for k, v in defence.items()],
-                caption="Defence orders (the defence budget path is common to every scenario)",
-            )
-        )
-    uncertain = data.get("uncertain") or {}
-    if uncertain:
-        card.tables.append(
-            table(
-                ["uncertain parameter", "range"],
-                [[k, f"{num(v[0], 4)} to {num(v[1], 4)}"] for k, v in uncertain.items()],
-                caption="Uncertain parameters (for sweeps and sensitivity analysis)",
-            )
-        )
+    uncertain = {
+        k: f"{num(v[0], 4)} to {num(v[1], 4)}" for k, v in (data.get("uncertain") or {}).items()
+    }
+    for items, header, caption in (
+        (data.get("parameters") or {}, ["calibration parameter", "value"], "Parameter overrides"),
+        (
+            defence,
+            ["defence order setting", "value"],
+            "Defence orders (the defence budget path is common to every scenario)",
+        ),
+        (
+            uncertain,
+            ["uncertain parameter", "range"],
+            "Uncertain parameters (for sweeps and sensitivity analysis)",
+        ),
+    ):
+        if items:
+            rows = [[k, v if items is uncertain else compact(v)] for k, v in items.items()]
+            card.tables.append(table(header, rows, caption=caption))
     return card
