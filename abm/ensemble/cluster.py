@@ -16,6 +16,8 @@ from typing import Any, Literal
 import dask
 from dask.system import CPU_COUNT
 from dask.utils import parse_bytes
+from dask_jobqueue import PBSCluster, SLURMCluster
+from dask_jobqueue.pbs import pbs_format_bytes_ceil
 from distributed import Client, LocalCluster
 
 from abm.ensemble.results import EnsembleInputError
@@ -25,19 +27,8 @@ CONNECT_TIMEOUT = 5.0
 
 
 def _jobqueue_cluster(kind: str) -> Any:
-    """``SLURMCluster`` or ``PBSCluster``. dask-jobqueue is imported here, not at the top:
-    it costs 0.6 s at every start (measured on the 2-core CI machine) and only ``--cluster
-    slurm|pbs`` needs it."""
-    import dask_jobqueue
-
-    return dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster
-
-
-def _pbs_memory(nbytes: int) -> str:
-    """PBS's spelling of a memory size (dask-jobqueue's, rounded up)."""
-    from dask_jobqueue.pbs import pbs_format_bytes_ceil  # see _jobqueue_cluster
-
-    return str(pbs_format_bytes_ceil(nbytes))
+    """``SLURMCluster`` or ``PBSCluster``."""
+    return SLURMCluster if kind == "slurm" else PBSCluster
 
 
 def _walltime_seconds(walltime: str) -> int:
@@ -127,7 +118,7 @@ def jobqueue_kwargs(
     if kind == "slurm":
         kw["job_cpu"] = cores
     elif threads > 1:
-        kw["resource_spec"] = f"select=1:ncpus={cores}:mem={_pbs_memory(nbytes)}"
+        kw["resource_spec"] = f"select=1:ncpus={cores}:mem={pbs_format_bytes_ceil(nbytes)}"
     return kw
 
 

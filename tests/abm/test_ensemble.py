@@ -566,13 +566,34 @@ def test_slurm_and_pbs_job_scripts_are_what_an_admin_expects():
     assert "#SBATCH --cpus-per-task=32" in r.stdout
 
 
-@pytest.mark.parametrize("script", ["slurm_ensemble.sh", "pbs_ensemble.sh"])
-def test_batch_scripts_are_valid_bash_and_run_the_driver(script):
+@pytest.mark.parametrize(
+    ("script", "cpus"), [("slurm_ensemble.sh", "SLURM_CPUS_PER_TASK"), ("pbs_ensemble.sh", "NCPUS")]
+)
+def test_batch_scripts_are_valid_bash_and_run_the_driver(script, cpus, tmp_path):
     path = ROOT / "scripts" / script
-    assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
-    text = path.read_text()
-    assert ("#SBATCH" if script.startswith("slurm") else "#PBS") in text
-    assert "abm ensemble" in text and "--resume" in text
+    body = ROOT / "scripts" / "ensemble_job.sh"
+    for f in (path, body):
+        assert subprocess.run(["bash", "-n", str(f)]).returncode == 0
+        if shutil.which("shellcheck"):
+            assert subprocess.run(["shellcheck", "-x", str(f)], cwd=ROOT).returncode == 0
+    assert ("#SBATCH" if script.startswith("slurm") else "#PBS") in path.read_text()
+    assert "ensemble_job.sh" in path.read_text()  # the two scripts share one body
     assert os.access(path, os.X_OK)
-    if shutil.which("shellcheck"):
-        assert subprocess.run(["shellcheck", str(path)]).returncode == 0
+    # run it with an `abm` that prints its arguments, from the repository's root
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "abm").write_text('#!/usr/bin/env bash\necho "$@"\n')
+    (fake / "abm").chmod(0o755)
+    kind = "slurm" if script.startswith("slurm") else "pbs"
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "RUNS": "20", "ACCOUNT": "p42"}
+    out = subprocess.run(["bash", str(path)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "ensemble", "diffuse", "focused", "--runs", "20", "--seed", "1", "-o",
+        "outputs/ensemble.nc", "--threads", "1", "--resume", "--no-progress", "--cluster", kind,
+        "--jobs", "4", "--cores", "32", "--memory", "64GB", "--walltime", "04:00:00",
+        "--account", "p42",
+    ]  # fmt: skip
+    local = {**env, "MODE": "local", cpus: "6", "THREADS": "2"}
+    out = subprocess.run(["bash", str(path)], cwd=ROOT, env=local, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split()[-2:] == ["--workers", "3"], out.stderr
