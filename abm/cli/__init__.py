@@ -13,9 +13,9 @@ import click
 
 #: Each command and the module that defines it (as ``<name>_cmd``). The group imports a
 #: command's module when the command runs, not all of them at start: importing every command's
-#: libraries (dask, matplotlib, SALib, jinja2) makes ``abm scenarios`` take 3.4 s instead of
-#: 1.7 s and ``abm run --help`` 3.0 s instead of 2.2 s (measured on the 2-core CI machine);
-#: ``abm --help`` lists them all and so imports them all.
+#: libraries (dask, matplotlib, SALib, scipy.stats, jinja2) made ``abm scenarios`` take 3.4 s
+#: instead of 1.8 s and ``abm run --help`` 3.0 s instead of 2.5 s (best of five, measured on
+#: the 2-core CI machine); ``abm --help`` lists them all and so imports them all.
 COMMANDS: dict[str, str] = {
     "scenarios": "abm.cli.scenarios",
     "run": "abm.cli.run",

@@ -25,7 +25,7 @@ from abm.ensemble.plan import SEED_SCHEME, Plan
 from abm.ensemble.results import EnsembleError, MemberFailure
 from abm.ensemble.shards import expected_vars, local_writes, shard_name
 from abm.io.atomic import atomic_path
-from abm.io.netcdf import encoding_for
+from abm.io.netcdf import encoding_for, interrupts_held
 from abm.io.provenance import command_line, now_iso
 from abm.recording import quarter_bounds
 from abm.scenario import programme_union
@@ -222,7 +222,7 @@ def assemble(
     failed = {(f.scenario, f.realization) for f in failures}
     p_index = {str(p): j for j, p in enumerate(skeleton["programme"].values)}
     with atomic_path(output) as tmp:
-        with local_writes():
+        with local_writes(), interrupts_held():
             skeleton.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=enc)
         ok = np.zeros((S, M), dtype=np.int8)
         with netCDF4.Dataset(tmp, "a") as nc:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +17,6 @@ from typing import Any, Literal
 import dask
 from dask.system import CPU_COUNT
 from dask.utils import parse_bytes
-from dask_jobqueue import PBSCluster, SLURMCluster
-from dask_jobqueue.pbs import pbs_format_bytes_ceil
 from distributed import Client, LocalCluster
 
 from abm.ensemble.results import EnsembleInputError
@@ -27,8 +26,26 @@ CONNECT_TIMEOUT = 5.0
 
 
 def _jobqueue_cluster(kind: str) -> Any:
-    """``SLURMCluster`` or ``PBSCluster``."""
-    return SLURMCluster if kind == "slurm" else PBSCluster
+    """``SLURMCluster`` or ``PBSCluster``.
+
+    dask-jobqueue is imported here, when a SLURM or PBS cluster is asked for, not at the top of
+    the module: importing it replaces the process's SIGINT handler with ``sys.exit()``
+    (``dask_jobqueue/runner.py``), so a driver that had imported it would exit with status 0 on
+    Ctrl-C instead of stopping with its shards kept (status 130). The handler is put back."""
+    handler = signal.getsignal(signal.SIGINT)
+    import dask_jobqueue
+
+    with contextlib.suppress(ValueError):  # not the main thread: nothing was replaced
+        signal.signal(signal.SIGINT, handler)
+    return dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster
+
+
+def _pbs_memory(nbytes: int) -> str:
+    """A memory size as PBS writes it (dask-jobqueue's rounding up; see _jobqueue_cluster)."""
+    _jobqueue_cluster("pbs")
+    from dask_jobqueue.pbs import pbs_format_bytes_ceil
+
+    return str(pbs_format_bytes_ceil(nbytes))
 
 
 def _walltime_seconds(walltime: str) -> int:
@@ -118,7 +135,7 @@ def jobqueue_kwargs(
     if kind == "slurm":
         kw["job_cpu"] = cores
     elif threads > 1:
-        kw["resource_spec"] = f"select=1:ncpus={cores}:mem={pbs_format_bytes_ceil(nbytes)}"
+        kw["resource_spec"] = f"select=1:ncpus={cores}:mem={_pbs_memory(nbytes)}"
     return kw
 
 

@@ -342,34 +342,15 @@ def run_ensemble(
     if retries < 0:
         raise EnsembleInputError(f"option '--retries': must be >= 0 (got {retries})")
     spec = ClusterSpec(
-        cluster,
-        workers,
-        threads,
-        scheduler,
-        client,
-        connect_timeout,
-        jobs,
-        cores,
-        memory,
-        walltime,
-        queue,
-        account,
-        interface,
-    )
+        cluster=cluster, workers=workers, threads=threads, scheduler=scheduler, client=client,
+        connect_timeout=connect_timeout, jobs=jobs, cores=cores, memory=memory,
+        walltime=walltime, queue=queue, account=account, interface=interface,
+    )  # fmt: skip
     spec.check()
     plan = make_plan(
-        scenarios,
-        runs,
-        root_seed,
-        quarters,
-        scale,
-        check_accounts,
-        sweep,
-        sample,
-        samples,
-        calc_second_order,
-        design,
-    )
+        scenarios, runs, root_seed, quarters, scale, check_accounts, sweep=sweep, sample=sample,
+        samples=samples, calc_second_order=calc_second_order, design=design,
+    )  # fmt: skip
     out = Path(output or Path("outputs") / ("ensemble_" + "_".join(plan.names)[:80] + ".nc"))
     if out.suffix not in (".nc", ".nc4"):
         raise EnsembleInputError(f"option '-o': output file must end in .nc (got {out})")
@@ -378,32 +359,10 @@ def run_ensemble(
     parts = out.with_name(out.name + ".parts")
     eid = plan.ensemble_id()
 
-    def result(
-        computed: int,
-        reused: int,
-        failures: list[MemberFailure],
-        seconds: float,
-        nthreads: int,
-        kept: Path | None,
-    ) -> EnsembleResult:
-        return EnsembleResult(
-            out,
-            plan.names,
-            plan.realizations,
-            plan.total,
-            computed,
-            reused,
-            failures,
-            time.perf_counter() - t_start,
-            seconds,
-            nthreads,
-            _peak_rss(),
-            kept,
-        )
-
     if resume and not parts.exists() and _complete(out, eid):
         note(f"{out} is already complete; nothing to do")
-        return result(0, plan.total, [], 0.0, 0, None)
+        return EnsembleResult(out, plan.names, plan.realizations, plan.total, 0, plan.total, [],
+                              time.perf_counter() - t_start, 0.0, 0, _peak_rss())  # fmt: skip
     _check_parts(plan, parts, resume, note)
 
     # warm-up: numba cache built once, in the driver, before any worker starts
@@ -414,25 +373,19 @@ def run_ensemble(
     if resume and parts.exists():
         done = kept_shards(plan, parts, eid, expected_vars(template), note)
     todo = deque((i, r) for i, r in plan.order() if (i, r) not in done)
-    stream, seconds = None, 0.0
+    computed, failures, nthreads, seconds = 0, [], 0, 0.0
     if todo:
         stream, seconds = _compute(plan, spec, todo, len(done), parts, out, retries, progress)
-    failures = stream.failures if stream else []
+        computed, failures, nthreads = stream.computed, stream.failures, stream.nthreads
     try:
         assemble(plan, template, parts, out, failures, eid)
     except KeyboardInterrupt:
-        computed = stream.computed if stream else 0
         raise EnsembleInterrupted(len(done) + computed, plan.total, parts) from None
     kept: Path | None = parts
     if not failures and not keep_parts:
         shutil.rmtree(parts, ignore_errors=True)
         kept = None
-    computed = stream.computed if stream else 0
-    return result(
-        computed,
-        len(done),
-        failures,
-        seconds if computed else 0.0,
-        stream.nthreads if stream else 0,
-        kept,
-    )
+    return EnsembleResult(
+        out, plan.names, plan.realizations, plan.total, computed, len(done), failures,
+        time.perf_counter() - t_start, seconds if computed else 0.0, nthreads, _peak_rss(), kept,
+    )  # fmt: skip
