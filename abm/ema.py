@@ -2,7 +2,7 @@
 
 :func:`run_model` is a plain function of keyword arguments that returns a dict of scalar
 outcomes, the form ``ema_workbench.Model(name, function=...)`` expects. Parameters are the
-sensitivity keys of :mod:`abm.sensitivity` with every ``.`` and ``:`` written as ``__`` (EMA
+parameter keys of :mod:`abm.scenario.overrides` with every ``.`` and ``:`` written as ``__`` (EMA
 names must be Python identifiers):
 
 =========================================  ============================================
@@ -19,10 +19,11 @@ keyword                                    key
 plus ``scenario`` (default ``"focused"``), ``baseline`` (default ``"diffuse"``; ``None`` for no
 baseline), ``seed`` (the member seed; the baseline runs with the same seed: common random
 numbers), ``quarters``, ``scale``, ``check_accounts`` and ``outcomes`` (outcome names, see
-:mod:`abm.sensitivity`; default :data:`EMA_OUTCOMES`). The result has one float per outcome and,
-with a baseline, ``<outcome>_diff`` (scenario minus baseline). An outcome in a year the run does
-not record is NaN (the keys stay the same whatever the horizon). Ranges are the user's: EMA
-samples them (the defaults of :func:`abm.sensitivity.parse_parameter` are a good start).
+:mod:`abm.analysis.outcomes`; default :data:`EMA_OUTCOMES`). The result has one float per
+outcome and, with a baseline, ``<outcome>_diff`` (scenario minus baseline). An outcome in a
+year the run does not record is NaN (the keys stay the same whatever the horizon). Ranges are
+the user's: EMA samples them (the ranges of :func:`abm.sensitivity.parse_parameter` are a
+good start).
 
 Example for ema_workbench 2.5 (not a dependency of this package: ``pip install
 ema_workbench``)::
@@ -51,20 +52,15 @@ processes do not each start one numba thread per core. For replications, use
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
-import numpy as np
-
-from abm.scenario import ScenarioError, load_scenario
-from abm.sensitivity import (
-    Parameter,
-    SensitivityInputError,
-    apply_parameters,
-    parse_outcome,
-    parse_parameter,
-    run_outcomes,
-)
+from abm.analysis.errors import SensitivityInputError
+from abm.analysis.outcomes import parse_outcome
+from abm.ensemble.points import run_outcomes
+from abm.scenario import load_scenario
+from abm.scenario.overrides import Override, apply_overrides, from_keyword, parse_key, reraise_as
 
 #: Outcomes returned by default.
 EMA_OUTCOMES: tuple[str, ...] = (
@@ -77,27 +73,32 @@ EMA_OUTCOMES: tuple[str, ...] = (
 
 
 def parameter_from_keyword(name: str) -> str:
-    """The sensitivity key of a keyword: ``rd__sigma`` -> ``rd.sigma``,
-    ``chosen__niches__niche_share`` -> ``chosen:niches.niche_share``,
-    ``programme__grant__selection_noise`` -> ``programme:grant.selection_noise``,
-    ``sectors__world_demand_growth__biotech`` -> ``sectors.world_demand_growth[biotech]``.
+    """The parameter key of an EMA keyword (the forms of
+    :func:`abm.scenario.overrides.from_keyword`, e.g. ``rd__sigma`` -> ``rd.sigma``).
 
     Raises
     ------
     SensitivityInputError
         Not of one of these forms.
     """
-    parts = name.split("__")
-    if len(parts) == 3 and parts[0] in ("chosen", "programme"):
-        return f"{parts[0]}:{parts[1]}.{parts[2]}"
-    if len(parts) == 2:
-        return f"{parts[0]}.{parts[1]}"
-    if len(parts) == 3:
-        return f"{parts[0]}.{parts[1]}[{parts[2]}]"
-    raise SensitivityInputError(
-        f"keyword '{name}': expected section__name (a calibration key with '.' as '__'), "
-        "section__name__element, chosen__section__name or programme__instrument__field"
-    )
+    with reraise_as(SensitivityInputError):
+        return from_keyword(name)
+
+
+def _values(parameters: dict[str, object]) -> dict[Override, float]:
+    values: dict[Override, float] = {}
+    for kw, v in parameters.items():
+        with reraise_as(SensitivityInputError):
+            o = parse_key(from_keyword(kw))
+        try:
+            values[o] = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            values[o] = float("nan")
+        if not math.isfinite(values[o]):
+            raise SensitivityInputError(
+                f"keyword '{kw}': value must be a finite number (got {v!r})"
+            )
+    return values
 
 
 def run_model(
@@ -141,33 +142,20 @@ def run_model(
     if isinstance(outcomes, str):
         outcomes = [o for o in re.split(r"[,\s]+", outcomes) if o]
     ocs = [parse_outcome(o) for o in (outcomes or EMA_OUTCOMES)]
-    values: dict[Parameter, float] = {}
-    for kw, v in parameters.items():
-        p = parse_parameter(f"{parameter_from_keyword(kw)}=0:1")  # the range is EMA's
-        try:
-            values[p] = float(v)
-        except (TypeError, ValueError):
-            values[p] = float("nan")
-        if not np.isfinite(values[p]):
-            raise SensitivityInputError(
-                f"keyword '{kw}': value must be a finite number (got {v!r})"
-            )
-    try:
-        names = [scenario] + ([baseline] if baseline else [])
-        scs = [load_scenario(n) for n in names]
-    except ScenarioError as e:
-        raise SensitivityInputError(str(e)) from None
-    for p in values:
-        if p.kind == "programme" and not any(
-            s.instrument == p.instrument for sc in scs for s in sc.programmes.values()
+    values = _values(parameters)
+    with reraise_as(SensitivityInputError):
+        scs = [load_scenario(n) for n in [scenario] + ([baseline] if baseline else [])]
+    for o in values:
+        if o.kind == "programme" and not any(
+            s.instrument == o.instrument for sc in scs for s in sc.programmes.values()
         ):
             raise SensitivityInputError(
-                f"keyword '{p.key}': no scenario given has a '{p.instrument}' programme"
+                f"keyword '{o.key}': no scenario given has a '{o.instrument}' programme"
             )
-    out: dict[str, float] = {}
     results = []
     for sc in scs:
-        run_sc = apply_parameters(sc, values) if values else sc
+        with reraise_as(SensitivityInputError):
+            run_sc = apply_overrides(sc, values) if values else sc
         results.append(
             run_outcomes(
                 run_sc,
@@ -178,7 +166,7 @@ def run_model(
                 check_accounts=check_accounts,
             )
         )
-    out.update(results[0])
+    out = dict(results[0])
     if len(results) == 2:
         for oc in ocs:
             out[f"{oc.name}_diff"] = results[0][oc.name] - results[1][oc.name]
