@@ -61,6 +61,32 @@ def check_samples(method: str, samples: int) -> None:
         )
 
 
+#: Trajectories (Morris) or base samples (Sobol) below which SALib gives no intervals: with one,
+#: ``mu_star_conf``/``S1_conf``/``ST_conf`` come out 0 and ``sigma`` NaN.
+MIN_GROUPS_FOR_INTERVALS = 2
+
+
+def interval_warning(method: str, used: Mapping[str, int]) -> str | None:
+    """Why the indices have no confidence intervals, or None: fewer than
+    :data:`MIN_GROUPS_FOR_INTERVALS` complete trajectories (Morris) or base samples (Sobol)
+    for some outcome (``used``, as :func:`analyze_design` returns it)."""
+    if not used:
+        return None
+    fewest = min(used.values())
+    if fewest >= MIN_GROUPS_FOR_INTERVALS:
+        return None
+    group = "trajectory" if method == "morris" else "base sample"
+    groups = "trajectories" if method == "morris" else "base samples"
+    conf = "mu_star_conf is 0 and sigma NaN" if method == "morris" else "S1_conf and ST_conf are 0"
+    outcomes = ", ".join(sorted(o for o, n in used.items() if n == fewest))
+    return (
+        f"the {method} sample is too small for confidence intervals: {fewest} complete "
+        f"{group if fewest == 1 else groups} for {outcomes}, so {conf}; "
+        f"--samples {MIN_GROUPS_FOR_INTERVALS} is the smallest that gives intervals "
+        "(10 or more for useful ones)"
+    )
+
+
 def group_size(method: str, num_vars: int) -> int:
     """Rows per Morris trajectory (``D + 1``) or per Saltelli block (``D + 2``)."""
     return num_vars + 1 if method == "morris" else num_vars + 2

@@ -10,3 +10,7 @@ class CompareError(ValueError):
 
 class SensitivityInputError(ValueError):
     """Bad input (scenario, parameter, outcome, option); raised before any member runs."""
+
+
+class SampleSizeWarning(UserWarning):
+    """A sample too small for the confidence intervals of the sensitivity indices."""

@@ -179,7 +179,7 @@ def ensemble_cmd(
         if print_job_script:
             if spec.cluster == "local":
                 fail("option '--print-job-script' needs --cluster slurm|pbs")
-            spec.check()
+            spec.check(submitting=False)
             click.echo(
                 job_script(
                     spec.cluster,  # type: ignore[arg-type]

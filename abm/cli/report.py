@@ -11,13 +11,11 @@ the first (:func:`abm.validate.validate`), then renders the page
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm
 
 from abm.analysis.inputs import is_ensemble_file
 from abm.analysis.outcomes import parse_outcome, split_year
@@ -28,6 +26,7 @@ from abm.cli import options
 from abm.cli.compare import compare
 from abm.cli.errors import InputError, OneLineErrors, reported
 from abm.cli.sensitivity import sensitivity
+from abm.io.progress import progress_bar
 from abm.render.report import make_report
 from abm.scenario import Scenario, load_scenario
 
@@ -188,13 +187,7 @@ def report(
     if validate_runs > 0:
         first = next(iter(loaded.values()), None) or cr.scenarios[0]
         name = first if isinstance(first, str) else first.name
-        with tqdm(
-            total=validate_runs,
-            desc=f"validate {name}",
-            unit="run",
-            disable=not progress,
-            file=sys.stderr,
-        ) as bar:
+        with progress_bar(validate_runs, f"validate {name}", "run", enabled=progress) as bar:
             vr = validate(
                 first,
                 runs=validate_runs,

@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -33,8 +34,8 @@ import click
 import numpy as np
 import pandas as pd
 
-from abm.analysis.design import MORRIS_LEVELS, analyze_design, sample_design
-from abm.analysis.errors import SensitivityInputError
+from abm.analysis.design import MORRIS_LEVELS, analyze_design, interval_warning, sample_design
+from abm.analysis.errors import SampleSizeWarning, SensitivityInputError
 from abm.analysis.flip import flip_table
 from abm.analysis.outcomes import MEASURES
 from abm.analysis.results import SensitivityResult
@@ -189,6 +190,13 @@ def sensitivity(
     ------
     SensitivityInputError
         Bad input, before any member runs and without writing files.
+
+    Warns
+    -----
+    SampleSizeWarning
+        Fewer than two complete trajectories (Morris) or base samples (Sobol) for an
+        outcome: its indices have no confidence intervals (also in the provenance's
+        ``warnings``).
     """
     t0 = time.perf_counter()
     note = log or logger.info
@@ -233,6 +241,9 @@ def sensitivity(
     samples_df["pairs"] = npairs
     ys = {oc.name: samples_df[oc.name].to_numpy() for oc in study.outcomes}
     indices, used = analyze_design(study.problem, study.method, X, ys, study.seed, num_levels)
+    too_small = interval_warning(study.method, used)
+    if too_small:
+        warnings.warn(too_small, SampleSizeWarning, stacklevel=2)
     defaults = study.defaults()
     flip = flip_table(
         samples_df,
@@ -257,6 +268,8 @@ def sensitivity(
     prov = provenance(
         study, len(X), used, failures, defaults, str(ensemble) if ensemble else None, run_seconds
     )
+    if too_small:
+        prov["warnings"] = [too_small]
     prov["seconds"] = round(time.perf_counter() - t0, 2)
     write_text_atomic(out / "sensitivity.json", json.dumps(prov, indent=1, default=str))
     if failures:
@@ -387,7 +400,8 @@ def sensitivity_cmd(
     """
     # every other option is an argument of sensitivity()
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    with reported(interrupted=_interrupted(options["outdir"])):
+    with reported(interrupted=_interrupted(options["outdir"])), warnings.catch_warnings():
+        warnings.simplefilter("ignore", SampleSizeWarning)  # printed below, as one line
         res = sensitivity(
             a,
             b,
@@ -399,6 +413,8 @@ def sensitivity_cmd(
             **options,
         )
     _print(res)
+    for text in res.provenance.get("warnings", []):
+        click.echo(f"warning: {text}", err=True)
     if res.provenance["failures"]:
         n = len(res.provenance["failures"])
         click.echo(f"{n} member(s) failed, see sensitivity.json", err=True)

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from abm.analysis.validate import validate
 from abm.cli import options
 from abm.cli.errors import OneLineErrors, reported
 from abm.io import write_text_atomic
+from abm.io.progress import progress_bar
 from abm.scenario import load_scenario
 
 
@@ -52,9 +52,7 @@ def validate_cmd(
     fails (stylized facts are reported, not enforced)."""
     with reported():
         sc = load_scenario(scenario)
-    with tqdm(
-        total=runs, desc=f"validate {sc.name}", unit="run", disable=no_progress, file=sys.stderr
-    ) as bar:
+    with progress_bar(runs, f"validate {sc.name}", "run", enabled=not no_progress) as bar:
         report = validate(
             sc, runs=runs, seed=seed, quarters=quarters, scale=scale, progress=bar.update
         )

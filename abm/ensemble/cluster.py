@@ -8,8 +8,10 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -152,16 +154,78 @@ def make_jobqueue_cluster(
     *,
     jobs: int = 1,
     scheduler_options: dict[str, Any] | None = None,
+    job_cls: Any = None,
     **kwargs: Any,
 ) -> Any:
     """A dask-jobqueue cluster (not yet scaled) for ``kind``; ``kwargs`` as for
-    :func:`jobqueue_kwargs`. :func:`run_ensemble` calls ``cluster.adapt(minimum_jobs=jobs,
+    :func:`jobqueue_kwargs`. :func:`run_ensemble` submits ``jobs`` jobs, checks that the batch
+    system accepted them (:func:`submit_jobs`), then calls ``cluster.adapt(minimum_jobs=jobs,
     maximum_jobs=jobs)`` so jobs whose workers retired at their lifetime are replaced."""
     if jobs < 1:
         raise EnsembleInputError(f"option '--jobs': must be >= 1 (got {jobs})")
     cls = _jobqueue_cluster(kind)
     kw = jobqueue_kwargs(kind, **kwargs)
+    if job_cls is not None:
+        kw["job_cls"] = job_cls
     return cls(scheduler_options=scheduler_options or {}, **kw)
+
+
+#: The command that submits a batch job, per batch system.
+SUBMIT_COMMAND = {"slurm": "sbatch", "pbs": "qsub"}
+#: Seconds the batch system has to accept (not start) the first worker jobs.
+SUBMIT_TIMEOUT = 60.0
+
+
+def recording_job_cls(kind: str) -> Any:
+    """dask-jobqueue's job class for ``kind``, made to record a failed submission instead of
+    raising it inside dask's event loop (where it is only logged and the driver waits forever
+    for workers that never come). The failures are in the class's ``failures`` list; a job
+    that could not be submitted has no ``job_id``."""
+    base = _jobqueue_cluster(kind).job_cls
+
+    class RecordingJob(base):  # type: ignore[misc, valid-type]
+        failures: list[str] = []  # noqa: RUF012 - one list per class made here
+
+        async def start(self) -> None:
+            try:
+                await super().start()
+            except Exception as e:  # noqa: BLE001 - reported by submit_jobs
+                type(self).failures.append(" ".join(f"{type(e).__name__}: {e}".split())[:400])
+                from distributed.deploy.spec import ProcessInterface
+
+                await ProcessInterface.start(self)  # "running" with no job: closes cleanly
+
+    RecordingJob.failures = []
+    return RecordingJob
+
+
+def submit_jobs(cluster: Any, kind: str, jobs: int, timeout: float = SUBMIT_TIMEOUT) -> None:
+    """Submit ``jobs`` worker jobs and wait until the batch system has accepted them (each has
+    a job id; queued is enough) or refused one.
+
+    Raises
+    ------
+    EnsembleInputError
+        A submission failed (its error in one line), or none was accepted in ``timeout``
+        seconds.
+    """
+    failures = cluster.job_cls.failures
+    cluster.scale(jobs=jobs)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if failures:
+            raise EnsembleInputError(
+                f"option '--cluster {kind}': the batch system refused the worker job "
+                f"({failures[0]})"
+            )
+        submitted = [w for w in list(cluster.workers.values()) if getattr(w, "job_id", None)]
+        if len(submitted) >= jobs:
+            return
+        time.sleep(0.05)
+    raise EnsembleInputError(
+        f"option '--cluster {kind}': {SUBMIT_COMMAND[kind]} did not accept the worker jobs "
+        f"within {timeout:g} s"
+    )
 
 
 def cpu_count() -> int:
@@ -216,8 +280,9 @@ class ClusterSpec:
         keys = ("cores", "memory", "walltime", "queue", "account", "interface")
         return {k: getattr(self, k) for k in keys}
 
-    def check(self) -> None:
-        """Refuse options that do not go together, before anything starts.
+    def check(self, submitting: bool = True) -> None:
+        """Refuse options that do not go together, before anything starts; with
+        ``submitting``, also a SLURM or PBS cluster on a machine without ``sbatch``/``qsub``.
 
         Raises
         ------
@@ -246,6 +311,13 @@ class ClusterSpec:
             jobqueue_kwargs(self.cluster, **self.jobqueue(), threads=self.threads)  # type: ignore[arg-type]
             if self.jobs < 1:
                 raise EnsembleInputError(f"option '--jobs': must be >= 1 (got {self.jobs})")
+            submit = SUBMIT_COMMAND[self.cluster]
+            if submitting and shutil.which(submit) is None:
+                raise EnsembleInputError(
+                    f"option '--cluster {self.cluster}': '{submit}' is not on PATH, so no "
+                    "worker job can be submitted; run on a node of the cluster that can submit "
+                    "jobs, or use --cluster local (see --print-job-script for the job)"
+                )
 
 
 @contextlib.contextmanager
@@ -295,28 +367,54 @@ def connect(spec: ClusterSpec, warm_scenario: str) -> Iterator[Client]:
     elif spec.cluster == "local":
         n = spec.workers if spec.workers is not None else max(1, cpu_count() // spec.threads)
         with _worker_env(spec.threads):
-            lc = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",  # loopback, any free port
-                silence_logs=logging.ERROR,
-                env={"NUMBA_NUM_THREADS": str(spec.threads)},
-            )
+            with _starting("local"):
+                lc = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",  # loopback, any free port
+                    silence_logs=logging.ERROR,
+                    env={"NUMBA_NUM_THREADS": str(spec.threads)},
+                    preload=["abm.ensemble.worker"],  # workers ignore Ctrl-C (dask_setup)
+                )
             with _client_of(lc, 20) as c:
                 yield c
     else:
-        jq = make_jobqueue_cluster(
-            spec.cluster,  # type: ignore[arg-type]
-            jobs=spec.jobs,
-            threads=spec.threads,
-            warm_up_scenario=warm_scenario,
-            **spec.jobqueue(),
-        )
+        kind = spec.cluster
         with contextlib.ExitStack() as stack:
-            stack.callback(jq.close, timeout=30)
-            jq.adapt(minimum_jobs=spec.jobs, maximum_jobs=spec.jobs)
-            c = Client(jq, set_as_default=False)
-            stack.callback(c.close, timeout=10)
+            with _starting(kind):
+                jq = make_jobqueue_cluster(
+                    kind,  # type: ignore[arg-type]
+                    jobs=spec.jobs,
+                    threads=spec.threads,
+                    warm_up_scenario=warm_scenario,
+                    job_cls=recording_job_cls(kind),
+                    **spec.jobqueue(),
+                )
+                stack.callback(_close_quietly, jq, 30)
+                submit_jobs(jq, kind, spec.jobs)
+                jq.adapt(minimum_jobs=spec.jobs, maximum_jobs=spec.jobs)
+                c = Client(jq, set_as_default=False)
+            stack.callback(_close_quietly, c, 10)
             yield c
+
+
+def _close_quietly(thing: Any, timeout: float) -> None:
+    """Close a client or cluster; a failure to close (a half-started cluster) is not news."""
+    with contextlib.suppress(Exception):
+        thing.close(timeout=timeout)
+
+
+@contextlib.contextmanager
+def _starting(kind: str) -> Iterator[None]:
+    """Any failure to start a cluster as one :class:`EnsembleInputError` line (exit status 2)."""
+    try:
+        yield
+    except EnsembleInputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - e.g. a bad --interface, a port in use
+        text = " ".join(f"{type(e).__name__}: {e}".split())[:400]
+        raise EnsembleInputError(
+            f"option '--cluster {kind}': the cluster did not start ({text})"
+        ) from None

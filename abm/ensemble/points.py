@@ -9,7 +9,6 @@ Member ``k`` of every point and scenario runs with ``SeedSequence(root_seed, spa
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from tqdm import tqdm
 
 from abm import EconomyModel
 from abm.analysis.outcomes import Outcome
 from abm.ensemble.plan import Design, member_seed
 from abm.ensemble.run import run_ensemble
+from abm.io.progress import progress_bar
 from abm.scenario import Scenario
 
 
@@ -95,14 +94,7 @@ def run_in_process(
     outcomes, runs = spec.outcomes, spec.runs
     rows, failures = [], []
     total = sum(len(p) for p in points) * runs
-    with tqdm(
-        total=total,
-        unit="member",
-        desc="sensitivity",
-        disable=not spec.progress,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    ) as bar:
+    with progress_bar(total, "sensitivity", "member", enabled=spec.progress) as bar:
         for p, scs in enumerate(points):
             for k in range(runs):
                 for role, sc in zip(spec.roles, scs, strict=True):

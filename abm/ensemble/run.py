@@ -10,7 +10,6 @@ import logging
 import os
 import resource
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -22,7 +21,6 @@ from typing import Any, Literal
 
 import netCDF4
 from distributed import Client, Future, as_completed
-from tqdm import tqdm
 
 from abm.ensemble import worker
 from abm.ensemble.assembly import assemble
@@ -45,6 +43,7 @@ from abm.ensemble.shards import (
     write_shard,
 )
 from abm.io.netcdf import write_netcdf
+from abm.io.progress import progress_bar
 from abm.scenario import Scenario
 
 logger = logging.getLogger("abm.ensemble")
@@ -69,6 +68,11 @@ def _complete(output: Path, eid: str) -> bool:
             return nc.getncattr("ensemble_id") == eid and int(nc.getncattr("members_failed")) == 0
     except Exception:  # noqa: BLE001 - unreadable: not complete
         return False
+
+
+def _saved(parts: Path) -> int:
+    """Members saved as shards (a shard is complete or absent: written under a temporary name)."""
+    return sum(1 for _ in parts.glob("*.nc")) if parts.is_dir() else 0
 
 
 def _one_line(exc: BaseException | None) -> str:
@@ -210,15 +214,7 @@ def _compute(
         cl.register_plugin(
             worker.WorkerSetup(plan.scenarios[0], spec.threads), name=worker.WorkerSetup.name
         )
-        bar = tqdm(
-            total=plan.total,
-            initial=reused,
-            unit="member",
-            desc="ensemble",
-            disable=not progress,
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
+        bar = progress_bar(plan.total, "ensemble", "member", enabled=progress, initial=reused)
         bar.set_postfix(failed=0)
         stream = _Stream(cl, plan, plan.ensemble_id(), parts, spec.threads, retries, bar)
         done = as_completed(loop=cl.loop)
@@ -234,7 +230,7 @@ def _compute(
             bar.close()
             with contextlib.suppress(Exception):
                 cl.cancel(list(done.futures))
-            raise EnsembleInterrupted(reused + stream.computed, plan.total, parts) from None
+            raise EnsembleInterrupted(_saved(parts), plan.total, parts) from None
         finally:
             bar.close()
 
@@ -380,7 +376,7 @@ def run_ensemble(
     try:
         assemble(plan, template, parts, out, failures, eid)
     except KeyboardInterrupt:
-        raise EnsembleInterrupted(len(done) + computed, plan.total, parts) from None
+        raise EnsembleInterrupted(_saved(parts), plan.total, parts) from None
     kept: Path | None = parts
     if not failures and not keep_parts:
         shutil.rmtree(parts, ignore_errors=True)

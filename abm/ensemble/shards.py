@@ -16,7 +16,7 @@ import netCDF4
 import numpy as np
 import xarray as xr
 
-from abm.ensemble.plan import Plan, seed_text
+from abm.ensemble.plan import Plan
 from abm.io.atomic import write_text_atomic
 from abm.io.netcdf import write_netcdf
 
@@ -89,7 +89,6 @@ def write_shard(
     k = plan.member_of(r)
     ds.attrs.update(
         {
-            "seed": seed_text(plan.root_seed, k),
             "ensemble_id": eid,
             "ensemble_scenario": plan.names[i],
             "ensemble_scenario_index": np.int64(i),

@@ -8,9 +8,11 @@ import ctypes
 import fcntl
 import logging
 import os
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,6 +94,15 @@ def run_member(task: Task) -> tuple[xr.Dataset, dict[str, Any]]:
         "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
     }
     return ds, info
+
+
+def dask_setup(worker: Any) -> None:
+    """Preload of the local cluster's workers (``LocalCluster(preload=[this module])``): they
+    ignore SIGINT. Ctrl-C in a terminal goes to every process of its foreground group, the
+    workers too, which then died printing tracebacks while the driver was saving the shards;
+    the driver stops its workers itself when it is interrupted."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class WorkerSetup(WorkerPlugin):

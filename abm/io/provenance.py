@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 #: Libraries whose behaviour can change a run's outputs (recorded in every NetCDF file).
 RUN_LIBRARIES: tuple[str, ...] = ("numpy", "numba", "mesa", "xarray", "netCDF4", "dask", "pandas")
 #: Libraries a report lists (where it was made).
@@ -28,6 +30,12 @@ REPORT_LIBRARIES: tuple[str, ...] = (
     "matplotlib",
     "dask",
     "netCDF4",
+)
+#: How a member's seed is made (``abm ensemble`` member k, or ``abm run --member``).
+MEMBER_SEED_SCHEME = (
+    "numpy.random.SeedSequence(root_seed, spawn_key=(member,)) == "
+    "numpy.random.SeedSequence(root_seed).spawn(runs)[member]: member k of `abm ensemble --seed "
+    "root_seed`, rerun alone with `abm run SCENARIO --root-seed root_seed --member k`"
 )
 _PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
@@ -86,6 +94,32 @@ def command_line() -> str:
     return " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))
 
 
+def seed_attrs(seed_sequence: Any, seed: Any = None) -> dict[str, Any]:
+    """How a run was seeded, as integers: ``seed`` for a plain run
+    (``numpy.random.SeedSequence(seed)``), ``root_seed`` and ``member`` for member ``member`` of
+    an ensemble (``SeedSequence(root_seed, spawn_key=(member,))``), with ``seed_scheme`` saying
+    which in words."""
+    if seed_sequence is None:
+        return {"seed": np.int64(int(seed)), "seed_scheme": "numpy.random.SeedSequence(seed)"}
+    key = tuple(int(k) for k in seed_sequence.spawn_key)
+    entropy = seed_sequence.entropy
+    if not isinstance(entropy, int | np.integer):  # a pool of entropy words: not reproducible
+        return {"seed": str(entropy), "seed_scheme": "numpy.random.SeedSequence(entropy)"}
+    if not key:
+        return {"seed": np.int64(entropy), "seed_scheme": "numpy.random.SeedSequence(seed)"}
+    if len(key) == 1:
+        return {
+            "root_seed": np.int64(entropy),
+            "member": np.int64(key[0]),
+            "seed_scheme": MEMBER_SEED_SCHEME,
+        }
+    return {
+        "root_seed": np.int64(entropy),
+        "spawn_key": json.dumps(list(key)),
+        "seed_scheme": "numpy.random.SeedSequence(root_seed, spawn_key=spawn_key)",
+    }
+
+
 def provenance_attrs(run: RunInfo) -> dict[str, Any]:
     """CF global attributes and provenance (DESIGN §4): dicts as JSON text, booleans as 0/1."""
     now = now_iso()
@@ -101,7 +135,7 @@ def provenance_attrs(run: RunInfo) -> dict[str, Any]:
         "model_version": model_version(),
         "scenario": sc.name,
         "scenario_toml": sc.to_toml(),
-        "seed": str(run.seed),
+        **seed_attrs(getattr(run, "seed_sequence", None), run.seed),
         "scale": float(run.scale),
         "burn_in_quarters": int(run.burn_in),
         "library_versions": json.dumps(library_versions()),

@@ -82,12 +82,60 @@ def _resolve_path(name_or_path: str | Path, relative_to: Path | None = None) -> 
     return shipped[s]
 
 
+def non_finite(data: Any, prefix: str = "") -> tuple[str, Any] | None:
+    """The first key (dotted, list items as ``key[i]``) whose value is a non-finite number
+    (``inf``, ``-inf``, ``nan``, which TOML allows), with that value; None if there is none."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            found = non_finite(v, f"{prefix}.{k}" if prefix else str(k))
+            if found is not None:
+                return found
+    elif isinstance(data, list | tuple):
+        for i, v in enumerate(data):
+            found = non_finite(v, f"{prefix}[{i}]")
+            if found is not None:
+                return found
+    elif isinstance(data, float | np.floating) and not np.isfinite(data):
+        return prefix, data
+    return None
+
+
+def check_finite(data: dict[str, Any], source: str | Path) -> None:
+    """Refuse ``inf`` and ``nan`` anywhere in a scenario's data.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``source`` and the key: ``file: key 'programmes.c.budget': must be a finite
+        number (got inf)``.
+    """
+    found = non_finite(data)
+    if found is not None:
+        key, value = found
+        raise ScenarioError(
+            f"{source}: key '{key}': must be a finite number (got {value!r}); inf and nan are "
+            "not allowed in a scenario"
+        )
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """One scenario file's tables, checked: well-formed TOML, not empty, finite numbers."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{path}: malformed TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: not a UTF-8 text file ({e.reason})") from None
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if not {k for k in data if k != "schema"}:
+        raise ScenarioError(
+            f"{path}: the scenario file is empty; write at least one setting, e.g. "
+            'extends = "diffuse" (see docs/scenarios.md)'
+        )
+    check_finite(data, path)
+    return data
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -247,6 +295,7 @@ def validate_data(data: dict[str, Any], source: str) -> Scenario:
     ScenarioError
         With a one-line message naming ``source`` and the offending key.
     """
+    check_finite(data, source)
     if "schema" in data:
         rest = {k: v for k, v in data.items() if k != "schema"}
         data = {**rest, "schema_version": _schema_version(data["schema"], source, rest)}

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from SALib.test_functions import Ishigami
 
+from abm.analysis.errors import SampleSizeWarning
 from abm.scenario import load_scenario
 from abm.sensitivity import (
     DEFAULT_PARAMETERS,
@@ -253,8 +254,11 @@ def test_dask_workers_give_the_same_numbers_as_the_in_process_run(tmp_path):
         scale=SCALE,
         progress=False,
     )
-    one = sensitivity("focused", "diffuse", workers=1, outdir=tmp_path / "one", **kw)
-    two = sensitivity("focused", "diffuse", workers=2, outdir=tmp_path / "two", **kw)
+    with pytest.warns(SampleSizeWarning, match="--samples 2 is the smallest"):  # 1 trajectory
+        one = sensitivity("focused", "diffuse", workers=1, outdir=tmp_path / "one", **kw)
+    with pytest.warns(SampleSizeWarning):
+        two = sensitivity("focused", "diffuse", workers=2, outdir=tmp_path / "two", **kw)
+    assert one.provenance["warnings"] == two.provenance["warnings"]
     pd.testing.assert_frame_equal(one.samples, two.samples)
     pd.testing.assert_frame_equal(one.indices, two.indices)
     assert two.provenance["ensemble"] and (tmp_path / "two" / "ensemble.nc").is_file()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
 import cloudpickle
+import netCDF4
 import numpy as np
 import psutil
 import pytest
@@ -87,7 +89,7 @@ def _stop(proc: subprocess.Popen) -> None:
     psutil.wait_procs(kids, timeout=10)
 
 
-def test_issue_acceptance_two_scenarios_fifty_runs_default_scale(tmp_path):
+def test_issue_acceptance_two_scenarios_fifty_runs_default_scale(tmp_path, system_tool):
     out = tmp_path / "e.nc"
     r = CliRunner().invoke(
         ensemble_cmd, ["diffuse", "laissez_faire", "--runs", "50", "-o", str(out), "--no-progress"]
@@ -96,8 +98,12 @@ def test_issue_acceptance_two_scenarios_fifty_runs_default_scale(tmp_path):
     with xr.open_dataset(out) as ds:
         assert (ds.sizes["scenario"], ds.sizes["realization"], ds.sizes["time"]) == (2, 50, 60)
         assert (ds["member_ok"] == 1).all() and not np.isnan(ds["gdp"].values).any()
-    header = subprocess.run(["ncdump", "-h", str(out)], capture_output=True, text=True)
-    assert header.returncode == 0 and "realization = 50" in header.stdout
+    with netCDF4.Dataset(out) as nc:
+        assert nc.dimensions["realization"].size == 50
+    if shutil.which("ncdump") or os.environ.get("CI"):
+        ncdump = system_tool("ncdump")
+        header = subprocess.run([ncdump, "-h", str(out)], capture_output=True, text=True)
+        assert header.returncode == 0 and "realization = 50" in header.stdout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
