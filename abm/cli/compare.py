@@ -2,7 +2,7 @@
 Python functions behind it, :func:`compare` and :func:`compare_dataset`.
 
 :func:`compare` runs one ensemble of all the scenarios (so they share member seeds: common
-random numbers, DESIGN §5-§6), or reads ensemble NetCDF files, then the analysis of
+random numbers, docs/ensembles.md §2), or reads ensemble NetCDF files, then the analysis of
 :mod:`abm.analysis.compare` computes the key outcomes at 2030 and at the end year (means and 90%
 intervals across members; paired differences against the **first** scenario with bootstrap 90%
 intervals, the unpaired interval, and the probability of beating it; the 2030 targets), and

@@ -79,7 +79,15 @@ def sigterm_interrupts() -> Iterator[None]:
     show_default=True,
 )
 @options.output_file(
-    None, "Final NetCDF file (default outputs/ensemble_<scenarios>.nc); shards go to FILE.parts/."
+    None,
+    "Final NetCDF file (default outputs/ensemble_<scenarios>.nc; shards go to FILE.parts/), a "
+    "zarr store FILE.zarr (members written in place), or with --layout cdo a folder of one file "
+    "per member.",
+    dir_okay=True,
+)
+@options.layout(
+    "default: one file, sector/skill/programme as names; cdo: one file per member with integer "
+    "codes (flag_values/flag_meanings), which CDO reads."
 )
 @options.quarters()
 @options.scale()

@@ -14,6 +14,7 @@ import click
 from abm import AccountingError
 from abm.analysis.errors import CompareError, SensitivityInputError
 from abm.ensemble import EnsembleError, EnsembleInputError, EnsembleInterrupted
+from abm.io.provenance import set_command_line
 from abm.scenario import ScenarioError
 
 #: Exit status of bad input.
@@ -54,15 +55,27 @@ def fail(msg: str) -> NoReturn:
 
 
 class OneLineErrors(click.Command):
-    """Usage errors (a non-number, an unknown option) as one line ``error: ...``, status 2."""
+    """Usage errors (a non-number, an unknown option) as one line ``error: ...``, status 2; while
+    the command runs, its command line is what the ``history`` of the files it writes says
+    (:func:`abm.io.provenance.set_command_line`)."""
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> click.Context:
+        argv = ["abm", self.name or str(info_name), *args]
         try:
-            return super().make_context(info_name, args, parent=parent, **extra)
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
         except click.exceptions.UsageError as e:
             fail(e.format_message())
+        ctx.meta["abm.argv"] = argv
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        set_command_line(ctx.meta.get("abm.argv"))
+        try:
+            return super().invoke(ctx)
+        finally:
+            set_command_line(None)
 
 
 def _resume_hint(e: EnsembleInterrupted) -> str:

@@ -127,12 +127,12 @@ def outdir(default: str, help: str) -> Decorator:
     )
 
 
-def output_file(default: Path | None, help: str, **kw: Any) -> Decorator:
-    """``-o/--output FILE``."""
+def output_file(default: Path | None, help: str, dir_okay: bool = False, **kw: Any) -> Decorator:
+    """``-o/--output FILE`` (``dir_okay``: or a folder, such as a zarr store)."""
     return click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(dir_okay=dir_okay, path_type=Path),
         default=default,
         help=help,
         **kw,
@@ -154,3 +154,14 @@ def no_progress(help: str = "Do not show the progress bar.") -> Decorator:
 def resume(help: str) -> Decorator:
     """``--resume``: continue an interrupted ensemble."""
     return click.option("--resume", is_flag=True, help=help)
+
+
+def layout(help: str) -> Decorator:
+    """``--layout default|cdo``: string coordinates, or integer codes CDO reads."""
+    return click.option(
+        "--layout",
+        type=click.Choice(["default", "cdo"]),
+        default="default",
+        show_default=True,
+        help=help,
+    )

@@ -11,12 +11,14 @@ the first (:func:`abm.validate.validate`), then renders the page
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
+from abm.analysis.errors import SampleSizeWarning
 from abm.analysis.inputs import is_ensemble_file
 from abm.analysis.outcomes import parse_outcome, split_year
 from abm.analysis.sensitivity import DEFAULT_OUTCOMES
@@ -371,11 +373,17 @@ def report_cmd(
     Exit status: 0 report written, 2 bad input (nothing written).
     """
     # every other option is an argument of report()
-    with reported(options=OPTIONS):
+    with reported(options=OPTIONS), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SampleSizeWarning)
         path = report(
             list(scenarios),
             sensitivity_outcomes=list(sensitivity_outcomes) or None,
             progress=not no_progress,
             **options,
         )
+    for w in caught:  # one line each, as the other commands write them
+        if issubclass(w.category, SampleSizeWarning):
+            click.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     click.echo(f"wrote {path}")

@@ -86,6 +86,10 @@ def run_seed(
 @options.output_file(
     None, "NetCDF file (default outputs/SCENARIO_seedS.nc, or ..._rootR_memberK.nc)."
 )
+@options.layout(
+    "default: sector, skill and programme as names; cdo: as integer codes with "
+    "flag_values/flag_meanings, which CDO reads."
+)
 @options.no_progress()
 @options.no_checks()
 @click.pass_context
@@ -98,6 +102,7 @@ def run_cmd(
     quarters: int | None,
     scale: float | None,
     output: Path | None,
+    layout: str,
     no_progress: bool,
     no_checks: bool,
 ) -> None:
@@ -115,7 +120,7 @@ def run_cmd(
         with progress_bar(total, f"{sc.name} {said}", "quarter", enabled=not no_progress) as bar:
             model.run(progress=bar.update)
     ds = model.to_dataset()
-    write_netcdf(ds, out, snapshot_dataset(model))
+    write_netcdf(ds, out, snapshot_dataset(model), layout=layout)
     click.echo(summary(ds, said))
     click.echo(f"wrote {out}")
 

@@ -1,5 +1,5 @@
 """``abm validate SCENARIO``: the calibration targets, the accounting identities and the
-stylized facts of long runs (DESIGN §7), one row per check; exit status 1 when a calibration
+stylized facts of long runs (docs/model.md §10), one row per check; exit status 1 when a calibration
 target or an accounting identity fails."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def validate_cmd(
     csv_path: Path | None,
     no_progress: bool,
 ) -> None:
-    """Check SCENARIO against the calibration targets and the stylized facts (DESIGN §7).
+    """Check SCENARIO against the calibration targets and the stylized facts (docs/model.md §10).
 
     Prints one row per check; exits 1 when a calibration target or an accounting identity
     fails (stylized facts are reported, not enforced)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,14 @@ from abm.ensemble.results import EnsembleError, MemberFailure
 from abm.ensemble.shards import expected_vars, local_writes, shard_name
 from abm.io.atomic import atomic_path
 from abm.io.netcdf import encoding_for, interrupts_held
-from abm.io.provenance import command_line, now_iso
+from abm.io.provenance import (
+    REFERENCES,
+    calibration_toml,
+    code_attrs,
+    command_line,
+    model_version,
+    now_iso,
+)
 from abm.recording import quarter_bounds
 from abm.scenario import programme_union
 
@@ -37,6 +45,37 @@ BLOCK = 64
 def _time_axis(plan: Plan) -> list[_dt.date]:
     """The first day of every recorded quarter."""
     return [_dt.date(plan.start_year + q // 4, 3 * (q % 4) + 1, 1) for q in range(plan.quarters)]
+
+
+#: Units of the dimensional calibration values a sweep or sample can vary (by name, as in
+#: abm/calibration/netherlands.toml, where money is euros a year unless the name says
+#: otherwise); every other calibration value is a share, rate, elasticity or multiplier ("1").
+_CALIBRATION_UNITS = {
+    "gdp_2025": "EUR year-1",
+    "compensation_per_job": "EUR year-1",
+    "talent_cost_per_resident": "EUR",
+    "largest_firm_sales": "EUR year-1",
+    "largest_firm_rd": "EUR year-1",
+    "corporate_bracket": "EUR year-1",
+    "defence_budget_2025": "EUR year-1",
+    "defence_budget_2035": "EUR year-1",
+    "waiting_list_mw": "MW",
+}
+#: Units of the programme fields a sweep can vary that are not shares or rates.
+_PROGRAMME_UNITS = {"budget": "EUR year-1", "bracket": "EUR year-1"}
+
+
+def parameter_units(key: str) -> str:
+    """The CF units of a varied parameter's coordinate (``param_*``): money in euros
+    (``EUR year-1`` for amounts a year), ``1`` for shares, rates, elasticities, counts and the
+    multipliers of ``chosen:`` keys."""
+    base = key.split("[", 1)[0]
+    if base.startswith("chosen:"):
+        return "1"
+    name = base.rsplit(".", 1)[-1]
+    if base.startswith("programme:"):
+        return _PROGRAMME_UNITS.get(name, "1")
+    return _CALIBRATION_UNITS.get(name, "1")
 
 
 def _coords(
@@ -92,7 +131,11 @@ def _coords(
             coords[name] = (
                 "realization",
                 np.array([plan.points[plan.point_of(r)][j] for r in range(M)], dtype=float),
-                {"long_name": f"value of the varied parameter {lab}", "parameter": lab},
+                {
+                    "long_name": f"value of the varied parameter {lab}",
+                    "parameter": lab,
+                    "units": parameter_units(lab),
+                },
             )
             coord_names.append(name)
     return coords, coord_names
@@ -119,7 +162,7 @@ def _skeleton(
             instruments.setdefault(p, spec.instrument)
     skeleton = xr.Dataset(
         {
-            "time_bnds": (("time", "nv"), bnds, {"long_name": "quarter start and end"}),
+            "time_bnds": (("time", "nv"), bnds, {}),  # CF: bounds take the time's attributes
             "programme_instrument": (
                 "programme",
                 np.array([instruments.get(p, "") for p in progs], dtype=object),
@@ -138,7 +181,21 @@ def _skeleton(
             "burn_in_quarters": (
                 "scenario",
                 np.array([sc.run.burn_in for sc in plan.scenarios], dtype=np.int32),
-                {"long_name": "unrecorded burn-in quarters before the first recorded quarter"},
+                {
+                    "long_name": "number of unrecorded burn-in quarters before the first "
+                    "recorded quarter",
+                    "units": "1",
+                },
+            ),
+            "calibration_toml": (
+                "scenario",
+                np.array(
+                    [calibration_toml(sc.calibration()) for sc in plan.scenarios], dtype=object
+                ),
+                {
+                    "long_name": "the calibration each scenario ran with, as TOML text (before "
+                    "sweep or sample values, which the param_* coordinates give)"
+                },
             ),
             "member_ok": (
                 ("scenario", "realization"),
@@ -268,20 +325,25 @@ def _global_attrs(
         "Conventions",
         "institution",
         "source",
-        "references",
         "comment",
-        "model_version",
         "library_versions",
         "accounting_checks",
+        "calibration_file_sha256",
     )
     attrs = {k: template.attrs[k] for k in keep if k in template.attrs}
+    call = (
+        f"abm.ensemble.run_ensemble({plan.names!r}, runs={plan.runs}, "
+        f"root_seed={plan.root_seed}, quarters={plan.quarters}, scale={plan.scales[0]:g})"
+    )
     attrs.update(
         {
             "title": (
                 f"focus-abm ensemble: {', '.join(plan.names)}; {plan.realizations} "
                 "realizations each"
             ),
-            "history": f"{now} created by: {command_line()}",
+            "history": f"{now} focus-abm {model_version()}: {command_line(call)}",
+            "references": REFERENCES,
+            **code_attrs(),
             "date_created": now,
             "accounting_checks": int(plan.check_accounts),
             "ensemble_id": eid,
@@ -290,20 +352,7 @@ def _global_attrs(
             "realizations": np.int64(plan.realizations),
             "members": np.int64(plan.total),
             "members_failed": np.int64(len(failures)),
-            "failures": json.dumps(
-                [
-                    {
-                        "scenario": f.scenario,
-                        "realization": f.realization,
-                        "member": f.member,
-                        "seed": f.seed,
-                        "parameters": f.parameters,
-                        "attempts": f.attempts,
-                        "error": f.error,
-                    }
-                    for f in failures
-                ]
-            ),
+            "failures": json.dumps([f.as_dict() for f in failures]),
             "seed_scheme": SEED_SCHEME,
             "scenarios": json.dumps(plan.names),
             "quarters": np.int64(plan.quarters),
@@ -314,3 +363,67 @@ def _global_attrs(
         }
     )
     return attrs
+
+
+#: The index a ``--layout cdo`` ensemble folder gets when every member file is written.
+CDO_INDEX = "ensemble.json"
+
+
+def member_file(name: str, r: int) -> str:
+    """File name of scenario ``name``'s member at realization ``r`` in a ``--layout cdo``
+    folder."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40]
+    return f"{safe}_r{r:07d}.nc"
+
+
+def export_members(
+    plan: Plan,
+    parts: Path,
+    folder: Path,
+    failures: list[MemberFailure],
+    eid: str,
+) -> None:
+    """``--layout cdo``: one file per member in ``folder`` (``<scenario>_r<realization>.nc``,
+    each like a single run in the cdo layout, with its seeds and parameter values as global
+    attributes), then ``ensemble.json`` listing them; every file is written atomically."""
+    from abm.io.atomic import write_text_atomic
+    from abm.io.netcdf import write_netcdf
+
+    failed = {(f.scenario, f.realization) for f in failures}
+    files = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(plan.names):
+        for r in range(plan.realizations):
+            if (name, r) in failed:
+                continue
+            with xr.open_dataset(parts / shard_name(i, name, r)) as sh:
+                ds = sh.load()
+            ds.attrs.update(
+                {
+                    "realization": np.int64(r),
+                    "point": np.int64(plan.point_of(r) if plan.points else 0),
+                    "parameters": json.dumps(plan.parameters(r)),
+                    "runs": np.int64(plan.runs),
+                }
+            )
+            path = folder / member_file(name, r)
+            with local_writes():
+                write_netcdf(ds, path, layout="cdo")
+            files.append(
+                {"scenario": name, "realization": r, "member": plan.member_of(r), "file": path.name}
+            )
+    index = {
+        "ensemble_id": eid,
+        "layout": "cdo",
+        "root_seed": plan.root_seed,
+        "runs": plan.runs,
+        "realizations": plan.realizations,
+        "scenarios": plan.names,
+        "seed_scheme": SEED_SCHEME,
+        "parameters": plan.param_labels,
+        "members": files,
+        "members_failed": len(failures),
+        "failures": [f.as_dict() for f in failures],
+        "history": f"{now_iso()} focus-abm {model_version()}: {command_line()}",
+    }
+    write_text_atomic(folder / CDO_INDEX, json.dumps(index, indent=1))

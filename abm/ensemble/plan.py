@@ -2,7 +2,7 @@
 sample of the scenarios' ``[uncertain]`` ranges, or a design given by the caller), checked
 before any member runs.
 
-Seeds (DESIGN §6): member ``k`` of an ensemble with root seed ``R`` runs with
+Seeds (docs/ensembles.md §2): member ``k`` of an ensemble with root seed ``R`` runs with
 ``numpy.random.SeedSequence(R).spawn(runs)[k]``, i.e. ``SeedSequence(R, spawn_key=(k,))``, on any
 machine and worker count; every scenario and every parameter point uses the same member seeds
 (common random numbers). Realization ``r = point * runs + member``.

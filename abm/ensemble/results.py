@@ -50,6 +50,18 @@ class MemberFailure:
     attempts: int
     error: str
 
+    def as_dict(self) -> dict[str, Any]:
+        """The failure as the ``failures`` attribute of an ensemble's file lists it."""
+        return {
+            "scenario": self.scenario,
+            "realization": self.realization,
+            "member": self.member,
+            "seed": self.seed,
+            "parameters": self.parameters,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
+
     def describe(self) -> str:
         """One line for the printed summary."""
         par = "".join(f", {k}={v:g}" for k, v in self.parameters.items())
@@ -116,7 +128,17 @@ class EnsembleResult:
 
     def open(self, **kwargs: Any) -> xr.Dataset:
         """Open the final file lazily (dask-backed, ``chunks={}``); keyword arguments go to
-        :func:`xarray.open_dataset`."""
+        :func:`xarray.open_dataset` (:func:`xarray.open_zarr` for a ``.zarr`` store). With
+        ``layout="cdo"`` the members are separate files: open them with
+        ``xarray.open_mfdataset``."""
+        if self.path.suffix == ".zarr":
+            return xr.open_zarr(self.path, **kwargs)
+        if self.path.is_dir():
+            raise ValueError(
+                f"{self.path} is a folder of one file per member (--layout cdo); open them with "
+                f"xarray.open_mfdataset('{self.path}/*.nc', combine='nested', "
+                "concat_dim='member')"
+            )
         kwargs.setdefault("chunks", {})
         return xr.open_dataset(self.path, **kwargs)
 

@@ -23,7 +23,7 @@ import netCDF4
 from distributed import Client, Future, as_completed
 
 from abm.ensemble import worker
-from abm.ensemble.assembly import assemble
+from abm.ensemble.assembly import CDO_INDEX, _skeleton, assemble, export_members
 from abm.ensemble.cluster import CONNECT_TIMEOUT, ClusterSpec, connect
 from abm.ensemble.plan import Design, Plan, make_plan, seed_text
 from abm.ensemble.results import (
@@ -42,6 +42,13 @@ from abm.ensemble.shards import (
     write_manifest,
     write_shard,
 )
+from abm.ensemble.store import (
+    ZarrSink,
+    create_store,
+    finish_store,
+    store_complete,
+    written_members,
+)
 from abm.io.netcdf import write_netcdf
 from abm.io.progress import progress_bar
 from abm.scenario import Scenario
@@ -59,8 +66,49 @@ def _peak_rss() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
-def _complete(output: Path, eid: str) -> bool:
-    """Whether ``output`` is the finished file of this ensemble with no failed member."""
+def _output(output: Any, plan: Plan, layout: str) -> tuple[Path, str]:
+    """The output path and its kind: ``netcdf`` (one file), ``zarr`` (a store) or ``cdo`` (a
+    folder of one file per member).
+
+    Raises
+    ------
+    EnsembleInputError
+        A path that does not fit the layout.
+    """
+    if layout not in ("default", "cdo"):
+        raise EnsembleInputError(f"option '--layout': unknown '{layout}'; allowed: default, cdo")
+    stem = "ensemble_" + "_".join(plan.names)[:80]
+    if layout == "cdo":
+        out = Path(output or Path("outputs") / f"{stem}_cdo")
+        if out.suffix in (".nc", ".nc4", ".zarr") or (out.exists() and not out.is_dir()):
+            raise EnsembleInputError(
+                f"option '-o': with --layout cdo the output is a folder of one file per member "
+                f"(got {out}); e.g. -o {out.with_suffix('')}_cdo"
+            )
+        return out, "cdo"
+    out = Path(output or Path("outputs") / f"{stem}.nc")
+    if out.suffix == ".zarr":
+        if out.exists() and not out.is_dir():
+            raise EnsembleInputError(f"option '-o': {out} exists and is not a zarr store")
+        return out, "zarr"
+    if out.suffix not in (".nc", ".nc4"):
+        raise EnsembleInputError(
+            f"option '-o': output file must end in .nc, or .zarr for a zarr store (got {out})"
+        )
+    if out.exists() and out.is_dir():
+        raise EnsembleInputError(f"option '-o': {out} is a folder")
+    return out, "netcdf"
+
+
+def _complete(output: Path, eid: str, kind: str = "netcdf") -> bool:
+    """Whether ``output`` is the finished file (or ``cdo`` folder) of this ensemble with no
+    failed member."""
+    if kind == "cdo":
+        try:
+            index = json.loads((output / CDO_INDEX).read_text())
+        except (OSError, ValueError):
+            return False
+        return index.get("ensemble_id") == eid and index.get("members_failed") == 0
     if not output.is_file():
         return False
     try:
@@ -113,14 +161,50 @@ def _check_parts(plan: Plan, parts: Path, resume: bool, note: Callable[[str], No
             clean_temporaries(parts)
 
 
+class _ShardSink:
+    """Writes each finished member as its shard in ``FILE.parts/``."""
+
+    def __init__(self, plan: Plan, eid: str, parts: Path, output: Path) -> None:
+        self.plan, self.eid, self.parts, self.output = plan, eid, parts, output
+        self.where = parts
+
+    def prepare(self) -> None:
+        """Once the cluster is up: the shard folder and its manifest."""
+        self.parts.mkdir(parents=True, exist_ok=True)
+        write_manifest(self.parts, self.eid, self.plan.config())
+        clean_temporaries(self.output.parent, prefix=f".{self.output.name}.")
+
+    def write(self, ds: Any, info: Mapping[str, Any], i: int, r: int) -> None:
+        """One member's shard."""
+        write_shard(ds, dict(info), self.plan, i, r, self.eid, self.parts)
+
+    def saved(self) -> int:
+        """Members saved so far."""
+        return _saved(self.parts)
+
+
+class _ZarrSink(ZarrSink):
+    """Writes each finished member into the zarr store in place."""
+
+    def __init__(self, plan: Plan, eid: str, path: Path, template: Any, create: bool) -> None:
+        self.skeleton, self.coord_names, _ = _skeleton(plan, template, [], eid)
+        super().__init__(path, plan, template, [str(p) for p in self.skeleton["programme"].values])
+        self.template, self.create = template, create
+        self.where = path
+
+    def prepare(self) -> None:
+        """Once the cluster is up: the store with its dimensions (unless resuming it)."""
+        if self.create:
+            create_store(self.path, self.plan, self.template, self.skeleton, self.coord_names)
+
+
 @dataclass
 class _Stream:
     """Members submitted to a cluster and written as they finish."""
 
     client: Client
     plan: Plan
-    eid: str
-    parts: Path
+    sink: Any
     threads: int
     retries: int
     bar: Any
@@ -161,8 +245,8 @@ class _Stream:
                 return None, e
         if fut.status == "cancelled" and self.client.status not in ("running", "connecting"):
             raise EnsembleError(
-                "lost the dask scheduler; the shards written so far are kept in "
-                f"{self.parts}: run again with --resume"
+                "lost the dask scheduler; the members written so far are kept in "
+                f"{self.sink.where}: run again with --resume"
             )
         try:
             return None, fut.exception(timeout=30)
@@ -176,7 +260,7 @@ class _Stream:
         fut.release()
         plan = self.plan
         if result is not None:
-            write_shard(result[0], result[1], plan, i, r, self.eid, self.parts)
+            self.sink.write(result[0], result[1], i, r)
             self.computed += 1
         else:
             k = plan.member_of(r)
@@ -200,23 +284,19 @@ def _compute(
     spec: ClusterSpec,
     todo: deque[tuple[int, int]],
     reused: int,
-    parts: Path,
-    output: Path,
+    sink: Any,
     retries: int,
     progress: bool,
 ) -> tuple[_Stream, float]:
     """Run the members ``todo`` on the cluster; returns the stream and its compute seconds."""
     with connect(spec, str(plan.scenarios[0].source_file or plan.names[0])) as cl:
-        # nothing is written before the cluster is reached (bad input leaves no files)
-        parts.mkdir(parents=True, exist_ok=True)
-        write_manifest(parts, plan.ensemble_id(), plan.config())
-        clean_temporaries(output.parent, prefix=f".{output.name}.")
+        sink.prepare()  # nothing is written before the cluster is up (bad input: no files)
         cl.register_plugin(
             worker.WorkerSetup(plan.scenarios[0], spec.threads), name=worker.WorkerSetup.name
         )
         bar = progress_bar(plan.total, "ensemble", "member", enabled=progress, initial=reused)
         bar.set_postfix(failed=0)
-        stream = _Stream(cl, plan, plan.ensemble_id(), parts, spec.threads, retries, bar)
+        stream = _Stream(cl, plan, sink, spec.threads, retries, bar)
         done = as_completed(loop=cl.loop)
         token = uuid.uuid4().hex[:8]
         try:
@@ -230,7 +310,7 @@ def _compute(
             bar.close()
             with contextlib.suppress(Exception):
                 cl.cancel(list(done.futures))
-            raise EnsembleInterrupted(_saved(parts), plan.total, parts) from None
+            raise EnsembleInterrupted(sink.saved(), plan.total, sink.where) from None
         finally:
             bar.close()
 
@@ -267,8 +347,10 @@ def run_ensemble(
     keep_parts: bool = False,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    layout: str = "default",
 ) -> EnsembleResult:
-    """Run an ensemble of members on dask and write one NetCDF file.
+    """Run an ensemble of members on dask and write one NetCDF file (or a zarr store, or one
+    file per member).
 
     Parameters
     ----------
@@ -281,7 +363,10 @@ def run_ensemble(
     output : path, optional
         The final ``.nc`` file (default ``outputs/ensemble_<scenarios>.nc``); shards go to
         ``<output>.parts/`` and are removed when every member is written (unless
-        ``keep_parts``).
+        ``keep_parts``). A path ending in ``.zarr`` is a zarr store the members are written
+        into in place, as they finish (no shards; ``resume`` continues it). With
+        ``layout="cdo"``, a folder (default ``outputs/ensemble_<scenarios>_cdo``) of one file
+        per member.
     quarters, scale : optional
         Recorded quarters and persons per talent agent for every member (default: each
         scenario's); ``check_accounts`` runs the stock-flow checks (an accounting failure is a
@@ -318,6 +403,9 @@ def run_ensemble(
         Show a tqdm progress bar on stderr (members done, failed, time left).
     log : callable, optional
         Receives one-line notes (resume, warm-up); default: the ``abm.ensemble`` logger.
+    layout : {"default", "cdo"}
+        ``"cdo"``: one NetCDF file per member with integer ``sector``/``skill``/``programme``
+        codes that CDO reads (:func:`abm.io.netcdf.cdo_layout`), plus ``ensemble.json``.
 
     Returns
     -------
@@ -347,36 +435,61 @@ def run_ensemble(
         scenarios, runs, root_seed, quarters, scale, check_accounts, sweep=sweep, sample=sample,
         samples=samples, calc_second_order=calc_second_order, design=design,
     )  # fmt: skip
-    out = Path(output or Path("outputs") / ("ensemble_" + "_".join(plan.names)[:80] + ".nc"))
-    if out.suffix not in (".nc", ".nc4"):
-        raise EnsembleInputError(f"option '-o': output file must end in .nc (got {out})")
-    if out.exists() and out.is_dir():
-        raise EnsembleInputError(f"option '-o': {out} is a folder")
+    out, kind = _output(output, plan, layout)
     parts = out.with_name(out.name + ".parts")
     eid = plan.ensemble_id()
 
-    if resume and not parts.exists() and _complete(out, eid):
+    complete = store_complete(out, eid) if kind == "zarr" else _complete(out, eid, kind)
+    if resume and not parts.exists() and complete:
         note(f"{out} is already complete; nothing to do")
         return EnsembleResult(out, plan.names, plan.realizations, plan.total, 0, plan.total, [],
                               time.perf_counter() - t_start, 0.0, 0, _peak_rss())  # fmt: skip
-    _check_parts(plan, parts, resume, note)
+    if kind == "zarr":
+        if out.exists() and not resume:
+            raise EnsembleInputError(
+                f"{out} already holds an ensemble store; pass --resume to continue it, or remove it"
+            )
+    else:
+        _check_parts(plan, parts, resume, note)
+    if kind == "cdo" and out.is_dir() and any(out.glob("*.nc")) and not resume:
+        raise EnsembleInputError(
+            f"option '-o': {out} already holds member files; pass --resume to continue that "
+            "ensemble, or choose another folder"
+        )
 
     # warm-up: numba cache built once, in the driver, before any worker starts
     template = worker.warm_model(plan.scenarios[0]).to_dataset()
     with tempfile.TemporaryDirectory() as tmp, local_writes():  # first write's imports
         write_netcdf(template, Path(tmp) / "warm-up.nc")
     done: set[tuple[int, int]] = set()
-    if resume and parts.exists():
-        done = kept_shards(plan, parts, eid, expected_vars(template), note)
+    if kind == "zarr":
+        if resume and out.exists():
+            done = written_members(out, plan, eid)
+            note(f"resuming: {len(done)} of {plan.total} members kept in {out}")
+        sink: Any = _ZarrSink(plan, eid, out, template, create=not out.exists())
+    else:
+        if resume and parts.exists():
+            done = kept_shards(plan, parts, eid, expected_vars(template), note)
+        sink = _ShardSink(plan, eid, parts, out)
     todo = deque((i, r) for i, r in plan.order() if (i, r) not in done)
     computed, failures, nthreads, seconds = 0, [], 0, 0.0
     if todo:
-        stream, seconds = _compute(plan, spec, todo, len(done), parts, out, retries, progress)
+        stream, seconds = _compute(plan, spec, todo, len(done), sink, retries, progress)
         computed, failures, nthreads = stream.computed, stream.failures, stream.nthreads
     try:
-        assemble(plan, template, parts, out, failures, eid)
+        if kind == "zarr":
+            finish_store(out, failures)
+        elif kind == "cdo":
+            export_members(plan, parts, out, failures, eid)
+        else:
+            assemble(plan, template, parts, out, failures, eid)
     except KeyboardInterrupt:
-        raise EnsembleInterrupted(_saved(parts), plan.total, parts) from None
+        raise EnsembleInterrupted(sink.saved(), plan.total, sink.where) from None
+    if kind == "zarr":
+        return EnsembleResult(
+            out, plan.names, plan.realizations, plan.total, computed, len(done), failures,
+            time.perf_counter() - t_start, seconds if computed else 0.0, nthreads, _peak_rss(),
+        )  # fmt: skip
     kept: Path | None = parts
     if not failures and not keep_parts:
         shutil.rmtree(parts, ignore_errors=True)

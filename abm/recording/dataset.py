@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from abm.io.provenance import provenance_attrs
-from abm.recording.variables import TP, VARIABLES
+from abm.recording.variables import PER_PERSON_PER_QUARTER, TP, VARIABLES
 from abm.scenario import instrument_of, programme_union
 from abm.sectors import SECTORS, SKILLS
 
@@ -31,6 +31,40 @@ class RecordedRun(Protocol):
     scale: float
     burn_in: int
     check_accounts_enabled: bool
+
+
+#: Attributes of the time coordinate (its units and calendar are the NetCDF encoding's):
+#: CF 1.11 asks a calendar with leap seconds unstated to say so in ``units_metadata``.
+TIME_ATTRS: dict[str, str] = {
+    "long_name": "start of quarter",
+    "standard_name": "time",
+    "axis": "T",
+    "bounds": "time_bnds",
+    "units_metadata": "leap_seconds: none",
+}
+#: Attributes of the snapshot time coordinate.
+SNAPSHOT_TIME_ATTRS: dict[str, str] = {
+    "long_name": "start of the snapshot quarter",
+    "standard_name": "time",
+    "units_metadata": "leap_seconds: none",
+}
+#: Global attributes of a run's file the firm snapshots repeat (they may travel alone).
+SNAPSHOT_PROVENANCE = (
+    "institution",
+    "source",
+    "history",
+    "references",
+    "comment",
+    "model_version",
+    "git_commit",
+    "git_modified",
+    "scenario",
+    "seed",
+    "root_seed",
+    "member",
+    "seed_scheme",
+    "scale",
+)
 
 
 def quarter_bounds(dates: list[_dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,11 +96,7 @@ def records_to_dataset(model: RecordedRun) -> xr.Dataset:
     ds = xr.Dataset(
         data_vars,
         coords={
-            "time": (
-                "time",
-                time,
-                {"long_name": "start of quarter", "standard_name": "time", "bounds": "time_bnds"},
-            ),
+            "time": ("time", time, TIME_ATTRS),
             "sector": (
                 "sector",
                 np.array(SECTORS, dtype=object),
@@ -84,7 +114,7 @@ def records_to_dataset(model: RecordedRun) -> xr.Dataset:
             ),
         },
     )
-    ds["time_bnds"] = (("time", "nv"), bnds, {"long_name": "quarter start and end"})
+    ds["time_bnds"] = (("time", "nv"), bnds, {})  # CF: bounds carry no attributes of their own
     instruments = [instrument_of(p, [model.scenario]) for p in progs]
     ds["programme_instrument"] = (
         "programme",
@@ -109,6 +139,7 @@ def snapshot_dataset(model: RecordedRun) -> xr.Dataset | None:
         return out
 
     times, _ = quarter_bounds([s["date"] for s in snaps])
+    prov = provenance_attrs(model)
     return xr.Dataset(
         {
             "firm_id": (
@@ -120,9 +151,9 @@ def snapshot_dataset(model: RecordedRun) -> xr.Dataset | None:
                 ("snapshot_time", "firm"),
                 pad("sector", -1).astype(np.int64),
                 {
-                    "long_name": "sector index into the sector list in the flag_meanings attribute",
+                    "long_name": "sector of the firm agent (a code of flag_meanings; -1 = padding)",
+                    "flag_values": np.arange(len(SECTORS), dtype=np.int64),
                     "flag_meanings": " ".join(SECTORS),
-                    "units": "1",
                 },
             ),
             "firm_employment": (
@@ -134,8 +165,8 @@ def snapshot_dataset(model: RecordedRun) -> xr.Dataset | None:
                 ("snapshot_time", "firm"),
                 pad("productivity", 0.0),
                 {
-                    "long_name": "real gross output per worker, 2025 euros per quarter",
-                    "units": "EUR",
+                    "long_name": "real gross output per worker, 2025 euros per person per quarter",
+                    "units": PER_PERSON_PER_QUARTER,
                 },
             ),
             "firm_sales": (
@@ -149,12 +180,10 @@ def snapshot_dataset(model: RecordedRun) -> xr.Dataset | None:
                 {"long_name": "real firms the agent stands for", "units": "1"},
             ),
         },
-        coords={
-            "snapshot_time": (
-                "snapshot_time",
-                times,
-                {"long_name": "start of the snapshot quarter"},
-            )
+        coords={"snapshot_time": ("snapshot_time", times, SNAPSHOT_TIME_ATTRS)},
+        attrs={
+            "Conventions": "CF-1.11",
+            "title": f"focus-abm firm-level snapshots of scenario '{model.scenario.name}'",
+            **{k: v for k, v in prov.items() if k in SNAPSHOT_PROVENANCE},
         },
-        attrs={"title": "firm-level snapshots", "Conventions": "CF-1.11"},
     )

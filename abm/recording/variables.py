@@ -1,9 +1,12 @@
 """What a run publishes: every output variable with its dimensions, units and long name.
 
-Flows are per quarter (``cell_methods = "time: sum"``), stocks at the end of the quarter
-(``"time: point"``), rates and shares as fractions (``units = "1"``). Money is in euros of the
-real economy whatever the agent scale; UDUNITS has no currency, so money variables carry
-``units = "EUR"`` and a ``long_name`` that says euros (a documented choice, see docs/model.md).
+Flows are per quarter (``cell_methods = "time: sum"``: the sum over the quarter, whose bounds
+are ``time_bnds``), stocks at the end of the quarter (``"time: point"``), rates and shares as
+fractions (``units = "1"``), counts of persons or firms as ``"1"``. Money is in euros of the real
+economy whatever the agent scale; UDUNITS has no currency, so money variables carry
+``units = "EUR"`` and a ``long_name`` that says euros (a documented choice, see docs/outputs.md).
+Money per person per quarter (wages, productivity) is ``"EUR person-1 quarter-1"``, and the
+knowledge stock over annual value added is in years (``"year"``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ T = ("time",)
 TS = ("time", "sector")
 TK = ("time", "skill")
 TP = ("time", "programme")
+
+#: Units of money per person per quarter (UDUNITS knows neither the currency, nor persons, nor a
+#: calendar quarter; see docs/outputs.md).
+PER_PERSON_PER_QUARTER = "EUR person-1 quarter-1"
 
 #: name -> (dims, units, long_name, cell_methods)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
@@ -75,19 +82,19 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "vacancies": (T, "1", "open vacancies at the end of the quarter (count)", "time: point"),
     "wage": (
         TS,
-        "EUR",
+        PER_PERSON_PER_QUARTER,
         "average wage per employed person by sector, euros per quarter",
         "time: mean",
     ),
     "wage_by_skill": (
         TK,
-        "EUR",
+        PER_PERSON_PER_QUARTER,
         "average wage per employed person by skill, euros per quarter",
         "time: mean",
     ),
     "productivity": (
         TS,
-        "EUR",
+        PER_PERSON_PER_QUARTER,
         "real gross output per employed person by sector, 2025 euros per quarter",
         "time: mean",
     ),
@@ -160,8 +167,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     ),
     "knowledge_intensity": (
         TS,
-        "1",
-        "knowledge stock over annual value added by sector",
+        "year",
+        "knowledge stock over annual value added by sector (years of value added)",
         "time: point",
     ),
 }

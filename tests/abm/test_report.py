@@ -28,6 +28,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
+from abm.analysis.errors import SampleSizeWarning
 from abm.report import ReportInputError, make_report, report  # noqa: E402
 from abm.report_cli import report_cmd  # noqa: E402
 from abm.results import CompareResult, SensitivityResult  # noqa: E402
@@ -542,18 +543,19 @@ def test_report_checks_arguments_before_running(tmp_path):
 def test_report_end_to_end_with_tiny_runs(tmp_path):
     pytest.importorskip("abm.compare")
     pytest.importorskip("abm.sensitivity")
-    out = report(
-        ["diffuse", "focused"],
-        runs=4,
-        root_seed=3,
-        output=tmp_path / "r.html",
-        sensitivity_samples=1,
-        validate_runs=1,
-        validate_quarters=40,
-        quarters=8,
-        scale=4000,
-        workers=1,
-    )
+    with pytest.warns(SampleSizeWarning, match="--samples 2"):  # one trajectory: no intervals
+        out = report(
+            ["diffuse", "focused"],
+            runs=4,
+            root_seed=3,
+            output=tmp_path / "r.html",
+            sensitivity_samples=1,
+            validate_runs=1,
+            validate_quarters=40,
+            quarters=8,
+            scale=4000,
+            workers=1,
+        )
     assert out == tmp_path / "r.html" and out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r_files"]
     text = out.read_text(encoding="utf-8")
