@@ -5,6 +5,7 @@ one-line ``option '--x': must be ...``)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ class _Bounded:
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = self._number.convert(value, param, ctx)  # type: ignore[attr-defined]
+        if isinstance(number, float) and not math.isfinite(number):
+            raise OptionError(f"must be a finite number (got {number})", ctx=ctx, param=param)
         low, high = self.min, self.max  # type: ignore[attr-defined]
         if (low is not None and number < low) or (high is not None and number > high):
             raise OptionError(self.message.format(value=number, min=low), ctx=ctx, param=param)

@@ -87,6 +87,15 @@ def test_an_empty_scenario_file_is_an_error(tmp_path, text):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_non_finite_option_values_are_refused(tmp_path, value):
+    out = tmp_path / "x.nc"
+    r = CliRunner().invoke(main, ["run", "diffuse", "--scale", value, "-o", str(out)])
+    assert r.exit_code == 2
+    assert r.output.strip().startswith("error: option '--scale': must be a finite number")
+    assert not out.exists()
+
+
 # ----------------------------------------------------------------------------- sensitivity
 def test_interval_warning_names_the_smallest_sample_that_gives_intervals():
     assert interval_warning("morris", {"gdp_real_2030": 2, "rd_intensity_2030": 5}) is None
