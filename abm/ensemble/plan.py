@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from abm.analysis.design import make_problem, sample_design
 from abm.analysis.errors import SensitivityInputError
 from abm.ensemble.results import EnsembleInputError
 from abm.io.provenance import model_version
@@ -218,6 +217,10 @@ def sample_points(
         raise EnsembleInputError(
             f"option '--sample': unknown method '{method}'; allowed: lhs, sobol"
         )
+    # SALib (and scipy.stats) imported here, not with the module: `abm ensemble` starts (and
+    # fails fast, e.g. without sbatch) 1.6 s sooner on the CI machine
+    from abm.analysis.design import make_problem, sample_design
+
     ranges = _uncertain_ranges(scenarios)
     names = sorted(ranges)
     problem = make_problem(names, [ranges[k] for k in names])
