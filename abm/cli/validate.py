@@ -1,6 +1,7 @@
 """``abm validate SCENARIO``: the calibration targets, the accounting identities and the
 stylized facts of long runs (DESIGN §7), one row per check; exit status 1 when a calibration
-target or an accounting identity fails."""
+target or an accounting identity fails. ``abm validate --baseline``: the unchanged-policy path
+(``laissez_faire`` and ``diffuse``) against its anchors (docs/validation.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from tqdm import tqdm
 
+from abm.analysis.baseline import BASELINES, baseline_report
 from abm.analysis.validate import validate
 from abm.cli import options
 from abm.cli.errors import OneLineErrors, reported
@@ -18,7 +21,14 @@ from abm.scenario import load_scenario
 
 
 @click.command("validate", cls=OneLineErrors)
-@click.argument("scenario")
+@click.argument("scenario", required=False)
+@click.option(
+    "--baseline",
+    is_flag=True,
+    help="Check the unchanged-policy path of laissez_faire and diffuse (2026-2040) against its "
+    "anchors (inflation, growth, unemployment, industry, R&D, deficit, debt, exports); "
+    "--runs members each (default 8).",
+)
 @options.runs(10, "Members (seeds spawned from --seed).", show_default=True)
 @options.seed(1, "Root seed.", name="seed", show_default=True)
 @options.quarters(
@@ -38,7 +48,8 @@ from abm.scenario import load_scenario
 )
 @options.no_progress()
 def validate_cmd(
-    scenario: str,
+    scenario: str | None,
+    baseline: bool,
     runs: int,
     seed: int,
     quarters: int,
@@ -49,7 +60,18 @@ def validate_cmd(
     """Check SCENARIO against the calibration targets and the stylized facts (DESIGN §7).
 
     Prints one row per check; exits 1 when a calibration target or an accounting identity
-    fails (stylized facts are reported, not enforced)."""
+    fails (stylized facts are reported, not enforced). With --baseline (no SCENARIO), checks the
+    unchanged-policy path against its anchors and exits 1 when one fails."""
+    if baseline:
+        if scenario is not None:
+            raise click.UsageError("--baseline checks laissez_faire and diffuse; give no SCENARIO")
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("runs") == ParameterSource.DEFAULT:
+            runs = 8
+        _baseline(runs, seed, scale, csv_path, no_progress)
+        return
+    if scenario is None:
+        raise click.UsageError("missing argument SCENARIO (or give --baseline)")
     with reported():
         sc = load_scenario(scenario)
     with tqdm(
@@ -58,6 +80,23 @@ def validate_cmd(
         report = validate(
             sc, runs=runs, seed=seed, quarters=quarters, scale=scale, progress=bar.update
         )
+    click.echo(report.to_text())
+    if csv_path is not None:
+        write_text_atomic(csv_path, report.to_frame().to_csv(index=False))
+    sys.exit(0 if report.ok else 1)
+
+
+def _baseline(
+    runs: int, seed: int, scale: float | None, csv_path: Path | None, no_progress: bool
+) -> None:
+    with tqdm(
+        total=runs * len(BASELINES),
+        desc="validate --baseline",
+        unit="run",
+        disable=no_progress,
+        file=sys.stderr,
+    ) as bar:
+        report = baseline_report(runs=runs, seed=seed, scale=scale, progress=bar.update)
     click.echo(report.to_text())
     if csv_path is not None:
         write_text_atomic(csv_path, report.to_frame().to_csv(index=False))

@@ -42,6 +42,8 @@ class QuarterRecord:
     rd_intensity_business: float
     rd_intensity_public: float
     business_rd: float
+    business_rd_by_sector: np.ndarray
+    business_rd_government_funded: np.ndarray
     employment: float
     labour_force: float
     unemployment_rate: float
@@ -121,6 +123,8 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         rd_intensity_business=_share(berd, gdp),
         rd_intensity_public=_share(public, gdp),
         business_rd=berd,
+        business_rd_by_sector=f.berd_sector,
+        business_rd_government_funded=f.grants_sector,
         employment=emp_persons,
         labour_force=lf,
         unemployment_rate=1 - emp_persons / lf if lf else 0.0,

@@ -152,6 +152,18 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "time: sum",
     ),
     "business_rd": (T, "EUR", "business R&D expenditure, euros per quarter", "time: sum"),
+    "business_rd_by_sector": (
+        TS,
+        "EUR",
+        "business R&D expenditure by sector, euros per quarter",
+        "time: sum",
+    ),
+    "business_rd_government_funded": (
+        TS,
+        "EUR",
+        "government-funded business R&D (competitive R&D grants to firms) by sector, euros per quarter",
+        "time: sum",
+    ),
     "price_index": (
         TS,
         "1",
