@@ -1,4 +1,4 @@
-"""``abm validate --baseline``: the unchanged-policy path against its anchors (issue #10)."""
+"""``abm validate --baseline`` (issue #10) and ``--literature`` (issue #11)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,37 @@ def test_rd_change_splits_exactly_into_composition_and_within():
     # yearly rates on calendar-year values: growth of summed real GDP
     real = ds["gdp_real"].groupby("time.year").sum().values
     assert np.isclose(frame.loc[2027, "growth"], 100 * (real[1] / real[0] - 1))
+
+
+def test_literature_table_runs_its_experiments_and_exits_by_the_banded_rows(tmp_path):
+    out = tmp_path / "literature.csv"
+    r = CliRunner().invoke(
+        main,
+        [
+            "validate",
+            "--literature",
+            "--runs",
+            "2",
+            "--scale",
+            "5000",
+            "--csv",
+            str(out),
+            "--no-progress",
+        ],
+    )
+    table = pd.read_csv(out, keep_default_na=False)
+    findings = " ".join(table.finding)
+    for text in (
+        "per euro of R&D tax credit",
+        "government-funded business R&D",
+        "talent",
+        "defence",
+        "high-skill wage",
+        "social return",
+        "mission_agency",
+    ):
+        assert text in findings, text
+    banded = table[table.band != ""]
+    assert len(banded) >= 4 and set(banded.holds) <= {"yes", "NO"}
+    assert (table[table.band == ""].holds == "").all()
+    assert r.exit_code == (0 if (banded.holds == "yes").all() else 1), r.output
