@@ -44,9 +44,8 @@ def run_cmd(
         if out.suffix not in (".nc", ".nc4"):
             fail(f"option '-o': output file must end in .nc (got {out})")
         model = EconomyModel(sc, seed, scale=scale, quarters=quarters, check_accounts=not no_checks)
-        total = model.burn_in + model.quarters
         with tqdm(
-            total=total,
+            total=model.quarters,  # the burn-in ran in EconomyModel()
             desc=f"{sc.name} seed {seed}",
             unit="q",
             disable=no_progress,
