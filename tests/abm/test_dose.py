@@ -91,3 +91,67 @@ def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(tmp_path)
     assert focused[doses == 1.0].max() == 0.0 and focused[doses == 0.0].min() > 0.0
     diffuse = wbso.sel(scenario="diffuse").values
     assert np.allclose(diffuse, diffuse[0])  # the reference keeps its credit at every dose
+
+
+def test_compare_sweep_writes_the_dose_response(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "cmp"
+    r = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            "focused",
+            "diffuse",
+            "--runs",
+            "2",
+            "--quarters",
+            "8",
+            "--scale",
+            str(SCALE),
+            "--sweep",
+            "reallocation=0,1",
+            "--workers",
+            "1",
+            "--n-boot",
+            "200",
+            "--no-figures",
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    dose = pd.read_csv(out / "dose_response.csv")
+    assert set(dose["value"]) == {0.0, 1.0}
+    assert set(dose["scenario"]) == {"focused"}  # diffuse, left alone, is the reference
+    assert set(dose["reference"]) == {"diffuse"}
+    assert (dose["members"] == 2).all()
+    assert (dose["diff_low"] <= dose["diff_mean"]).all()
+    assert (dose["diff_mean"] <= dose["diff_high"]).all()
+    # the tables compare the scenarios at the first dose, from the same members
+    table = pd.read_csv(out / "comparison.csv")
+    assert not table.empty
+    assert "Dose-response over reallocation" in (out / "dose_response.md").read_text()
+    assert "reallocation" in r.output
+
+
+def test_compare_sweep_is_refused_for_files_and_for_two_parameters(tmp_path):
+    r = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            "focused",
+            "diffuse",
+            "--sweep",
+            "reallocation=0,1",
+            "--sweep",
+            "rd.sigma=0.1,0.2",
+            "-o",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ],
+    )
+    assert r.exit_code != 0
+    assert "one --sweep" in r.output
+    assert not (tmp_path / "o" / "ensemble.nc").exists()
