@@ -32,7 +32,9 @@ import xarray as xr
 from abm.analysis.errors import CompareError
 from abm.analysis.outcomes import (
     COUNTERFACTUAL,
+    DISCOUNT_RATE,
     KEY_OUTCOMES,
+    LATE_YEARS,
     REGISTRY,
     TARGET_YEAR,
     TARGETS,
@@ -41,6 +43,7 @@ from abm.analysis.outcomes import (
 )
 from abm.analysis.results import CompareResult
 from abm.analysis.series import (
+    NOT_INNOVATION_MONEY,
     annual_mean,
     by_member,
     complete_years,
@@ -91,6 +94,8 @@ NEEDED = (
     "programme_spending",
     "value_added",
 )
+#: Variables a comparison reads when an ensemble has them (files of older versions may not).
+OPTIONAL = ("gdp_real_per_capita", "gdp_real_per_worker", "government_balance")
 _DIFF_COLUMNS = ("diff_mean", "diff_low", "diff_high", "unpaired_low", "unpaired_high")
 
 
@@ -227,7 +232,7 @@ def analyse(
         Table, targets, value added by sector (``sectors``) and provenance; no ``outdir`` and
         no figures yet.
     """
-    selected = check_outcomes(outcomes)
+    selected, lacking = available(ds, check_outcomes(outcomes))
     check_n_boot(n_boot)
     names = _check_dataset(ds)
     root = ds.attrs.get("root_seed")
@@ -236,6 +241,11 @@ def analyse(
     ok = member_ok(ds)
     years = key_years(ds)
     found, skipped = _notes(ds, names, ok, years, selected)
+    if lacking:
+        found.append(
+            "left out (the ensemble has no such variable; written by an older version?): "
+            + ", ".join(lacking)
+        )
     rows = []
     for (name, year), x in outcome_values(ds, selected, ok=ok).items():
         rows.extend(_summarise(KEY_OUTCOMES[name], year, x, names, n_boot, boot_seed))
@@ -292,7 +302,7 @@ def outcome_values(
         outcomes at 2030 (if complete) and the end year; cumulative ones (``innovation_money``,
         ``gdp_per_euro``) over the first to the end year, keyed by the end year.
     """
-    selected = check_outcomes(outcomes)
+    selected, _ = available(ds, check_outcomes(outcomes))
     ok = member_ok(ds) if ok is None else ok
     yrs = key_years(ds)
     base, end = yrs["base"], yrs["end"]
@@ -303,6 +313,17 @@ def outcome_values(
             out[(name, end)] = by_member(innovation_budget(ds, base, end))
         elif name == "gdp_per_euro":
             out[(name, end)] = _gdp_per_euro(ds, base, end)
+        elif name == "gdp_per_euro_discounted":
+            out[(name, end)] = _gdp_per_euro(ds, base, end, DISCOUNT_RATE)
+        elif name == "net_fiscal_cost":
+            out[(name, end)] = _net_fiscal_cost(ds, base, end)
+        elif name == "gdp_real_cumulative":
+            out[(name, end)] = by_member(_window_sum(ds, "gdp_real", base, end))
+        elif name == "gdp_real_late":
+            first = max(base, end - LATE_YEARS + 1)
+            out[(name, end)] = by_member(_window_sum(ds, "gdp_real", first, end)) / (
+                end - first + 1
+            )
         elif name == "gdp_growth":
             for y in yrs["key"]:
                 if y != base:
@@ -317,6 +338,20 @@ def outcome_values(
     return out
 
 
+#: Key outcomes that need a variable older ensemble files may lack.
+_NEEDS: dict[str, str] = {
+    "gdp_real_per_capita": "gdp_real_per_capita",
+    "gdp_real_per_worker": "gdp_real_per_worker",
+    "net_fiscal_cost": "government_balance",
+}
+
+
+def available(ds: xr.Dataset, selected: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The selected key outcomes the dataset can give, and those it lacks a variable for."""
+    kept = [n for n in selected if _NEEDS.get(n, "gdp_real") in ds]
+    return kept, [n for n in selected if n not in kept]
+
+
 def _growth(ds: xr.Dataset, base: int, year: int) -> np.ndarray:
     """Average annual growth of real GDP from ``base`` to ``year``."""
     gdp = REGISTRY["gdp_real"]
@@ -325,15 +360,51 @@ def _growth(ds: xr.Dataset, base: int, year: int) -> np.ndarray:
         return np.power(ratio, 1.0 / (year - base)) - 1.0
 
 
-def _gdp_per_euro(ds: xr.Dataset, base: int, end: int) -> np.ndarray:
-    """Cumulative real GDP above the counterfactual per euro of innovation money."""
+def _window_sum(ds: xr.Dataset, var: str, base: int, end: int, rate: float = 0.0) -> xr.DataArray:
+    """``var`` summed over the quarters of ``base``..``end``, each discounted to the start of
+    ``base`` at ``rate`` a year."""
+    yr = ds["time"].dt.year
+    window = (yr >= base) & (yr <= end)
+    da = ds[var]
+    if rate:
+        t = (yr - base) + (ds["time"].dt.month - 1) / 12.0
+        da = da * (1.0 + rate) ** (-t)
+    return da.where(window, 0.0).sum("time")
+
+
+def _net_fiscal_cost(ds: xr.Dataset, base: int, end: int) -> np.ndarray:
+    """Extra government borrowing against the counterfactual over ``base``..``end``."""
     names = [str(s) for s in ds["scenario"].values]
     x = np.full((len(names), ds.sizes["realization"]), np.nan)
     if COUNTERFACTUAL in names:
-        yr = ds["time"].dt.year
-        window = (yr >= base) & (yr <= end)
-        cum = by_member(ds["gdp_real"].where(window, 0.0).sum("time"))
-        money = by_member(innovation_budget(ds, base, end))
+        borrowing = -by_member(_window_sum(ds, "government_balance", base, end))
+        x = borrowing - borrowing[names.index(COUNTERFACTUAL)][None, :]
+        x[names.index(COUNTERFACTUAL)] = np.nan
+    return x
+
+
+def _innovation_money_discounted(ds: xr.Dataset, base: int, end: int, rate: float):
+    """Innovation money (as :func:`innovation_budget`) discounted at ``rate`` a year."""
+    counted = ~ds["programme_instrument"].isin(list(NOT_INNOVATION_MONEY))
+    spent = ds[["programme_spending"]].assign(
+        programme_spending=ds["programme_spending"].where(counted, 0.0).sum("programme")
+    )
+    spent["time"] = ds["time"]
+    return _window_sum(spent, "programme_spending", base, end, rate)
+
+
+def _gdp_per_euro(ds: xr.Dataset, base: int, end: int, rate: float = 0.0) -> np.ndarray:
+    """Cumulative real GDP above the counterfactual per euro of innovation money (both
+    discounted to ``base`` at ``rate`` a year)."""
+    names = [str(s) for s in ds["scenario"].values]
+    x = np.full((len(names), ds.sizes["realization"]), np.nan)
+    if COUNTERFACTUAL in names:
+        cum = by_member(_window_sum(ds, "gdp_real", base, end, rate))
+        money = by_member(
+            _innovation_money_discounted(ds, base, end, rate)
+            if rate
+            else innovation_budget(ds, base, end)
+        )
         extra = cum - cum[names.index(COUNTERFACTUAL)][None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(money > 0, extra / np.where(money > 0, money, 1.0), np.nan)

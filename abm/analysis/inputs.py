@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from abm.analysis.compare import NEEDED
+from abm.analysis.compare import NEEDED, OPTIONAL
 from abm.analysis.errors import CompareError
 
 
@@ -140,7 +140,7 @@ def _merge(dss: list[xr.Dataset]) -> xr.Dataset:
             if str(p) not in instruments:
                 progs.append(str(p))
             instruments.setdefault(str(p), str(ins))
-    keep = [*NEEDED, "member_ok", "scale"]
+    keep = [*NEEDED, *OPTIONAL, "member_ok", "scale"]
     parts = []
     for d in dss:
         sub = d[[v for v in keep if v in d]].load()

@@ -30,6 +30,11 @@ from abm.analysis.errors import SensitivityInputError
 
 #: The counterfactual scenario that ``gdp_per_euro`` is measured against.
 COUNTERFACTUAL = "laissez_faire"
+#: Real discount rate of the value-for-money rows: the Dutch standard discount rate for
+#: public investment (Werkgroep discontovoet 2020: 2.25% real).
+DISCOUNT_RATE = 0.0225
+#: Years averaged at the end of the run for the late-period outcome.
+LATE_YEARS = 5
 #: The year of the policy targets.
 TARGET_YEAR = 2030
 
@@ -164,6 +169,26 @@ REGISTRY: dict[str, Measure] = {
             True,
             Table("gdp_real", "EUR/year (2025 prices)", 1e-9, _BN, 1, _BN, 2),
         ),
+        Measure(
+            "gdp_real_per_capita",
+            "real GDP per capita",
+            "real GDP (2025 prices) per resident (population moving with migration)",
+            "EUR per person per year",
+            True,
+            _var("gdp_real_per_capita"),
+            True,
+            Table("gdp_real_per_capita", "EUR/person/year", 1.0, "EUR/yr", 0, "EUR/yr", 0),
+        ),
+        Measure(
+            "gdp_real_per_worker",
+            "real GDP per worker",
+            "real GDP (2025 prices) per employed person",
+            "EUR per person per year",
+            True,
+            _var("gdp_real_per_worker"),
+            True,
+            Table("gdp_real_per_worker", "EUR/person/year", 1.0, "EUR/yr", 0, "EUR/yr", 0),
+        ),
         Measure("gdp", "GDP (nominal)", "nominal GDP", "EUR per year", True, _var("gdp"), True),
         Measure(
             "industry_share",
@@ -264,6 +289,25 @@ REGISTRY: dict[str, Measure] = {
             table=Table("gdp_growth", "1/year", 100.0, "%/yr", 2, _PP, 3),
         ),
         Measure(
+            "gdp_real_cumulative",
+            "real GDP, cumulative over the run",
+            "real GDP (2025 prices) summed over the run's complete years",
+            "EUR",
+            True,
+            table=Table(
+                "gdp_real_cumulative", "EUR (2025 prices)", 1e-9, "EUR bn", 0, "EUR bn", 1, False
+            ),
+        ),
+        Measure(
+            "gdp_real_late",
+            f"real GDP, average of the last {LATE_YEARS} years",
+            f"real GDP (2025 prices), mean annual value over the run's last {LATE_YEARS} complete "
+            "years (less sensitive to the cycle than one year)",
+            "EUR per year",
+            True,
+            table=Table("gdp_real_late", "EUR/year (2025 prices)", 1e-9, _BN, 1, _BN, 2, False),
+        ),
+        Measure(
             "innovation_money",
             "public innovation money, cumulative",
             "public innovation money over the run",
@@ -278,6 +322,27 @@ REGISTRY: dict[str, Measure] = {
             "EUR/EUR",
             True,
             table=Table("gdp_per_euro", "EUR/EUR", 1.0, "EUR per EUR", 2, "EUR per EUR", 2, False),
+        ),
+        Measure(
+            "gdp_per_euro_discounted",
+            f"extra real GDP per euro of innovation money, discounted at {DISCOUNT_RATE:.2%}, "
+            f"vs {COUNTERFACTUAL}",
+            f"real GDP above {COUNTERFACTUAL} per euro of innovation money, both discounted to "
+            f"the first year at {DISCOUNT_RATE:.2%} a year (Dutch standard discount rate)",
+            "EUR/EUR",
+            True,
+            table=Table(
+                "gdp_per_euro_discounted", "EUR/EUR", 1.0, "EUR per EUR", 2, "EUR per EUR", 2, False
+            ),
+        ),
+        Measure(
+            "net_fiscal_cost",
+            f"net fiscal cost, cumulative, vs {COUNTERFACTUAL}",
+            f"extra government borrowing against {COUNTERFACTUAL} over the run: programme "
+            "outlays and tax expenditures less the extra taxes (and lower benefits) they bring",
+            "EUR",
+            False,
+            table=Table("net_fiscal_cost", "EUR", 1e-9, "EUR bn", 1, "EUR bn", 2, False),
         ),
     )
 }
@@ -337,6 +402,10 @@ class KeyOutcome:
 
 _TABLE_ORDER = (
     "gdp_real",
+    "gdp_real_cumulative",
+    "gdp_real_late",
+    "gdp_real_per_capita",
+    "gdp_real_per_worker",
     "gdp_growth",
     "industry_share",
     "rd_intensity",
@@ -346,6 +415,8 @@ _TABLE_ORDER = (
     "capital_outflow",
     "innovation_money",
     "gdp_per_euro",
+    "gdp_per_euro_discounted",
+    "net_fiscal_cost",
 )
 _BY_KEY = {m.table.key: m for m in REGISTRY.values() if m.table is not None}
 #: The key outcomes of the comparison, in table order, by their table name.

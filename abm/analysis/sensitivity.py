@@ -60,6 +60,7 @@ EXTRA_RANGES: dict[str, tuple[float, float]] = {
     "programme:procurement.domestic_share": (0.2, 0.8),
     "chosen:niches.niche_share": (0.0, 1.5),
     "chosen:niches.niche_growth": (0.0, 1.5),
+    "reallocation": (0.0, 1.0),
 }
 #: The outcomes analysed by default.
 DEFAULT_OUTCOMES: tuple[str, ...] = ("gdp_real_2040", "rd_intensity_2030")

@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 import xarray as xr
 
 from abm.analysis.compare import analyse, check_n_boot, check_outcomes
+from abm.analysis.dose import dose_response, sweep_coordinate
 from abm.analysis.errors import CompareError
 from abm.analysis.inputs import is_ensemble_file, open_ensembles
 from abm.analysis.outcomes import KEY_OUTCOMES
@@ -42,6 +44,7 @@ from abm.cli.errors import OneLineErrors, fail, reported
 from abm.ensemble import run_ensemble
 from abm.io import write_netcdf, write_text_atomic
 from abm.render.compare_figures import make_figures
+from abm.render.dose_figures import dose_figure, dose_markdown
 from abm.render.markdown import compare_summary, to_markdown
 from abm.scenario import load_scenario
 from abm.scenario.overrides import reraise_as
@@ -126,6 +129,7 @@ def _run(
     progress: bool,
     resume: bool,
     note: Callable[[str], None],
+    sweep: Sequence[str] = (),
 ) -> tuple[xr.Dataset, Path]:
     """Check the scenarios and options, run one ensemble of them, open it."""
     _check_run(runs, root_seed, quarters, scale, workers)
@@ -151,6 +155,7 @@ def _run(
         resume=resume,
         progress=progress,
         log=note,
+        sweep=list(sweep) or None,
     )
     for f in res.failures:
         note(f"member failed and is skipped: {f.describe()}")
@@ -177,6 +182,7 @@ def compare(
     resume: bool = False,
     figures: bool = True,
     log: Callable[[str], None] | None = None,
+    sweep: Sequence[str] = (),
 ) -> CompareResult:
     """Compare scenarios (run as one ensemble) or ensemble files, with confidence intervals.
 
@@ -211,6 +217,12 @@ def compare(
         Draw the figures (:func:`abm.render.compare_figures.make_figures`).
     log : callable, optional
         Receives one-line notes (default: the ``abm.compare`` logger).
+    sweep : sequence of str
+        One ``KEY=V1,V2,...`` sweep (e.g. ``reallocation=0,0.5,1``, the dose of focus): the
+        ensemble runs every value, ``dose_response.csv``/``.md``/``.png`` give each outcome's
+        paired difference from the reference against the value
+        (:func:`abm.analysis.dose.dose_response`), and the usual tables compare the scenarios at
+        the first value.
 
     Returns
     -------
@@ -244,6 +256,10 @@ def compare(
             "(run together) or only ensemble files"
         )
     notes: list[str] = []
+    if sweep and all(is_file):
+        raise CompareError("option '--sweep' applies when running scenarios, not to files")
+    if len(sweep) > 1:
+        raise CompareError("a dose-response takes one --sweep (one parameter)")
     if all(is_file):
         ds = open_ensembles([Path(x) for x in inputs])
         ensemble: Path | None = Path(inputs[0]) if len(inputs) == 1 else None
@@ -255,9 +271,32 @@ def compare(
         source = "ensemble file(s): " + ", ".join(inputs)
     else:
         ds, ensemble = _run(
-            inputs, runs, root_seed, out, quarters, scale, workers, progress, resume, note
+            inputs, runs, root_seed, out, quarters, scale, workers, progress, resume, note, sweep
         )
         source = "ensemble run by abm compare"
+    dose_info: dict[str, Any] | None = None
+    full = ds
+    if sweep:
+        coord = sweep_coordinate(ds)
+        seed = boot_seed if boot_seed is not None else root_seed
+        dose = dose_response(ds, selected, n_boot, seed)
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "dose_response.csv", dose.to_csv(index=False))
+        write_text_atomic(out / "dose_response.md", dose_markdown(dose))
+        values = sorted({float(v) for v in ds[coord].values})
+        dose_info = {
+            "parameter": str(dose.parameter.iloc[0]) if len(dose) else coord,
+            "values": values,
+            "reference": str(dose.reference.iloc[0]) if len(dose) else "",
+            "files": [str(out / "dose_response.csv"), str(out / "dose_response.md")],
+        }
+        if figures:
+            dose_info["files"].append(str(dose_figure(dose, out / "dose_response.png")))
+        ds = ds.isel(realization=np.flatnonzero(ds[coord].values == values[0]))
+        notes.append(
+            f"swept {dose_info['parameter']} over {values}: the tables compare the scenarios at "
+            f"{values[0]:g}; dose_response.* give every value"
+        )
     try:
         res = compare_dataset(
             ds,
@@ -270,7 +309,9 @@ def compare(
             notes=notes,
         )
     finally:
-        ds.close()
+        full.close()
+    if dose_info is not None:
+        res.provenance["dose_response"] = dose_info
     res.provenance["source"] = source
     res.provenance["inputs"] = inputs
     res.provenance["ensemble_written"] = not (all(is_file) and len(inputs) == 1)
@@ -287,6 +328,7 @@ def written_files(result: CompareResult) -> list[Path]:
     if result.outdir is not None:
         out.extend(result.outdir / name for name in TABLE_FILES)
     out.extend(result.figures.values())
+    out.extend(Path(f) for f in result.provenance.get("dose_response", {}).get("files", []))
     return out
 
 
@@ -319,6 +361,15 @@ def written_files(result: CompareResult) -> list[Path]:
     help="Bootstrap seed (default: the root seed).",
 )
 @options.resume("Continue an interrupted ensemble in OUTDIR/ensemble.nc.parts.")
+@click.option(
+    "--sweep",
+    "sweep",
+    multiple=True,
+    metavar="KEY=V1,V2,...",
+    help="Run every value of one parameter (e.g. reallocation=0,0.5,1, the dose of focus) and "
+    "write the dose-response: each outcome's paired difference from the reference against the "
+    "value (dose_response.csv, .md, .png). The reference is the scenario the dose leaves alone.",
+)
 @click.option("--no-figures", is_flag=True, help="Do not draw the figures.")
 @options.no_progress()
 def compare_cmd(
@@ -374,6 +425,8 @@ def compare_cmd(
     p = res.provenance
     click.echo(compare_summary(res))
     click.echo("")
+    if "dose_response" in p:
+        click.echo(Path(p["dose_response"]["files"][1]).read_text())
     used = ", ".join(f"{s} {n}" for s, n in p["members_used"].items())
     click.echo(f"members used: {used}; comparison took {p['seconds']:.1f} s")
     click.echo("wrote " + ", ".join(str(f) for f in written_files(res)))

@@ -116,8 +116,10 @@ def run_cmd(
         model = EconomyModel(
             sc, the_seed, scale=scale, quarters=quarters, check_accounts=not no_checks
         )
-        total = model.burn_in + model.quarters
-        with progress_bar(total, f"{sc.name} {said}", "quarter", enabled=not no_progress) as bar:
+        # the burn-in ran in EconomyModel(); the bar counts recorded quarters
+        with progress_bar(
+            model.quarters, f"{sc.name} {said}", "quarter", enabled=not no_progress
+        ) as bar:
             model.run(progress=bar.update)
     ds = model.to_dataset()
     write_netcdf(ds, out, snapshot_dataset(model), layout=layout)

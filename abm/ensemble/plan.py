@@ -26,6 +26,7 @@ from abm.ensemble.results import EnsembleInputError
 from abm.io.provenance import model_version
 from abm.scenario import Scenario, load_scenario
 from abm.scenario.overrides import Override, apply_overrides, parse_key, parse_sweep, reraise_as
+from abm.scenario.schema import targeted_programmes
 
 SEED_SCHEME = (
     "member k of realization r = point * runs + k runs with "
@@ -137,7 +138,12 @@ class Plan:
         if not self.design:
             return sc
         values = self.points[self.point_of(realization)]
-        return apply_overrides(sc, zip(self.design.overrides, values, strict=True))
+        pairs = list(zip(self.design.overrides, values, strict=True))
+        if not targeted_programmes(sc) and any(targeted_programmes(o) for o in self.scenarios):
+            # the dose of focus applies to the scenarios that have targeted programmes; the
+            # others (diffuse, laissez_faire) are what the dose is compared with
+            pairs = [(o, v) for o, v in pairs if o.key != "reallocation"]
+        return apply_overrides(sc, pairs)
 
     def task(self, i: int, realization: int, threads: int) -> Task:
         """What a worker needs to run scenario ``i`` at ``realization``."""

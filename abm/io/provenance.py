@@ -247,6 +247,10 @@ def run_call(run: Any) -> str:
     )
 
 
+#: The largest seed a NetCDF integer attribute (int64) holds.
+INT64_MAX = 2**63 - 1
+
+
 def seed_attrs(seed_sequence: Any, seed: Any = None) -> dict[str, Any]:
     """How a run was seeded, as integers: ``seed`` for a plain run
     (``numpy.random.SeedSequence(seed)``), ``root_seed`` and ``member`` for member ``member`` of
@@ -258,6 +262,13 @@ def seed_attrs(seed_sequence: Any, seed: Any = None) -> dict[str, Any]:
     entropy = seed_sequence.entropy
     if not isinstance(entropy, int | np.integer):  # a pool of entropy words: not reproducible
         return {"seed": str(entropy), "seed_scheme": "numpy.random.SeedSequence(entropy)"}
+    if int(entropy) > INT64_MAX:  # fresh entropy (seed=None): 128 bits, kept as decimal text
+        return {
+            "seed" if not key else "root_seed": str(int(entropy)),
+            **({"spawn_key": json.dumps(list(key))} if key else {}),
+            "seed_scheme": "numpy.random.SeedSequence(int(seed)): fresh entropy, 128 bits, "
+            "stored as decimal text (NetCDF integers have 64)",
+        }
     if not key:
         return {"seed": np.int64(entropy), "seed_scheme": "numpy.random.SeedSequence(seed)"}
     if len(key) == 1:

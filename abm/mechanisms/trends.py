@@ -41,6 +41,8 @@ def update(eco: EconomyState, f: QuarterFlows) -> None:
     real_build = float((out_s * tr.va_per_output_build).sum())
     home = tp.abroad == 0
     emp_persons = float((home & (tp.employer >= 0)).sum()) * eco.scale
+    if eco.quarter < 0 or tr.labour_force_2025 <= 0:
+        tr.labour_force_2025 = float(home.sum()) * eco.scale
     if emp_persons > 0 and real_build > 0:
         tr.lp_hist.append(np.log(real_build / emp_persons))
         tr.lp_hist = tr.lp_hist[-(WINDOW + 1) :]

@@ -63,5 +63,6 @@ def risk_relief(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
 
 def commit(eco: EconomyState) -> None:
     """Book this quarter's commitments (the budget, placed or not)."""
-    for i, _p in active(eco, INSTRUMENT):
-        spend(eco, i, float(quarter_budget(eco, i)))
+    for i, p in active(eco, INSTRUMENT):
+        mask = p.spec.target_mask(eco.structure.size_weights)
+        spend(eco, i, float(quarter_budget(eco, i)), mask)

@@ -34,9 +34,9 @@ def commission(eco: EconomyState, f: QuarterFlows, out: Purchases) -> None:
         amt = quarter_budget(eco, i)
         out.regular[services] += amt
         f.mission_spend += amt
-        spend(eco, i, amt)
-        ok = eco.streams["programmes"].random() >= p.spec.failure_probability
         mask = p.spec.target_mask(eco.structure.size_weights)
+        spend(eco, i, amt, mask)
+        ok = eco.streams["programmes"].random() >= p.spec.failure_probability
         if ok:
             research = amt * mask / mask.sum()
             eco.policy.mission_pipeline.append((eco.quarter + p.spec.delay_quarters, research))

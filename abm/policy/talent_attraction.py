@@ -29,10 +29,16 @@ INSTRUMENT = "talent_attraction"
 def purchase(eco: EconomyState, out: Purchases) -> None:
     """This quarter's programme outlays (purchases from services)."""
     services = SECTOR_INDEX["services"]
-    for i, _p in active(eco, INSTRUMENT):
+    for i, p in active(eco, INSTRUMENT):
         amt = quarter_budget(eco, i)
         out.regular[services] += amt
-        spend(eco, i, amt)
+        # the sectors it recruits for: its targets, or all sectors by size
+        aim = (
+            p.spec.target_mask(eco.structure.size_weights)
+            if isinstance(p.spec.targets, list)
+            else eco.structure.size_weights
+        )
+        spend(eco, i, amt, aim)
 
 
 def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) -> np.ndarray:

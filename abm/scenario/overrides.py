@@ -18,6 +18,9 @@
     unchanged). For a setting with a rising path (``domestic_share`` with
     ``domestic_share_end``) the whole path moves: the end moves by the same amount, clipped to
     [0, 1].
+``reallocation``
+    A top-level scenario setting (:data:`SCENARIO_SETTINGS`): the dose of focus, the share of
+    the credit and box budget moved into the scenario's targeted market programmes.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from abm.calibration import load_calibration
 from abm.scenario.schema import Scenario, ScenarioError, instrument_fields
 from abm.sectors import CHOSEN_MARKETS, INSTRUMENTS, SECTORS, SKILLS
 
-Kind = Literal["calibration", "all", "element", "chosen", "programme"]
+Kind = Literal["calibration", "all", "element", "chosen", "programme", "scenario"]
+#: Top-level numeric scenario settings an override can set.
+SCENARIO_SETTINGS: tuple[str, ...] = ("reallocation",)
 
 _CHOSEN_IDX = np.array([SECTORS.index(s) for s in CHOSEN_MARKETS])
 _KEY_RE = re.compile(r"([A-Za-z0-9_]+\.[A-Za-z0-9_]+)(?:\[([A-Za-z0-9_]+)\])?")
@@ -83,6 +88,8 @@ class Override:
         is no single value: a whole list, or no programme of the instrument)."""
         if self.kind == "chosen":
             return 1.0
+        if self.kind == "scenario":
+            return float(getattr(scenario, self.target))
         if self.kind == "programme":
             for spec in scenario.programmes.values():
                 if spec.instrument == self.instrument:
@@ -128,6 +135,8 @@ def parse_key(key: str) -> Override:
         Unknown key, element, instrument or programme setting.
     """
     key = key.strip()
+    if key in SCENARIO_SETTINGS:
+        return Override(key, "scenario", key)
     if key.startswith("programme:"):
         return _programme_key(key)
     if key.startswith("chosen:"):
@@ -266,6 +275,8 @@ def from_keyword(name: str) -> str:
     OverrideError
         Not of one of these forms.
     """
+    if name in SCENARIO_SETTINGS:
+        return name
     parts = name.split("__")
     if len(parts) == 3 and parts[0] in ("chosen", "programme"):
         return f"{parts[0]}:{parts[1]}.{parts[2]}"
@@ -294,9 +305,12 @@ def apply_overrides(
     cal = scenario.calibration()
     over: dict[str, float | list[float]] = {}
     settings: list[tuple[Override, float]] = []
+    top: dict[str, float] = {}
     for o, v in items:
         v = float(v)
-        if o.kind == "calibration":
+        if o.kind == "scenario":
+            top[o.target] = v
+        elif o.kind == "calibration":
             over[o.target] = v
         elif o.kind == "programme":
             settings.append((o, v))
@@ -315,6 +329,17 @@ def apply_overrides(
         raise OverrideError(str(e)) from None
     if settings:
         out = out.model_copy(update={"programmes": _set_programmes(out, scenario.name, settings)})
+    if top:
+        data = {**out.model_dump(exclude={"source_file"}), **top}
+        try:
+            out = type(out).model_validate({**data, "source_file": out.source_file})
+        except ValueError as e:  # pydantic.ValidationError
+            errs = e.errors() if hasattr(e, "errors") else []
+            msg = errs[0]["msg"] if errs else " ".join(str(e).split())
+            raise OverrideError(
+                f"parameter '{next(iter(top))}': not allowed for scenario '{scenario.name}' "
+                f"({msg.removeprefix('Value error, ')})"
+            ) from None
     return out
 
 

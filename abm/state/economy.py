@@ -112,6 +112,7 @@ class Trends:
     price_2025: np.ndarray | None = None  #: 2025 average sector prices (real use deflators)
     base_sums: np.ndarray | None = None  #: 2025 sums of value added, output and prices
     deflator_prev: float = 1.0  #: last quarter's GDP deflator (2025 = 1)
+    labour_force_2025: float = 0.0  #: resident labour force at the end of 2025 (persons)
     profit_rate_hist: list[np.ndarray] = field(default_factory=list)  #: sector profit rates
 
 
@@ -163,6 +164,7 @@ class PolicyState:
     grid_connected: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: capital, 2025 euros
     mission_pipeline: list[tuple[int, np.ndarray]] = field(default_factory=list)  #: (due, M)
     mission_stock: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: mission research
+    money: np.ndarray = field(default_factory=lambda: np.zeros((0, S)))  #: programme x sector
 
 
 class EconomyState:

@@ -65,6 +65,7 @@ class QuarterFlows:
     real_output_sector: np.ndarray = field(default_factory=_empty)
     nominal_output_sector: np.ndarray = field(default_factory=_empty)
     berd: float = 0.0  # business R&D spending
+    berd_sector: np.ndarray = field(default_factory=_empty)  # business R&D by sector
     # 6 R&D and innovation
     innovations: np.ndarray = field(default_factory=_empty)  # successful firm agents by sector
     knowledge_intensity: np.ndarray = field(default_factory=_empty)  # by sector
@@ -92,6 +93,7 @@ class QuarterFlows:
     # 9 programmes pay
     credit: float = 0.0
     grants: float = 0.0
+    grants_sector: np.ndarray = field(default_factory=_empty)  # government-funded business R&D
     # 10 government
     benefits: float = 0.0
     transfers: float = 0.0

@@ -103,6 +103,14 @@ def synthetic_ensemble() -> xr.Dataset:
                 rng.lognormal(np.log(3e9), 0.3, (S, R, T)),
             ),
             "business_rd": (("scenario", "realization", "time"), gdp * rd * 0.7),
+            # added for issue #12, as functions of the arrays above (no new draws, so the
+            # values frozen before stay what they were)
+            "gdp_real_per_capita": (("scenario", "realization", "time"), gdp_real / 1.8e7),
+            "gdp_real_per_worker": (
+                ("scenario", "realization", "time"),
+                gdp_real / (2400.0 * 4000.0),
+            ),
+            "government_balance": (("scenario", "realization", "time"), -0.02 * gdp * (1 + rd)),
             "exports": (
                 ("scenario", "realization", "time", "sector"),
                 value_added * rng.uniform(0.3, 0.9, len(SECTORS)),
