@@ -8,7 +8,7 @@ agent or visualise it.
 - ``Firm``, ``Investor`` and ``Programme`` agents are registered with the Mesa model (they are
   few: hundreds to tens of thousands) and removed from it when they exit.
 - ``Talent`` handles are made on demand (``model.talent[tid]``) and are not registered in
-  ``model.agents``: a 1:1 Netherlands has ten million of them (DESIGN §5).
+  ``model.agents``: a 1:1 Netherlands has ten million of them (docs/model.md §3).
 """
 
 from __future__ import annotations

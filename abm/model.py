@@ -134,7 +134,7 @@ class EconomyModel(EconomyState, mesa.Model):
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
-        """One quarter, as a list of steps (DESIGN §2); ``f`` carries the quarter's flows."""
+        """One quarter, as a list of steps (docs/model.md §5); ``f`` carries the quarter's flows."""
         f = self._begin_quarter()
         expectations.expect_and_price(self, f)  # 1 expected demand, prices
         production.plan(self, f)  # 2 production plans, vacancies, layoffs

@@ -78,7 +78,7 @@ class Target:
         return f"{self.long} at least {self.percent} of GDP in {self.year}"
 
 
-#: The 2030 targets of the policy (DESIGN §1).
+#: The 2030 targets of the policy (docs/model.md §1).
 TARGETS: tuple[Target, ...] = (
     Target(
         "industry_share", 0.15, TARGET_YEAR, "industry", "industry (manufacturing-type sectors)"

@@ -15,7 +15,7 @@ NOT_INNOVATION_MONEY = ("public_research",)
 def innovation_budget(ds: xr.Dataset, start: int = 2026, end: int = 2040) -> xr.DataArray:
     """Public money for innovation spent from ``start`` to ``end`` (inclusive), euros.
 
-    DESIGN §3: programme outlays plus tax expenditures (credit, box), co-investment at its
+    docs/model.md §9: programme outlays plus tax expenditures (credit, box), co-investment at its
     committed amount; public research (and defence) are excluded: the same in every scenario.
     Sums ``programme_spending`` over time and over every programme whose
     ``programme_instrument`` is not public research. Works on ensembles (other dims are kept).

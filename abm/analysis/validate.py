@@ -1,4 +1,4 @@
-"""Validation (DESIGN §7): calibration targets and the stylized facts of macro ABMs.
+"""Validation (docs/model.md §10): calibration targets and the stylized facts of macro ABMs.
 
 :func:`validate` runs a scenario over a long horizon (default 200 recorded quarters after the
 burn-in) for several seeds and returns a table with one row per check:

@@ -3,8 +3,8 @@
 e_i(t) = e_i(t-1) + alpha (d_i(t-1) (1 + g_s) - e_i(t-1)), with d_i last quarter's real sales
 plus the share of demand it could not serve, and g_s the sector's smoothed demand growth;
 alpha = ``firms.expectation_weight`` (assumption). Price p_i = (1 + mu_i) unit cost, unit cost
-= wage cost per unit of output + sum_j A[j,s] P_j + non-personnel R&D per unit (DESIGN
-appendix); the mark-up follows mu_i(t) = mu_i(t-1) (1 + upsilon (f_i(t-1) - f_i(t-2)) /
+= wage cost per unit of output + sum_j A[j,s] P_j + non-personnel R&D per unit (docs/model.md
+§6.2); the mark-up follows mu_i(t) = mu_i(t-1) (1 + upsilon (f_i(t-1) - f_i(t-2)) /
 f_i(t-2)) with upsilon = ``firms.markup_upsilon`` (Dosi, Fagiolo & Roventini 2010), bounded
 between half and twice (plus 5 points) its 2025 level.
 """

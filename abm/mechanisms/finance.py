@@ -4,7 +4,7 @@ New money: household saving, loan repayments coming back, and retained earnings 
 financial sector (``finance.retained_earnings_gdp`` of trend GDP) for domestic investors;
 ``finance.foreign_inflow_share`` of GDP for foreign ones. Investors hold sector portfolios and
 place new money across the eight sectors and abroad by a logit on risk-adjusted expected returns
-(DESIGN appendix): share_s ~ w_s exp(beta (r_s - r_s,2025 + r_world - lambda risk_s)) with home
+(docs/model.md §6.10): share_s ~ w_s exp(beta (r_s - r_s,2025 + r_world - lambda risk_s)) with home
 bias, w_s the sector's capital share, r_s the mean profit rate on capital of the last eight
 quarters, risk_s its standard deviation plus ``finance.risk_floor`` (lowered by co-investment),
 beta = ``finance.logit_beta``, lambda = ``finance.risk_aversion`` (assumptions). Domestic

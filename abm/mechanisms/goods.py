@@ -8,7 +8,7 @@ exports X_s = X_s,2025 WD_s(t) (P_s / P_world)^(-epsilon_X), epsilon_X =
 ``sectors.import_share_final`` (scaled so the 2025 market balances: ``abm.mechanisms.balance``);
 the rest is shared among the sector's firms by market share
 under capacity (inventories incl. this quarter's output); demand no firm can serve is imported
-(lost, for exports). Market shares then follow replicator dynamics (DESIGN appendix):
+(lost, for exports). Market shares then follow replicator dynamics (docs/model.md §6.6):
 f_i <- f_i (1 + chi (E_i - E_s)/|E_s|), E_i = -omega_p p_i/P_s - omega_u unserved_i, with chi,
 omega_p, omega_u = ``firms.replicator_chi``, ``firms.price_weight``, ``firms.unfilled_weight``.
 
@@ -19,7 +19,7 @@ member share it: the source of aggregate fluctuations besides the agents' own), 
 the build (the calibrated state, WD = 1 there) and t years since 2026Q1 (0 before): base world
 growth g_0 throughout, and from 2026 the niche share n_s grows at the niche rate g_n,s of
 FACTS for ``niches.niche_horizon`` years, then its growth decays towards g_0 with time constant
-``niches.niche_decay_years`` (DESIGN §2; ``niche_log_level``), so every parameter variant enters
+``niches.niche_decay_years`` (docs/model.md §2.4; ``niche_log_level``), so every parameter variant enters
 2026 alike. World prices grow at the euro-area inflation target from 1 at the build, like
 domestic prices.
 """

@@ -1,6 +1,6 @@
 """R&D and innovation: knowledge stocks, innovation and imitation, the R&D rule, the user cost.
 
-Innovation (``kernels.innovation.innovate``; DESIGN appendix, Dosi, Fagiolo & Roventini 2010):
+Innovation (``kernels.innovation.innovate``; docs/model.md §6.8, Dosi, Fagiolo & Roventini 2010):
 effort = R&D staff per employee over the sector's 2025 ratio (size-free); a share xi
 (``rd.innovation_share``) goes to innovation, the rest to imitation; success probabilities
 1 - exp(-zeta effort m_s) with spillover multiplier m_s = 1 + sigma (k_s/k_ref)^eta, k_s the
@@ -88,7 +88,7 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
 
 def plan_rd(eco: EconomyState) -> None:
     """Next quarter's R&D: partial adjustment of the log R&D-to-sales ratio towards its
-    user-cost target, then the ratio applied to sales (DESIGN appendix: adjust the ratio, never
+    user-cost target, then the ratio applied to sales (docs/model.md §6.8: adjust the ratio, never
     the level, or planned R&D falls ever further behind nominally growing sales)."""
     fp = eco.firm_pop
     c = eco.c

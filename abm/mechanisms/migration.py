@@ -1,6 +1,6 @@
 """Talent and migration: retirement, emigration, immigration, education entrants, foreign pool.
 
-Migration (DESIGN appendix): the quarterly probability of moving is a base rate times a
+Migration (docs/model.md §6.16): the quarterly probability of moving is a base rate times a
 logistic response to the wage gap, p = p_0 2 / (1 + exp(-kappa (w_other / w_here - 1 - c))),
 equal to p_0 when the gap just covers the moving cost c (``labour.moving_cost``); kappa is
 ``labour.migration_mobility`` (assumptions with ranges). Base rates p_0 are set so that flows

@@ -45,7 +45,7 @@ class Shock(IntEnum):
     ATTRACT = 11
 
 
-#: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.
+#: Mechanism streams spawned from the member seed (docs/model.md §8), in a fixed order.
 STREAMS: tuple[str, ...] = (
     "init",
     "labour",

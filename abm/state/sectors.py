@@ -19,7 +19,7 @@ N_SECTORS = len(SECTORS)
 SECTOR_INDEX = {s: i for i, s in enumerate(SECTORS)}
 #: The six markets of the 2025 policy.
 CHOSEN_MARKETS: tuple[str, ...] = SECTORS[:6]
-#: Industry = manufacturing-type sectors: all but digital_ai and services (DESIGN §2).
+#: Industry = manufacturing-type sectors: all but digital_ai and services (docs/model.md §2.1).
 INDUSTRY_MASK = np.array([s not in ("digital_ai", "services") for s in SECTORS])
 
 #: Skill levels (the ``skill`` coordinate); ``high`` are tertiary-educated workers/researchers.
@@ -40,7 +40,7 @@ INSTRUMENTS: tuple[str, ...] = (
     "grid_capacity",
 )
 
-#: Institutional sectors of the accounts (DESIGN §2).
+#: Institutional sectors of the accounts (docs/model.md §7).
 ACCOUNT_SECTORS: tuple[str, ...] = (
     "households",
     "firms",

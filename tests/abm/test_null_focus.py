@@ -1,4 +1,4 @@
-"""DESIGN §1, the null test: with no built-in advantage, focus has no head start.
+"""docs/model.md §1, the null test: with no built-in advantage, focus has no head start.
 
 With every sector's world demand growing alike (no niche shares, no niche growth) and no
 spillover premium (sigma = 0), ``focused`` minus ``diffuse`` in cumulative real GDP 2026-2040

@@ -279,6 +279,17 @@ def test_a_file_says_its_code_version_libraries_and_seeds(tmp_path):
         assert "DESIGN" not in a["references"]
 
 
+def test_docs_and_code_cite_only_documents_of_the_repository():
+    # the design notes are not part of the repository: what users need is in docs/
+    files = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "abm").rglob("*.py"),
+             *(ROOT / "kernels").glob("*.py"), *(ROOT / "abm").rglob("*.toml")]  # fmt: skip
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert not re.search(r"\bDESIGN\b", text), f"{f.relative_to(ROOT)} cites DESIGN"
+        for doc in set(re.findall(r"\bdocs/[\w-]+\.md\b", text)):
+            assert (ROOT / doc).is_file(), f"{f.relative_to(ROOT)} cites {doc}"
+
+
 def test_history_from_python_names_the_call():
     ds = EconomyModel("laissez_faire", np.random.SeedSequence(5, spawn_key=(2,)), quarters=1,
                       scale=SCALE).run().to_dataset()  # fmt: skip

@@ -1,4 +1,4 @@
-"""Randomness: per-mechanism streams and counter-based per-agent shocks (DESIGN §5)."""
+"""Randomness: per-mechanism streams and counter-based per-agent shocks (docs/model.md §8)."""
 
 from __future__ import annotations
 
