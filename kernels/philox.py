@@ -1,7 +1,8 @@
 """Counter-based per-agent shocks: the Philox4x64-10 generator (the bit generator of numpy's
 ``numpy.random.Philox``) evaluated directly at a counter.
 
-Why: docs/model.md §8 keys every agent's shocks by (member seed, agent id, quarter, mechanism), so two
+Why: docs/model.md §8
+keys every agent's shocks by (member seed, agent id, quarter, mechanism), so two
 scenarios run with the same seed give the same agent the same draws wherever they have not
 diverged (common random numbers), independently of how many agents exist or in which order they
 are processed. A counter-based generator makes that a pure function: the 4 x 64-bit output for

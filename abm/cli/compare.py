@@ -142,7 +142,8 @@ def _run(
     dup = sorted(n for n, c in Counter(s.name for s in scenarios).items() if c > 1)
     if dup:
         raise CompareError(f"scenario(s) {', '.join(dup)} given more than once")
-    outdir.mkdir(parents=True, exist_ok=True)
+    # no mkdir here: run_ensemble makes the folder once its inputs (a --sweep, say) are checked
+    # and the cluster is up, so a bad input leaves nothing behind
     path = outdir / "ensemble.nc"
     res = run_ensemble(
         scenarios,

@@ -19,9 +19,9 @@ member share it: the source of aggregate fluctuations besides the agents' own), 
 the build (the calibrated state, WD = 1 there) and t years since 2026Q1 (0 before): base world
 growth g_0 throughout, and from 2026 the niche share n_s grows at the niche rate g_n,s of
 FACTS for ``niches.niche_horizon`` years, then its growth decays towards g_0 with time constant
-``niches.niche_decay_years`` (docs/model.md §2.4; ``niche_log_level``), so every parameter variant enters
-2026 alike. World prices grow at the euro-area inflation target from 1 at the build, like
-domestic prices.
+``niches.niche_decay_years`` (docs/model.md §2.4; ``niche_log_level``), so every parameter
+variant enters 2026 alike. World prices grow at the euro-area inflation target from 1 at the
+build, like domestic prices.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ of the year's credit and box budgets into its targeted market programmes (those 
 target sectors), pro rata to their budgets, so the total stays equal at every dose. Fixed-outlay
 programmes spend a quarter of it each quarter (grants: up to the proposals received).
 Demand-driven instruments (those whose schema says ``demand_driven``: the R&D tax credit and
-the innovation box) are open-ended in law but kept on budget in practice (docs/model.md §6.13): their
+the innovation box) are open-ended in law but kept on budget in practice (docs/model.md
+§6.13): their
 rate scale moves each quarter so that cumulative spending follows the cumulative budget,
 scale <- scale clip((B_cum - S_cum) / S_last, 0.5, 2), where B_cum includes this quarter's
 budget and S_last is last quarter's spending.

@@ -1,7 +1,8 @@
 """Public co-investment: a state fund that matches private capital in its target sectors.
 
 A ``coinvestment`` programme commits a quarter of its yearly budget each quarter (counted at
-its committed amount in the equal-budget sum, docs/model.md §9; money not placed lapses), spread over
+its committed amount in the equal-budget sum, docs/model.md §9; money not placed lapses),
+spread over
 its target sectors by ``target_mask``. Within a sector the capital market funds requests best
 prospects first, the fund adding ``match_ratio`` euros per private euro while it has money
 (``kernels.capital.fund_requests``). The fund's intensity I_s is its money with the private match

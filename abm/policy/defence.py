@@ -1,6 +1,7 @@
 """Defence orders: the common defence budget path and how a scenario places equipment orders.
 
-The defence budget (euros a year) is the same in every scenario (docs/model.md §9): FACTS's EUR 22 bn
+The defence budget (euros a year) is the same in every scenario (docs/model.md §9): FACTS's
+EUR 22 bn
 (2025) rising linearly to EUR 45 bn (2035), then ``government.defence_share_after_2035`` (3.5%)
 of trend GDP. Of each quarter's budget ``government.defence_procurement_share`` is equipment
 orders, split over supplying sectors by ``government.defence_mix`` (or with the scenario's

@@ -224,7 +224,10 @@ def parse_sweep(spec: str) -> tuple[Override, list[float]]:
             lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
             if n < 1:
                 raise ValueError(parts[2])
-            values = [float(v) for v in np.linspace(lo, hi, n)]
+            if math.isfinite(lo) and math.isfinite(hi):
+                values = [float(v) for v in np.linspace(lo, hi, n)]
+            else:  # refused below (linspace would warn on inf first)
+                values = [lo, hi]
         else:
             values = [float(v) for v in rhs.split(",")]
     except ValueError:

@@ -96,6 +96,36 @@ def test_non_finite_option_values_are_refused(tmp_path, value):
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ensemble", "diffuse", "--sweep", "rd.sigma=0:inf:3", "-o", "{tmp}/e.nc"],
+        ["ensemble", "diffuse", "--sweep", "rd.sigma=0,nan", "-o", "{tmp}/e.nc"],
+        ["compare", "focused", "diffuse", "--sweep", "reallocation=0,inf", "-o", "{tmp}/cmp"],
+    ],
+    ids=["ensemble-range-inf", "ensemble-nan", "compare-inf"],
+)
+def test_non_finite_sweep_values_are_one_line_errors_and_leave_nothing(tmp_path, args):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    r = CliRunner().invoke(main, [*args, "--quarters", "4", "--scale", "4000", "--no-progress"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "values must be finite numbers" in lines[0], r.output
+    assert list(tmp_path.iterdir()) == []  # no output folder either
+
+
+@pytest.mark.parametrize("command", ["ensemble", "compare"])
+def test_an_empty_scenario_file_is_an_error_for_ensembles_too(tmp_path, command):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing\n")
+    args = [command, str(empty), *(["diffuse"] if command == "compare" else [])]
+    r = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "out"), "--no-progress"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and f"{empty}: the scenario file is empty" in lines[0], r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.toml"]
+
+
 # ----------------------------------------------------------------------------- sensitivity
 def test_interval_warning_names_the_smallest_sample_that_gives_intervals():
     assert interval_warning("morris", {"gdp_real_2030": 2, "rd_intensity_2030": 5}) is None

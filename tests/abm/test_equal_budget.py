@@ -1,5 +1,6 @@
-"""Equal budget (docs/model.md §9): focused and mission_agency spend the same public innovation money
-over 2026-2040 as diffuse, within 1%, in every run; proven from the outputs' programme_spending."""
+"""Equal budget (docs/model.md §9): focused and mission_agency spend the same public innovation
+money over 2026-2040 as diffuse, within 1%, in every run; proven from the outputs'
+programme_spending."""
 
 from __future__ import annotations
 
