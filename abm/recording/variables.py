@@ -5,8 +5,9 @@ are ``time_bnds``), stocks at the end of the quarter (``"time: point"``), rates 
 fractions (``units = "1"``), counts of persons or firms as ``"1"``. Money is in euros of the real
 economy whatever the agent scale; UDUNITS has no currency, so money variables carry
 ``units = "EUR"`` and a ``long_name`` that says euros (a documented choice, see docs/outputs.md).
-Money per person per quarter (wages, productivity) is ``"EUR person-1 quarter-1"``, and the
-knowledge stock over annual value added is in years (``"year"``).
+Money per person per quarter (wages, productivity, GDP per capita and per worker) is
+``"EUR person-1 quarter-1"``, and the knowledge stock over annual value added is in years
+(``"year"``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "gdp_real": (T, "EUR", "gross domestic product in 2025 prices, euros per quarter", "time: sum"),
     "gdp_real_per_capita": (
         T,
-        "EUR",
+        PER_PERSON_PER_QUARTER,
         "real GDP (2025 prices) per resident, euros per person per quarter; population 18.13 m "
         "at the end of 2025 (CBS) moving with the resident labour force (migration included)",
         "time: sum",
     ),
     "gdp_real_per_worker": (
         T,
-        "EUR",
+        PER_PERSON_PER_QUARTER,
         "real GDP (2025 prices) per employed person, euros per person per quarter",
         "time: sum",
     ),

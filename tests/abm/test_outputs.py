@@ -23,7 +23,7 @@ from abm.cli import main
 from abm.ensemble import EnsembleInputError, run_ensemble
 from abm.io import write_netcdf
 from abm.recording import snapshot_dataset
-from abm.recording.variables import VARIABLES
+from abm.recording.variables import PER_PERSON_PER_QUARTER, VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 Q, SCALE = 2, 4000.0
@@ -102,6 +102,42 @@ def test_units_say_per_person_per_quarter_and_years():
     assert VARIABLES["knowledge_intensity"][1] == "year"
     money = [n for n, v in VARIABLES.items() if "EUR" in v[1]]
     assert all("euro" in VARIABLES[n][2] for n in money)  # the long name says euros
+    for name, (_, units, long_name, _) in VARIABLES.items():  # every per-person amount says so
+        if "per person" in long_name or "per employed person" in long_name:
+            assert units == PER_PERSON_PER_QUARTER, name
+        elif units.startswith("EUR"):
+            assert units == "EUR", name
+    assert VARIABLES["gdp_real_per_capita"][1] == PER_PERSON_PER_QUARTER
+
+
+def _udunits_apart_from_our_words(units: str) -> bool:
+    """Whether ``units`` is UDUNITS syntax once its three words UDUNITS lacks (EUR, person,
+    quarter: docs/outputs.md §2) are replaced by units it knows."""
+    cf_units = pytest.importorskip("cf_units", reason="pip install compliance-checker")
+    known = re.sub(r"\bEUR\b", "m", units)
+    known = re.sub(r"\bperson\b", "kg", re.sub(r"\bquarter\b", "s", known))
+    try:
+        cf_units.Unit(known)
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_unit_is_udunits_but_for_the_currency_persons_and_quarters(tmp_path, ensembles):
+    assert not _udunits_apart_from_our_words("euros per quarter")  # the check can fail
+    path = _run(tmp_path, "u.nc", "--quarters", "4")
+    model = EconomyModel("laissez_faire", 1, quarters=4, scale=SCALE).run()
+    snaps = write_netcdf(snapshot_dataset(model), tmp_path / "snapshots.nc")
+    seen = set()
+    for f in (path, snaps, ensembles["nc"]):
+        with netCDF4.Dataset(f) as nc:
+            groups = [nc, *nc.groups.values()]
+            for g in groups:
+                for name, var in g.variables.items():
+                    if "units" in var.ncattrs() and name not in ("time", "snapshot_time"):
+                        seen.add(var.units)
+                        assert _udunits_apart_from_our_words(var.units), (f.name, name, var.units)
+    assert {"EUR", PER_PERSON_PER_QUARTER, "year", "1"} <= seen
 
 
 def test_cf_attributes_directly(tmp_path, ensembles):
