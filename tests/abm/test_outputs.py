@@ -250,6 +250,28 @@ def test_a_zarr_store_opens_with_the_values_of_the_netcdf_file(ensembles):
         assert int(z.attrs["complete"]) == 1
 
 
+def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(ensembles, tmp_path):
+    args = ["ensemble", "laissez_faire", "diffuse", "--runs", "2", "--seed", "3", "--sweep",
+            "rd.sigma=0,1", "--workers", "2", *TINY]  # fmt: skip
+    store = tmp_path / "cli.zarr"
+    r = CliRunner().invoke(main, [*args, "-o", str(store)])
+    assert r.exit_code == 0, r.output
+    assert not list(tmp_path.glob("*.parts"))  # written in place: no shards
+    with xr.open_dataset(ensembles["nc"]) as nc, xr.open_zarr(store) as z:
+        _assert_same(nc, z)
+    folder = tmp_path / "cli_cdo"
+    r = CliRunner().invoke(main, [*args, "--layout", "cdo", "-o", str(folder)])
+    assert r.exit_code == 0, r.output
+    index = json.loads((folder / "ensemble.json").read_text())
+    assert sorted(e["file"] for e in index["members"]) == sorted(
+        p.name for p in ensembles["cdo"].glob("*.nc")
+    )
+    with xr.open_dataset(folder / index["members"][-1]["file"]) as one:
+        with xr.open_dataset(ensembles["cdo"] / index["members"][-1]["file"]) as same:
+            for v in VARIABLES:
+                np.testing.assert_array_equal(one[v].values, same[v].values, err_msg=v)
+
+
 def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, tmp_path):
     import zarr
 
