@@ -698,3 +698,33 @@ def test_sigint_stops_the_ensemble_and_resume_gives_the_uninterrupted_results(sc
     with xr.open_dataset(out) as resumed, xr.open_dataset(whole.path) as ref:
         _assert_same_members(resumed, ref)
         assert (resumed["member_ok"] == 1).all()
+
+
+def test_sigterm_to_the_driver_alone_stops_its_workers_and_keeps_the_shards(tmp_path):
+    # a batch system's `scancel`/`kill PID`: only the driver is signalled, it stops the workers
+    out = tmp_path / "t.nc"
+    parts = tmp_path / "t.nc.parts"
+    args = ["laissez_faire", "--runs", "8", "--seed", "6", "-o", str(out), *TINY]
+    driver = subprocess.Popen(
+        [*slow_driver(tmp_path, 0.5), *args, "--workers", "2"],
+        cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(list(parts.glob("*.nc"))) < 2:
+            time.sleep(0.05)
+        children = psutil.Process(driver.pid).children(recursive=True)
+        assert children  # the local cluster's worker processes
+        driver.send_signal(signal.SIGTERM)
+        _, err = driver.communicate(timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=20)
+        assert not alive  # the workers are stopped
+    finally:
+        _kill_tree(driver)
+    assert driver.returncode == 130, err
+    assert "Traceback" not in err
+    saved = len(list(parts.glob("*.nc")))
+    assert f"interrupted: {saved} of 8 members saved in" in err and "--resume" in err
+    assert 2 <= saved < 8 and not out.exists()
+    assert not list(tmp_path.glob(".*.tmp")) and not list(parts.glob(".*.tmp"))
