@@ -633,8 +633,13 @@ def _bare_path(tmp_path: Path, *extra: Path) -> str:
                             "/usr/bin", "/bin"])  # fmt: skip
 
 
-@pytest.mark.parametrize("submit", [None, "refuses", "no-job-id"])
-def test_a_cluster_that_cannot_start_fails_fast_with_one_line_and_no_files(tmp_path, submit):
+@pytest.mark.parametrize(
+    ("cluster", "submit"),
+    [("slurm", None), ("slurm", "refuses"), ("slurm", "no-job-id"), ("pbs", None)],
+)
+def test_a_cluster_that_cannot_start_fails_fast_with_one_line_and_no_files(
+    tmp_path, cluster, submit
+):
     fake = tmp_path / "bin"
     fake.mkdir()
     if submit == "refuses":
@@ -650,14 +655,17 @@ def test_a_cluster_that_cannot_start_fails_fast_with_one_line_and_no_files(tmp_p
     work.mkdir()
     env = {**os.environ, "PATH": _bare_path(tmp_path, fake)}
     cmd = [sys.executable, "-m", "abm.cli", "ensemble", "diffuse", "--runs", "2", "--cluster",
-           "slurm", "--jobs", "1", "--cores", "2", "--memory", "4GB", *TINY]  # fmt: skip
+           cluster, "--jobs", "1", "--cores", "2", "--memory", "4GB", *TINY]  # fmt: skip
     t0 = time.monotonic()
     p = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=60)
     took = time.monotonic() - t0
     assert p.returncode == 2, p.stderr
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: option '--cluster slurm': "), p.stderr
-    need = {None: "'sbatch' is not on PATH", "refuses": "Invalid account",
+    assert len(lines) == 1 and lines[0].startswith(f"error: option '--cluster {cluster}': "), (
+        p.stderr
+    )
+    submitter = {"slurm": "sbatch", "pbs": "qsub"}[cluster]
+    need = {None: f"'{submitter}' is not on PATH", "refuses": "Invalid account",
             "no-job-id": "Could not parse job id"}[submit]  # fmt: skip
     assert need in lines[0]
     assert list(work.iterdir()) == []  # no outputs/, no shards
