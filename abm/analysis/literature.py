@@ -238,6 +238,25 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
         (0.3, 0.8),
     )
     add(
+        "extra privately funded business R&D per extra euro of government-funded business R&D "
+        "(+10% grants), 2031-2040",
+        "Moretti, Steinwender & Van Reenen 2025 (their elasticity at this share)",
+        "elasticity 0.5 x private/government-funded",
+        [
+            (private_and_public("grants_x1.1", i)[0] - private_and_public("diffuse", i)[0])
+            / max(
+                private_and_public("grants_x1.1", i)[1] - private_and_public("diffuse", i)[1], 1.0
+            )
+            for i in k
+        ],
+    )
+    add(
+        "government-funded share of business R&D, 2031-2040 (%)",
+        "CBS 84644ENG (the Netherlands: a few per cent)",
+        "a few per cent",
+        [100 * g / (p + g) for p, g in (private_and_public("diffuse", i) for i in k)],
+    )
+    add(
         "+10% university and institute research: change of business R&D (%), 2031-2040",
         "FACTS (elasticities)",
         "no published band",
@@ -262,6 +281,12 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
             for i in k
         ],
         (200e3, 620e3),
+    )
+    add(
+        "additional residents the talent programme holds, 2035 (persons)",
+        "30% ruling (FACTS): EUR 1.1 bn for 1,765-5,575",
+        "about 160-510 per EUR 0.1 bn",
+        [_mean(d("diffuse", i), "talent_attracted", 2035, 2035) for i in k],
     )
     add(
         "talent programme's total effect on high-skill residents, 2035 (persons)",
