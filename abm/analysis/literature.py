@@ -29,14 +29,18 @@ are reported, never forced:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from abm.model import EconomyModel
 from abm.scenario import Scenario, load_scenario
 
 #: A job: (experiment arm, scenario, member index).
@@ -396,3 +400,33 @@ def literature_report(
     out = run_member(todo)
     results = {(arm, i): ds for (arm, _, i), ds in zip(todo, out, strict=True)}
     return report(results, runs)
+
+
+def _member(args: tuple[Job, int, int, float | None]) -> xr.Dataset:
+    (_, sc, k), runs, seed, scale = args
+    ss = np.random.SeedSequence(seed).spawn(runs)[k]
+    return EconomyModel(sc, ss, scale=scale).run().to_dataset()
+
+
+def run_literature(
+    runs: int = 8,
+    seed: int = 1,
+    scale: float | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LiteratureReport:
+    """Run every experiment of the table (``runs`` members per arm, member *k* of every arm
+    seeded with ``SeedSequence(seed).spawn(runs)[k]``) on ``workers`` processes (default: one
+    per core) and build it; ``progress`` is called with 1 after each member."""
+
+    def run_all(todo: Sequence[Job]) -> list[xr.Dataset]:
+        n = workers or max(1, min(len(todo), os.cpu_count() or 1))
+        out = []
+        with ProcessPoolExecutor(n, mp_context=get_context("spawn")) as pool:
+            for ds in pool.map(_member, [(j, runs, seed, scale) for j in todo]):
+                out.append(ds)
+                if progress is not None:
+                    progress(1)
+        return out
+
+    return literature_report(runs, run_all)
