@@ -28,7 +28,7 @@ from abm.analysis.design import (
 )
 from abm.analysis.errors import SensitivityInputError
 from abm.analysis.flip import FLIP_LEVEL
-from abm.analysis.outcomes import Outcome, parse_outcome
+from abm.analysis.outcome_names import Outcome, parse_outcome
 from abm.analysis.series import recorded_years
 from abm.calibration import calibration_ranges
 from abm.io.provenance import model_version, now_iso, package_version

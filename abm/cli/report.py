@@ -21,7 +21,8 @@ from tqdm import tqdm
 
 from abm.analysis.inputs import is_ensemble_file
 from abm.analysis.literature import arms, run_literature
-from abm.analysis.outcomes import parse_outcome, split_year
+from abm.analysis.outcome_names import parse_outcome
+from abm.analysis.outcomes import split_year
 from abm.analysis.sensitivity import DEFAULT_OUTCOMES
 from abm.analysis.series import recorded_years
 from abm.analysis.validate import validate
