@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from abm import EconomyModel
-from abm.analysis.outcomes import Outcome
+from abm.analysis.outcome_names import Outcome
 from abm.ensemble.plan import Design, member_seed
 from abm.ensemble.run import run_ensemble
 from abm.io.progress import progress_bar
