@@ -5,7 +5,9 @@ rerun alone, and tests that need a system tool skip on a bare machine."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -175,6 +177,14 @@ def test_an_interrupted_plain_progress_ends_with_where_it_stopped():
     with progress_bar(10, "x", enabled=False, file=silent) as quiet:
         quiet.update(10)
     assert silent.getvalue() == ""
+
+
+def test_every_progress_display_goes_through_progress_bar():
+    # a bare tqdm(...) anywhere would write carriage returns into log files again
+    root = Path(__file__).resolve().parents[2] / "abm"
+    users = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+             if re.search(r"^\s*(from tqdm|import tqdm)", p.read_text(), re.M)]  # fmt: skip
+    assert users == ["io/progress.py"]
 
 
 def test_abm_run_writes_plain_progress_lines_into_a_log(tmp_path):
