@@ -48,3 +48,5 @@ def dashboard_cmd(
             serve(scenario, seed, port, compare, scale, quarters, announce=announce)
         except DashboardError as e:
             fail(str(e))
+        except KeyboardInterrupt:  # uvicorn shut down cleanly, then passed Ctrl-C on
+            click.echo("abm dashboard: stopped", err=True)
