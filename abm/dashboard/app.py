@@ -99,7 +99,7 @@ def model_params(
             "step": c.step,
             "label": c.label,
         }
-    params.update(scale=scale, quarters=quarters, start_values=starts)
+    params.update(scale=scale, quarters=quarters, start_values=starts, fallback_seed=seed)
     return params
 
 
@@ -115,7 +115,9 @@ def status(model: DashboardModel) -> Any:
     controls a scenario does not use (with why)."""
     labels = {c.name: c.label for c in CONTROLS}
     with solara.v.Html(tag="div", class_="abm-status pa-2") as card:
-        solara.v.Html(tag="h3", class_="abm-scenario", children=[f"Scenario: {model.scenario.name}"])
+        solara.v.Html(
+            tag="h3", class_="abm-scenario", children=[f"Scenario: {model.scenario.name}"]
+        )
         solara.Text(model.scenario.description or "")
         solara.v.Html(
             tag="p",
@@ -132,6 +134,8 @@ def status(model: DashboardModel) -> Any:
         if model.applied:
             applied = ", ".join(f"{k} = {v:g}" for k, v in model.applied.items())
             solara.v.Html(tag="p", class_="abm-applied", children=[f"Overrides: {applied}"])
+        for problem in model.problems:
+            solara.Error(problem, dense=True)
         for name, why in {**model.twin_notes, **model.notes}.items():
             solara.Warning(f"{labels[name]}: not used. {why}.", dense=True)
         if not model.running:
@@ -143,7 +147,10 @@ def _figure_component(name: str) -> Any:
     build = FIGURES[name]
 
     def figure(model: DashboardModel) -> Any:
-        return solara.FigureMatplotlib(build(model.runs()), format="png")
+        # drawn again only when the model or its quarter changes (not on every re-render)
+        when = [id(model), len(model.records)]
+        fig = solara.use_memo(lambda: build(model.runs()), when)
+        return solara.FigureMatplotlib(fig, format="png", dependencies=when)
 
     figure.__name__ = f"figure_{name}"
     return figure
@@ -158,7 +165,7 @@ def Page() -> Any:
     """The dashboard: one model per browser session, built from the launch settings."""
     launch = solara.use_memo(launch_settings, [])
     params = solara.use_memo(lambda: model_params(**launch), [])
-    model = solara.use_memo(lambda: DashboardModel(**launch), [])
+    model = solara.use_memo(lambda: DashboardModel(**launch, fallback_seed=launch["seed"]), [])
     return SolaraViz(
         model,
         components=COMPONENTS,

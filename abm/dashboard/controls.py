@@ -72,9 +72,7 @@ CONTROLS: tuple[Control, ...] = (
         10.0,
         0.25,
     ),
-    Control(
-        "grid_cap", "grid.congestion_cap", "Grid cap", 0.0, 0.05, 0.0025
-    ),
+    Control("grid_cap", "grid.congestion_cap", "Grid cap", 0.0, 0.05, 0.0025),
     Control(
         "procurement_domestic_share",
         "programme:procurement.domestic_share",
@@ -124,7 +122,8 @@ def dashboard_scenario(
     Raises
     ------
     ScenarioError
-        An unknown scenario, an unknown control or a value the scenario format rejects.
+        An unknown scenario, an unknown control, a value outside the control's range or one
+        the scenario format rejects.
     """
     unknown = sorted(set(values) - set(CONTROL_NAMES))
     if unknown:
@@ -136,6 +135,10 @@ def dashboard_scenario(
         v = values.get(c.name)
         if v is None:
             continue
+        if not c.low <= float(v) <= c.high:  # the sliders' ranges: the model's plausible ones
+            raise ScenarioError(
+                f"control '{c.name}' ({c.key}): {float(v):g} is outside {c.low:g}..{c.high:g}"
+            )
         reason = not_applicable(c, sc)
         if reason is not None:
             notes[c.name] = reason
@@ -177,8 +180,10 @@ class DashboardModel(EconomyModel):
         The member seed (a string typed into the page is parsed).
     compare : str, optional
         The second pane's scenario (same seed and controls), or ``"none"``.
-    reallocation, spillover_exponent, talent_mobility, grid_cap, procurement_domestic_share : float, optional
+    reallocation, spillover_exponent, talent_mobility, grid_cap : float, optional
         The controls (:data:`CONTROLS`); None keeps the scenario's value.
+    procurement_domestic_share : float, optional
+        The same.
     scale, quarters : optional
         Persons per talent agent, recorded quarters (default: the scenario's).
     check_accounts : bool
@@ -186,6 +191,11 @@ class DashboardModel(EconomyModel):
     start_values : mapping, optional
         Control name -> the slider's starting position, which means "the scenario's own
         value": a slider left there does not override a scenario switched to on Reset.
+    fallback_seed : int, optional
+        The page's setting: bad input is not raised but reported in ``problems`` (a seed that
+        is not a number runs this seed; a second-pane scenario that cannot be built or a
+        rejected control value runs without it), so a typo never replaces the page with a
+        traceback.
 
     Attributes
     ----------
@@ -197,13 +207,16 @@ class DashboardModel(EconomyModel):
         The second pane's run.
     twin_notes : dict
         The same for the twin's scenario.
+    problems : list of str
+        With ``fallback_seed``: the input that was not used, and why.
 
     Raises
     ------
     ScenarioError
-        An unknown scenario or a value the scenario format rejects.
+        An unknown scenario or a value the scenario format rejects (without
+        ``fallback_seed``; with it, only an unknown main scenario).
     DashboardError
-        A seed that is not a non-negative integer.
+        A seed that is not a non-negative integer (without ``fallback_seed``).
     """
 
     def __init__(
@@ -220,6 +233,7 @@ class DashboardModel(EconomyModel):
         quarters: int | None = None,
         check_accounts: bool = True,
         start_values: Mapping[str, float] | None = None,
+        fallback_seed: int | None = None,
     ) -> None:
         given = {
             "reallocation": reallocation,
@@ -234,11 +248,30 @@ class DashboardModel(EconomyModel):
             for k, v in given.items()
             if v is not None and not (k in start and math.isclose(float(v), float(start[k])))
         }
-        number = parse_seed(seed)
-        sc, self.notes, self.applied = dashboard_scenario(scenario, self.controls)
+        self.problems: list[str] = []
+        lenient = fallback_seed is not None
+        try:
+            number = parse_seed(seed)
+        except DashboardError as e:
+            if not lenient:
+                raise
+            number = int(fallback_seed)  # type: ignore[arg-type]
+            self.problems.append(f"{e}: ran seed {number}")
+        try:
+            sc, self.notes, self.applied = dashboard_scenario(scenario, self.controls)
+        except ScenarioError as e:
+            if not lenient:
+                raise
+            sc, self.notes, self.applied = dashboard_scenario(scenario, {})
+            self.problems.append(f"{e}: ran without the controls")
         twin_sc, self.twin_notes = None, {}
         if compare and compare != NO_COMPARISON:
-            twin_sc, self.twin_notes, _ = dashboard_scenario(compare, self.controls)
+            try:
+                twin_sc, self.twin_notes, _ = dashboard_scenario(compare, self.controls)
+            except ScenarioError as e:
+                if not lenient:
+                    raise
+                self.problems.append(f"second pane: {e}: not run")
         self.twin: EconomyModel | None = None  # the burn-in below steps the main run only
         super().__init__(sc, number, scale=scale, quarters=quarters, check_accounts=check_accounts)
         if twin_sc is not None:

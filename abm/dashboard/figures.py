@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from abm.analysis.outcomes import TARGETS
 from abm.collect import FIRM_REPORTERS
@@ -97,8 +98,8 @@ def run_series(model: Any) -> pd.DataFrame:
 
 
 def sector_value_added(model: Any) -> pd.DataFrame:
-    """Value added by sector (euros per quarter): one row per recorded quarter, a column per
-    sector (:data:`abm.sectors.SECTORS`)."""
+    """Value added by sector (nominal euros per quarter): one row per recorded quarter, a
+    column per sector (:data:`abm.sectors.SECTORS`)."""
     rows = [np.asarray(r.value_added, dtype=float) for r in model.records]
     data = np.vstack(rows) if rows else np.zeros((0, len(SECTORS)))
     return pd.DataFrame(data, index=pd.Index(_years(model), name="year"), columns=list(SECTORS))
@@ -135,6 +136,7 @@ def _figure(
 def _horizon(ax: Any, model: Any) -> None:
     start = model.start_year
     ax.set_xlim(start, start + model.quarters / 4)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.grid(alpha=0.3)
 
 
@@ -230,9 +232,7 @@ def figure_talent(runs: Runs) -> Figure:
 def figure_capital(runs: Runs) -> Figure:
     """Capital outflow (EUR bn per quarter)."""
     fig, (ax,) = _figure()
-    _lines(
-        runs, lambda s: {"capital outflow": (s["capital_outflow"] / 1e9, "C5")}, ax, "EUR bn"
-    )
+    _lines(runs, lambda s: {"capital outflow": (s["capital_outflow"] / 1e9, "C5")}, ax, "EUR bn")
     ax.set_title("Capital outflow (per quarter)", fontsize=10)
     return fig
 
@@ -243,22 +243,24 @@ def _panes(runs: Runs, height: float = 3.3) -> tuple[Figure, list]:
 
 
 def figure_value_added(runs: Runs) -> Figure:
-    """Value added by sector (EUR bn per quarter), stacked; one panel per run."""
+    """Nominal value added by sector as an index (the first recorded quarter = 100): which
+    sectors grow; one panel per run (services, 80% of value added, would
+    hide the rest in a stacked plot)."""
     fig, axes = _panes(runs)
     for ax, (label, model) in zip(axes, runs, strict=True):
-        va = sector_value_added(model) / 1e9
+        va = sector_value_added(model)
         if len(va):
-            ax.stackplot(
-                va.index, va.T.to_numpy(), labels=list(va.columns),
-                colors=[SECTOR_COLOURS[s] for s in va.columns],
-            )  # fmt: skip
+            index = va / va.iloc[0].where(va.iloc[0] > 0) * 100
+            for sector in va.columns:
+                ax.plot(index.index, index[sector], lw=1.4, color=SECTOR_COLOURS[sector],
+                        label=sector)  # fmt: skip
         else:
             _empty(ax)
         _horizon(ax, model)
         ax.set_title(f"Value added by sector: {label}", fontsize=10)
-    axes[0].set_ylabel("EUR bn / quarter")
+    axes[0].set_ylabel("index, first quarter = 100")
     if len(runs[0][1].records):
-        axes[-1].legend(fontsize=6, loc="lower left", ncol=2)
+        axes[-1].legend(fontsize=6, loc="upper left", ncol=2)
     return fig
 
 

@@ -19,13 +19,15 @@ import errno
 import os
 import socket
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from abm.dashboard.controls import NO_COMPARISON, DashboardError
 from abm.scenario import load_scenario
 
-#: Launch setting -> the environment variable that carries it to the page (:mod:`abm.dashboard.app`).
+#: Launch setting -> the environment variable that carries it to the page
+#: (:mod:`abm.dashboard.app`).
 LAUNCH_ENV: dict[str, str] = {
     "scenario": "ABM_DASHBOARD_SCENARIO",
     "seed": "ABM_DASHBOARD_SEED",
@@ -41,6 +43,8 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_ASSETS_CDN": f"http://{HOST}:9/",  # ... and a cache miss goes nowhere (closed port)
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_MODE": "production",
+    # Mesa 3.3's SolaraViz trips Solara's rules-of-hooks lint (a warning at every start)
+    "SOLARA_CHECK_HOOKS": "off",
 }
 
 
@@ -131,6 +135,9 @@ def serve(
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = HOST, str(sock.getsockname()[1])
 
     import uvicorn
+
+    # plain http on 127.0.0.1: Solara's note that samesite=none cookies need https is noise
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     config = uvicorn.Config(
         "solara.server.starlette:app", host=HOST, port=sock.getsockname()[1], log_level="warning"

@@ -40,6 +40,9 @@ from abm.dashboard.figures import FIGURES, SERIES_COLUMNS, firm_table, run_serie
 from abm.scenario import ScenarioError, load_scenario
 from abm.sectors import SECTORS
 
+# Mesa 3.3's SolaraViz trips Solara's rules-of-hooks lint when imported (a UserWarning)
+pytestmark = pytest.mark.filterwarnings("ignore:.*found despite early return:UserWarning")
+
 SCALE = 2000.0  # persons per talent agent: small runs
 CHROMIUM_FLAGS = (
     "--no-sandbox",
@@ -104,6 +107,8 @@ def test_the_dose_of_focus_is_explained_not_an_error_without_targeted_programmes
 def test_bad_controls_are_one_line_errors():
     with pytest.raises(ScenarioError, match="unknown scenario 'nowhere'"):
         dashboard_scenario("nowhere", {})
+    with pytest.raises(ScenarioError, match="control 'grid_cap'.*outside 0..0.05"):
+        dashboard_scenario("focused", {"grid_cap": -1.0})
     with pytest.raises(ScenarioError, match="unknown control 'sigma'"):
         dashboard_scenario("focused", {"sigma": 1.0})
     with pytest.raises(DashboardError, match="non-negative integer"):
@@ -147,6 +152,20 @@ def test_a_slider_left_at_its_start_keeps_a_new_scenarios_value():
         scale=SCALE, quarters=1,
     )  # fmt: skip
     assert moved.applied == {"programme:procurement.domestic_share": 0.6}
+
+
+def test_the_page_reports_bad_input_instead_of_raising():
+    with pytest.raises(DashboardError, match="'abc'"):
+        DashboardModel("focused", "abc", scale=SCALE, quarters=1)
+    m = DashboardModel("focused", "abc", scale=SCALE, quarters=1, fallback_seed=4)
+    assert m.seed == 4 and "'abc'" in m.problems[0] and "ran seed 4" in m.problems[0]
+    m = DashboardModel(
+        "focused", 1, compare="nowhere", scale=SCALE, quarters=1, fallback_seed=1,
+        grid_cap=-1.0,
+    )  # fmt: skip
+    assert m.twin is None and m.applied == {}
+    assert any("ran without the controls" in p for p in m.problems)
+    assert any("second pane" in p and "nowhere" in p for p in m.problems)
 
 
 def test_solaraviz_accepts_the_model_parameters():
@@ -256,7 +275,7 @@ def dashboard():
     """``abm dashboard focused --compare diffuse`` on a free port; stopped afterwards."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "abm.cli", "dashboard", "focused", "--port", "0", "--seed", "2"]
-        + ["--compare", "diffuse", "--quarters", "12"],
+        + ["--compare", "diffuse", "--quarters", "12", "--scale", str(SCALE)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -359,7 +378,9 @@ def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_pa
     assert (pixels < 0.9).any(axis=2).mean() > 0.02  # plots and text, not a blank page
     assert len(np.unique(pixels.reshape(-1, 3).round(2), axis=0)) > 50
     port = dashboard.split(":")[2].rstrip("/")
-    hosts = {u.split("/")[2] for u in requests if "://" in u and not u.startswith(("data:", "blob:"))}
+    hosts = {
+        u.split("/")[2] for u in requests if "://" in u and not u.startswith(("data:", "blob:"))
+    }
     assert hosts == {f"127.0.0.1:{port}"}, hosts
 
 
