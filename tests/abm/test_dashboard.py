@@ -324,7 +324,7 @@ def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_pa
             timeout=WAIT * 1000,
         )
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1700})
+            page = browser.new_page(viewport={"width": 1500, "height": 2050})
             page.set_default_timeout(WAIT * 1000)
             page.on("request", lambda r: requests.append(r.url))
             page.on("websocket", lambda w: requests.append(w.url))
