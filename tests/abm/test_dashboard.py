@@ -407,5 +407,13 @@ def test_missing_chromium_fails_on_ci_and_skips_elsewhere(monkeypatch):
         _chromium()
 
 
+def test_the_python_example_of_the_docs_runs(capsys):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "dashboard.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in doc.split("```python\n")[1:]]
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "docs/dashboard.md", "exec"), {})  # noqa: S102
+    assert "{'rd.eta': 1.0}" in capsys.readouterr().out
+
+
 def test_docs_screenshot_exists():
     assert (Path(__file__).resolve().parents[2] / "docs" / "img" / "dashboard.png").exists()
