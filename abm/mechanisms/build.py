@@ -32,6 +32,7 @@ from abm.state.economy import (
 )
 from abm.state.fields import firm_rows
 from abm.state.sectors import HIGH, N_SECTORS, N_SKILLS, SECTOR_INDEX
+from kernels.talent import count_staff
 
 S = N_SECTORS
 K = N_SKILLS
@@ -324,6 +325,8 @@ def _build_talent(
         reservation=c("labour.reservation_initial") * eco.labour.skill_wage[skill],
         experience=np.concatenate([sector[firm_rows_], np.full(n_unemp + n_pool, -1)]),
     )
+    tp = eco.talent_pop
+    eco.labour.staff = count_staff(tp.employer, tp.skill, len(sector), K)
 
 
 def _productivity_of_actual_staff(eco: EconomyState) -> None:

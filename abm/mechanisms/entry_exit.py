@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.mechanisms.labour import separate
+from abm.mechanisms.labour import job_arrays
 from abm.state.economy import EconomyState
 from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
+from kernels import talent
 
 S = N_SECTORS
 
@@ -30,7 +31,6 @@ S = N_SECTORS
 def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     """Remove insolvent and marginal firms, book their write-offs, free their staff."""
     fp = eco.firm_pop
-    tp = eco.talent_pop
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
@@ -52,7 +52,10 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     rows = np.flatnonzero(exit_)
     if not rows.size:
         return
-    separate(eco, np.flatnonzero(np.isin(tp.employer, rows)))
+    # staff of exiting firms become unemployed (at their last wages); the others are renumbered
+    mapping = np.full(len(fp), -1, dtype=np.int64)
+    mapping[~exit_] = np.arange(len(fp) - rows.size)
+    talent.exit_remap(mapping, *job_arrays(eco))
     repay = np.minimum(np.maximum(fp.cash[rows], 0.0), fp.loans[rows])
     fp.arrays["cash"][rows] -= repay
     fp.arrays["loans"][rows] -= repay
@@ -78,9 +81,8 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.pay("capital_transfers", B, e_b)
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
     eco.unregister_firms(fp.id[rows])
-    mapping = fp.compact(~exit_)
-    emp = tp.employer >= 0
-    tp.arrays["employer"][emp] = mapping[tp.employer[emp]]
+    fp.compact(~exit_)
+    eco.labour.staff = eco.labour.staff[~exit_]
 
 
 def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
@@ -153,5 +155,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
             subsidy_rate=st.subsidy_2025,
         )
     )
+    lab = eco.labour
+    lab.staff = np.concatenate([lab.staff, np.zeros((m, lab.staff.shape[1]), np.int64)])
     tot = np.bincount(fp.sector, weights=fp.share, minlength=S)
     fp.share = np.divide(fp.share, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)

@@ -29,6 +29,7 @@ import numpy as np
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
+from kernels import talent
 from kernels.labour import match_labour
 
 K = N_SKILLS
@@ -37,14 +38,24 @@ K = N_SKILLS
 def separate(eco: EconomyState, rows: np.ndarray) -> None:
     """End the jobs of talent ``rows``: they keep a reservation wage of
     ``labour.reservation_after_job`` times their last wage and their sector as experience."""
-    tp = eco.talent_pop
     if rows.size == 0:
         return
-    fr = tp.employer[rows]
-    wages = eco.firm_wages()[fr, tp.skill[rows]]
-    tp.arrays["reservation"][rows] = eco.c("labour.reservation_after_job") * wages
-    tp.arrays["experience"][rows] = eco.firm_pop.sector[fr]
-    tp.arrays["employer"][rows] = -1
+    talent.separate(rows.astype(np.int64, copy=False), *job_arrays(eco))
+
+
+def job_arrays(eco: EconomyState) -> tuple:
+    """The arrays a separation writes or reads, in the order of ``kernels.talent.separate``."""
+    tp = eco.talent_pop
+    return (
+        tp.employer,
+        tp.skill,
+        tp.experience,
+        tp.reservation,
+        eco.firm_wages(),
+        eco.firm_pop.sector,
+        float(eco.c("labour.reservation_after_job")),
+        eco.labour.staff,
+    )
 
 
 def talent_wages(eco: EconomyState, rows: np.ndarray) -> np.ndarray:
@@ -63,19 +74,22 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     tp = eco.talent_pop
     c = eco.c
     rng = eco.streams["labour"]
-    home = tp.abroad == 0
-    emp = tp.employer >= 0
-    quit_draw = eco.shocks(tp.id, Shock.QUIT)[:, 0]
-    quitters = np.flatnonzero(emp & home & (quit_draw < c("labour.quit_rate")))
-    separate(eco, quitters)
-    unemployed = np.flatnonzero(home & (tp.employer < 0))
-    floor = c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemployed]]
-    tp.arrays["reservation"][unemployed] = np.maximum(
-        floor, tp.reservation[unemployed] * c("labour.reservation_decay")
+    # quits, reservation wages of the unemployed, and who searches (one pass over talent)
+    key0, key1, q = eco.shock_key()
+    seekers, _ = talent.quits_and_search(
+        tp.id,
+        tp.abroad,
+        *job_arrays(eco),
+        c("labour.benefit_replacement") * eco.labour.skill_wage,
+        float(c("labour.reservation_decay")),
+        float(c("labour.quit_rate")),
+        float(c("labour.search_probability")),
+        key0,
+        key1,
+        q,
+        int(Shock.QUIT),
+        int(Shock.SEARCH),
     )
-    # search friction: an unemployed resident searches this quarter with its own probability
-    searching = eco.shocks(tp.id[unemployed], Shock.SEARCH)[:, 0] < c("labour.search_probability")
-    seekers = unemployed[searching]
     vac = f.vacancies
     wages = eco.firm_wages()
     tech_need = c("sectors.technical_need")[fp.sector]
@@ -106,8 +120,16 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
         samples,
     )
     hired = matched >= 0
-    tp.arrays["employer"][seekers[hired]] = v_firm[matched[hired]]
-    tp.arrays["experience"][seekers[hired]] = fp.sector[v_firm[matched[hired]]]
+    staff = eco.labour.staff
+    talent.hire(
+        seekers[hired],
+        v_firm[matched[hired]],
+        tp.employer,
+        tp.skill,
+        tp.experience,
+        fp.sector,
+        staff,
+    )
     opened = np.bincount(v_firm, weights=openings, minlength=n_f)
     got = np.bincount(v_firm, weights=filled, minlength=n_f)
     fp.unfilled = np.divide(opened - got, opened, out=np.zeros(n_f), where=opened > 0)
@@ -120,7 +142,7 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     prem = np.clip(prem, 0.7, 2.0)
     # premiums are relative wages: their employment-weighted mean stays 1, so bidding moves
     # wages between firms and sectors while the level follows the skill wage indices
-    emp_f = np.bincount(tp.employer[tp.employer >= 0], minlength=n_f).astype(float)
+    emp_f = staff.sum(axis=1).astype(float)
     mean = float(np.average(prem, weights=emp_f)) if emp_f.sum() > 0 else 1.0
     fp.wage_premium = prem / mean
     f.vacancies_open = float((opened - got).sum()) * eco.scale
@@ -134,12 +156,8 @@ def set_wages(eco: EconomyState, f: QuarterFlows) -> None:
     (employment-weighted mean, so it adds nothing to the level); growth clipped to -2%..+5% a
     quarter."""
     c = eco.c
-    tp = eco.talent_pop
-    home = tp.abroad == 0
-    unemp_rate = np.zeros(K)
-    for k in range(K):
-        m = home & (tp.skill == k)
-        unemp_rate[k] = float(np.mean(tp.employer[m] < 0)) if m.any() else 0.0
+    home, employed_k = eco.talent_census()
+    unemp_rate = np.divide((home - employed_k).astype(float), home, out=np.zeros(K), where=home > 0)
     f.unemployment_by_skill = unemp_rate
     lab = eco.labour
     if eco.quarter < 0:
@@ -147,7 +165,7 @@ def set_wages(eco: EconomyState, f: QuarterFlows) -> None:
         w = c("labour.natural_rate_burn_in_weight")
         lab.natural_rate = (1 - w) * lab.natural_rate + w * unemp_rate
     gap = lab.natural_rate - unemp_rate
-    employed = np.bincount(tp.skill[tp.employer >= 0], minlength=K).astype(float)
+    employed = employed_k.astype(float)
     mean_gap = float(np.average(gap, weights=employed)) if employed.sum() > 0 else 0.0
     growth = (
         (1 + c("macro.inflation_target")) ** 0.25

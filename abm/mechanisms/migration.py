@@ -21,6 +21,7 @@ from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
+from kernels import talent
 
 K = N_SKILLS
 
@@ -89,41 +90,73 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     programmes change who comes (``abm.policy.talent_attraction``)."""
     c = eco.c
     tp = eco.talent_pop
-    home = tp.abroad == 0
-    f.residents_before_migration = int(home.sum())
+    lab = eco.labour
+    home_k, _ = eco.talent_census()
+    f.residents_before_migration = int(home_k.sum())
     if eco.quarter == -1:
         calibrate_base_rates(eco)
-    # retirement
-    ret = eco.shocks(tp.id, Shock.RETIRE)[:, 0] < c("labour.retirement_rate") / 4
-    retire = home & ret
-    # emigration
-    resp = migration_response(eco, emigrate=True)
-    hrows = np.flatnonzero(home)
-    emi_draw = eco.shocks(tp.id[hrows], Shock.EMIGRATE)[:, 0]
-    emigrate = np.zeros(len(tp), bool)
-    emigrate[hrows] = (emi_draw < eco.labour.p0_emigrate * resp) & ~retire[hrows]
-    # immigration
-    arows = np.flatnonzero(~home)
-    boost = talent_attraction.immigration_boost(eco, arows)
-    imm_resp = migration_response(eco, emigrate=False)
-    imm_draw = eco.shocks(tp.id[arows], Shock.IMMIGRATE)[:, 0]
-    immigrate = np.zeros(len(tp), bool)
-    immigrate[arows] = imm_draw < np.minimum(eco.labour.p0_immigrate * imm_resp * boost, 0.9)
-    f.emigration = float(emigrate.sum()) * eco.scale
-    f.immigration = float(immigrate.sum()) * eco.scale
-    f.emigration_high = float((emigrate & (tp.skill == HIGH)).sum()) * eco.scale
-    f.immigration_high = float((immigrate & (tp.skill == HIGH)).sum()) * eco.scale
-    leaving = np.flatnonzero(emigrate)
-    separate(eco, leaving[tp.employer[leaving] >= 0])
-    tp.arrays["abroad"][emigrate] = 1
-    tp.arrays["abroad"][immigrate] = 0
-    tp.arrays["employer"][immigrate] = -1
-    tp.arrays["reservation"][immigrate] = (
-        c("labour.reservation_immigrant") * eco.labour.skill_wage[tp.skill[immigrate]]
+    # retirement; emigration candidates (the response is below 2); the draws of the pool abroad
+    key0, key1, q = eco.shock_key()
+    retire, cand, cand_u, arows, imm_draw = talent.migration_draws(
+        tp.id,
+        tp.abroad,
+        float(c("labour.retirement_rate") / 4),
+        2.0 * lab.p0_emigrate,
+        key0,
+        key1,
+        q,
+        int(Shock.RETIRE),
+        int(Shock.EMIGRATE),
+        int(Shock.IMMIGRATE),
     )
-    separate(eco, np.flatnonzero(retire & (tp.employer >= 0)))
-    tp.compact(~retire)
-    f.retirements = float(retire.sum()) * eco.scale
+    # emigration: the response of the candidates only
+    emigrants = cand[cand_u < lab.p0_emigrate * _emigration_response(eco, cand)]
+    # immigration
+    boost = talent_attraction.immigration_boost(eco, arows)
+    imm_resp = _immigration_response(eco, arows)
+    immigrants = arows[imm_draw < np.minimum(lab.p0_immigrate * imm_resp * boost, 0.9)]
+    f.emigration = float(emigrants.size) * eco.scale
+    f.immigration = float(immigrants.size) * eco.scale
+    f.emigration_high = float((tp.skill[emigrants] == HIGH).sum()) * eco.scale
+    f.immigration_high = float((tp.skill[immigrants] == HIGH).sum()) * eco.scale
+    separate(eco, emigrants[tp.employer[emigrants] >= 0])
+    tp.arrays["abroad"][emigrants] = 1
+    tp.arrays["abroad"][immigrants] = 0
+    tp.arrays["employer"][immigrants] = -1
+    tp.arrays["reservation"][immigrants] = (
+        c("labour.reservation_immigrant") * lab.skill_wage[tp.skill[immigrants]]
+    )
+    separate(eco, retire[tp.employer[retire] >= 0])
+    keep = np.ones(len(tp), dtype=bool)
+    keep[retire] = False
+    tp.compact(keep)
+    f.retirements = float(retire.size) * eco.scale
+
+
+def _emigration_response(eco: EconomyState, rows: np.ndarray) -> np.ndarray:
+    """The emigration response of residents ``rows`` (``migration_response`` for a subset)."""
+    tp = eco.talent_pop
+    src = eco.cal
+    sk = tp.skill[rows]
+    here = np.where(tp.employer[rows] >= 0, talent_wages(eco, rows), tp.reservation[rows])
+    other = src["labour.foreign_wage_ratio"][sk] * eco.labour.foreign_wage_level[sk]
+    ratio = other / np.maximum(here, 1e-9)
+    kappa, cost = src["labour.migration_mobility"], src["labour.moving_cost"]
+    return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
+
+
+def _immigration_response(eco: EconomyState, rows: np.ndarray) -> np.ndarray:
+    """The immigration response of agents abroad ``rows`` (``migration_response`` for a
+    subset)."""
+    tp = eco.talent_pop
+    src = eco.cal
+    lab = eco.labour
+    sk = tp.skill[rows]
+    here = lab.skill_wage[sk]
+    other = src["labour.foreign_wage_ratio"][sk] * lab.foreign_wage_level[sk]
+    ratio = here / np.maximum(other, 1e-9)
+    kappa, cost = src["labour.migration_mobility"], src["labour.moving_cost"]
+    return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
 
 
 def educate(eco: EconomyState, f: QuarterFlows) -> None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.mechanisms.labour import separate
+from abm.mechanisms.labour import job_arrays
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS, SECTOR_INDEX
+from kernels import talent
 
 K = N_SKILLS
 
@@ -40,24 +41,15 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     want = desired / eco.scale
     u = eco.shocks(fp.key, Shock.ROUND, K)
     want = np.floor(want + u).astype(np.int64)
-    have = (eco.firm_employment() / eco.scale).round().astype(np.int64)
+    have = eco.labour.staff
     # labour hoarding: only a surplus above the margin is shed, half of it per quarter
     margin = 1 + eco.c("firms.hoarding_margin")
     surplus = np.where(have > np.ceil(want * margin), (have - want + 1) // 2, 0)
-    emp = tp.employer >= 0
     if surplus.any():
-        idx = np.flatnonzero(emp)
-        rows = tp.employer[idx]
-        sk = tp.skill[idx]
-        p_fire = np.divide(
-            surplus[rows, sk], have[rows, sk], out=np.zeros(idx.size), where=have[rows, sk] > 0
-        )
-        draw = eco.shocks(tp.id[idx], Shock.FIRE)[:, 0]
-        fired = idx[draw < p_fire]
-        separate(eco, fired)
-        f.layoffs = fired.size
-    have = (eco.firm_employment() / eco.scale).round().astype(np.int64)
-    f.vacancies = np.maximum(want - have, 0)
+        p_fire = np.divide(surplus, have, out=np.zeros(have.shape), where=have > 0)
+        key0, key1, q = eco.shock_key()
+        f.layoffs = talent.layoffs(tp.id, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE))
+    f.vacancies = np.maximum(want - eco.labour.staff, 0)
 
 
 def produce(eco: EconomyState, f: QuarterFlows) -> None:

@@ -26,7 +26,6 @@ WINDOW = 16  # quarters of labour-productivity history behind the trend
 def update(eco: EconomyState, f: QuarterFlows) -> None:
     """GDP, real GDP and the trends (module docstring)."""
     tr = eco.trends
-    tp = eco.talent_pop
     gdp = float(f.va_firm.sum())
     f.gdp = gdp
     tr.gdp_hist.append(gdp)
@@ -39,8 +38,8 @@ def update(eco: EconomyState, f: QuarterFlows) -> None:
     if tr.va_per_output_build is None:
         tr.va_per_output_build = _ratio(va_s, out_s)
     real_build = float((out_s * tr.va_per_output_build).sum())
-    home = tp.abroad == 0
-    emp_persons = float((home & (tp.employer >= 0)).sum()) * eco.scale
+    _, employed_k = eco.talent_census()
+    emp_persons = float(employed_k.sum()) * eco.scale
     if emp_persons > 0 and real_build > 0:
         tr.lp_hist.append(np.log(real_build / emp_persons))
         tr.lp_hist = tr.lp_hist[-(WINDOW + 1) :]

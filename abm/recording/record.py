@@ -91,12 +91,11 @@ def _share(x: float, gdp: float) -> float:
 def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
     """This quarter's outcomes."""
     fp = eco.firm_pop
-    tp = eco.talent_pop
     gdp = f.gdp
     va_s = f.va_sector
-    home = tp.abroad == 0
-    emp_persons = float((home & (tp.employer >= 0)).sum()) * eco.scale
-    lf = float(home.sum()) * eco.scale
+    home_k, employed_k = eco.talent_census()
+    emp_persons = float(employed_k.sum()) * eco.scale
+    lf = float(home_k.sum()) * eco.scale
     emp_s, emp_k = f.employment_sector, f.employment_skill
     berd = f.berd
     public = float(f.public_rd) + float(f.mission_spend)
@@ -131,7 +130,7 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         firms=np.bincount(fp.sector, minlength=S).astype(float),
         entries=np.asarray(f.entries, float),
         exits=np.asarray(f.exits, float),
-        talent_stock=np.bincount(tp.skill[home], minlength=K).astype(float) * eco.scale,
+        talent_stock=home_k.astype(float) * eco.scale,
         talent_emigration=f.emigration,
         talent_immigration=f.immigration,
         high_skill_emigration=f.emigration_high,

@@ -21,6 +21,7 @@ from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
 from kernels.philox import philox_uniforms
+from kernels.talent import census as talent_census
 
 if TYPE_CHECKING:
     from abm.scenario import Scenario
@@ -122,6 +123,8 @@ class LabourState:
     p0_emigrate: float = 0.0  #: quarterly base emigration probability
     p0_immigrate: float = 0.0  #: quarterly base immigration probability
     next_talent_id: int = 1
+    #: talent agents employed per firm row and skill (kept in step with every change of employer)
+    staff: np.ndarray = field(default_factory=lambda: np.zeros((0, K), np.int64))
 
 
 @dataclass
@@ -239,6 +242,10 @@ class EconomyState:
         q = self.quarter + 10_000  # keep the counter word non-negative
         return philox_uniforms(self._key0, self._key1, ids, q, mechanism, n_draws)
 
+    def shock_key(self) -> tuple[np.uint64, np.uint64, int]:
+        """(key0, key1, counter quarter) for kernels that draw the per-agent shocks inline."""
+        return self._key0, self._key1, self.quarter + 10_000
+
     @property
     def date(self) -> _dt.date:
         """First day of the current quarter."""
@@ -270,11 +277,12 @@ class EconomyState:
 
     def firm_employment(self) -> np.ndarray:
         """Persons employed per firm and skill (firms x skills)."""
+        return self.labour.staff.astype(float) * self.scale
+
+    def talent_census(self) -> tuple[np.ndarray, np.ndarray]:
+        """Talent agents living here and those of them employed, by skill (int64)."""
         tp = self.talent_pop
-        emp = tp.employer >= 0
-        n = len(self.firm_pop)
-        counts = np.bincount(tp.employer[emp] * K + tp.skill[emp], minlength=n * K)
-        return counts.reshape(n, K).astype(float) * self.scale
+        return talent_census(tp.abroad, tp.employer, tp.skill, K)
 
     def trend_gdp(self) -> float:
         """Trend nominal GDP per quarter: the mean of the last four quarters."""
