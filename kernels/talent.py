@@ -1,17 +1,21 @@
-"""Talent kernels: staff counts, separations, layoffs, quits and search, migration draws.
+"""Talent kernels: staff counts, separations, layoffs, quits and search, exits of employers.
 
-The talent population is a struct of arrays (one row per talent agent, sorted by id). These
-kernels walk it once per step and do the per-agent work only for the agents concerned (the
-employees of firms that shed staff, the employed who may quit, the unemployed who may search,
-the residents who may retire or emigrate, the pool abroad), keeping the firm x skill staff
-counts ``staff`` in step with every change of employer.
+The talent population is a struct of arrays (one row per talent agent, sorted by id). The
+passes here do the per-agent work only for the agents concerned (the employees of firms that
+shed staff, the employed who may quit, the unemployed who may search), keeping the firm x skill
+staff counts ``staff`` in step with every change of employer.
 
-Per-agent draws are counter-based (``kernels.philox``): the uniform of agent ``id`` for
-mechanism ``m`` in quarter ``q`` is a pure function of the member's key and ``(id, q, m)``
-(:func:`event_uniform`), so it is the same whichever other agents exist and in whatever order
-they are processed (common random numbers, DESIGN §5); the key is passed in, nothing is global.
+Whether an agent acts is decided by its keyed uniform ``U(id, q, m) < p``
+(:mod:`kernels.events`): a pure function of the member's key and (agent id, quarter, mechanism),
+the same whichever other agents exist and in whatever order they are processed (common random
+numbers, DESIGN §5), and computed in full only for the agents whose shared lottery byte allows
+them to act. The key is passed in, nothing is global.
 
-Each kernel has a plain-Python twin (suffix ``_py``) with the same signature and results that
+Threads: the steps are made of the chunked passes of ``kernels.passes``; with ``threads > 1``
+they run on numba's threads (``prange`` over fixed chunks), with the same result whatever the
+count. ``threads=1`` never starts numba's thread pool (the default: a forked worker stays safe).
+
+Each kernel has a plain-Python twin (suffix ``_py``) with the same arguments and results that
 ``tests/kernels/test_talent.py`` holds it to. Inputs are not validated: an ``employer`` must be
 -1 or a valid row of ``wages``, ``staff`` and ``firm_sector``; a ``skill`` a valid column.
 """
@@ -19,25 +23,21 @@ Each kernel has a plain-Python twin (suffix ``_py``) with the same signature and
 import numba
 import numpy as np
 
-from kernels.philox import philox4x64, philox_uniforms_py
-
-_INV53 = 1.0 / 9007199254740992.0
-
-
-@numba.njit(cache=True, inline="always")
-def event_uniform(key0, key1, tid, quarter, mechanism):
-    """Uniform [0, 1) of agent ``tid`` for ``mechanism`` in ``quarter``: the first draw of
-    ``philox_uniforms(key0, key1, [tid], quarter, mechanism, 1)``."""
-    x0, _x1, _x2, _x3 = philox4x64(
-        np.uint64(tid), np.uint64(quarter), np.uint64(mechanism), np.uint64(0), key0, key1
-    )
-    return (x0 >> np.uint64(11)) * _INV53
-
-
-def event_uniform_py(key0: int, key1: int, tid: int, quarter: int, mechanism: int) -> float:
-    """Plain-Python twin of :func:`event_uniform`."""
-    ids = np.array([tid], dtype=np.int64)
-    return float(philox_uniforms_py(int(key0), int(key1), ids, quarter, mechanism, 1)[0, 0])
+from kernels.events import acts_py, lottery_rows, lottery_rows_parallel
+from kernels.passes import (
+    _remap,
+    _remap_parallel,
+    _separate_one,
+    apply_separations,
+    employees_of,
+    employees_of_parallel,
+    leave_jobs,
+    leave_jobs_parallel,
+    search,
+    search_parallel,
+    unemployed,
+    unemployed_parallel,
+)
 
 
 # ----------------------------------------------------------------------------- staff counts
@@ -88,16 +88,6 @@ def census_py(abroad, employer, skill, n_skills):
 
 
 # ----------------------------------------------------------------------------- separations
-@numba.njit(cache=True, inline="always")
-def _separate_one(i, employer, skill, experience, reservation, wages, firm_sector, ratio, staff):
-    e = employer[i]
-    k = skill[i]
-    reservation[i] = ratio * wages[e, k]
-    experience[i] = firm_sector[e]
-    employer[i] = -1
-    staff[e, k] -= 1
-
-
 @numba.njit(cache=True)
 def separate(rows, employer, skill, experience, reservation, wages, firm_sector, ratio, staff):
     """End the jobs of talent ``rows`` (all employed), in place: reservation wage ``ratio`` times
@@ -138,26 +128,98 @@ def hire_py(rows, firms, employer, skill, experience, firm_sector, staff):
         staff[int(e), int(skill[i])] += 1
 
 
-@numba.njit(cache=True)
-def exit_remap(mapping, employer, skill, experience, reservation, wages, firm_sector, ratio, staff):
+# ----------------------------------------------------------------------------- the steps
+def exit_remap(
+    mapping, employer, skill, experience, reservation, wages, firm_sector, ratio, staff, threads=1
+):
     """Firms exit: ``mapping[e]`` is firm row ``e``'s new row, -1 if it exits. Staff of exiting
     firms are separated (``separate``, at the old rows' wages), the others' employer rows are
     renumbered; ``staff`` keeps the old rows (the caller compacts it). Returns the separated."""
-    n_sep = 0
-    for i in range(employer.shape[0]):
-        e = employer[i]
-        if e >= 0:
-            m = mapping[e]
-            if m < 0:
-                _separate_one(
-                    i, employer, skill, experience, reservation, wages, firm_sector, ratio, staff
-                )
-                n_sep += 1
-            else:
-                employer[i] = m
-    return n_sep
+    padded = np.concatenate([[-1], mapping]).astype(np.int32)  # padded[e + 1]; -1 for e = -1
+    gone = np.flatnonzero(mapping < 0)
+    first_gone = int(gone[0]) if gone.size else mapping.shape[0]
+    rows = (_remap_parallel if threads > 1 else _remap)(padded, first_gone, employer)
+    separate(rows, employer, skill, experience, reservation, wages, firm_sector, ratio, staff)
+    return int(rows.size)
 
 
+def layoffs(
+    ids,
+    abroad,
+    employer,
+    skill,
+    experience,
+    reservation,
+    wages,
+    firm_sector,
+    ratio,
+    staff,
+    p_fire,
+    key0,
+    key1,
+    quarter,
+    mechanism,
+    threads=1,
+):
+    """Employees leave firms that shed staff: talent ``i`` employed at ``e`` with skill ``k`` is
+    laid off when ``U(id_i, quarter, mechanism) < p_fire[e, k]`` and separated (in place).
+    Only the employees of firms with some ``p_fire > 0`` draw. Returns the number laid off."""
+    par = threads > 1
+    sheds = np.concatenate([[0], (p_fire > 0.0).any(axis=1)]).astype(np.uint8)
+    rows = (employees_of_parallel if par else employees_of)(employer, sheds)
+    job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
+    none = np.zeros(0, dtype=np.uint8)
+    args = (rows, none, p_fire, ids, abroad, job, 0.0, key0, key1, quarter, mechanism)
+    sep_e = (leave_jobs_parallel if par else leave_jobs)(*args)
+    return int(apply_separations(rows, sep_e, skill, staff))
+
+
+def quits_and_search(
+    ids,
+    abroad,
+    employer,
+    skill,
+    experience,
+    reservation,
+    wages,
+    firm_sector,
+    ratio,
+    staff,
+    benefit_floor,
+    decay,
+    quit_p,
+    search_p,
+    key0,
+    key1,
+    quarter,
+    m_quit,
+    m_search,
+    threads=1,
+):
+    """Quits, reservation wages of the unemployed and who searches.
+
+    A resident employed talent quits when ``U(id, quarter, m_quit) < quit_p`` (separated, in
+    place). Every unemployed resident (quitters included) then lowers its reservation wage to
+    ``max(benefit_floor[k], decay * reservation)`` and searches this quarter when
+    ``U(id, quarter, m_search) < search_p``. Returns (seeker rows in row order, quits).
+    """
+    par = threads > 1
+    rows, bytes_ = (lottery_rows_parallel if par else lottery_rows)(
+        ids, key0, key1, quarter, m_quit, quit_p
+    )
+    job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
+    no_table = np.zeros((0, 1))
+    args = (rows, bytes_, no_table, ids, abroad, job, quit_p, key0, key1, quarter, m_quit)
+    sep_e = (leave_jobs_parallel if par else leave_jobs)(*args)
+    n_quit = int(apply_separations(rows, sep_e, skill, staff))
+    out = (unemployed_parallel if par else unemployed)(abroad, employer)
+    floor = np.asarray(benefit_floor, dtype=np.float64)
+    args = (out, ids, skill, reservation, floor, float(decay), search_p, key0, key1, quarter)
+    seeks = (search_parallel if par else search)(*args, m_search)
+    return out[seeks], n_quit
+
+
+# ----------------------------------------------------------------------------- twins
 def exit_remap_py(
     mapping, employer, skill, experience, reservation, wages, firm_sector, ratio, staff
 ):
@@ -180,42 +242,9 @@ def exit_remap_py(
     return len(gone)
 
 
-# ----------------------------------------------------------------------------- layoffs
-@numba.njit(cache=True)
-def layoffs(
-    ids,
-    employer,
-    skill,
-    experience,
-    reservation,
-    wages,
-    firm_sector,
-    ratio,
-    staff,
-    p_fire,
-    key0,
-    key1,
-    quarter,
-    mechanism,
-):
-    """Employees leave firms that shed staff: talent ``i`` employed at ``e`` with skill ``k`` is
-    laid off when ``event_uniform(id_i) < p_fire[e, k]`` (and separated, in place). Only the
-    employees of firm-skills with ``p_fire > 0`` draw. Returns the number laid off."""
-    n = 0
-    for i in range(employer.shape[0]):
-        e = employer[i]
-        if e >= 0:
-            p = p_fire[e, skill[i]]
-            if p > 0.0 and event_uniform(key0, key1, ids[i], quarter, mechanism) < p:
-                _separate_one(
-                    i, employer, skill, experience, reservation, wages, firm_sector, ratio, staff
-                )
-                n += 1
-    return n
-
-
 def layoffs_py(
     ids,
+    abroad,
     employer,
     skill,
     experience,
@@ -231,69 +260,15 @@ def layoffs_py(
     mechanism,
 ):
     """Plain-Python twin of :func:`layoffs`: everyone employed draws, the draw decides."""
-    fired = []
-    for i in range(len(employer)):
-        e = int(employer[i])
-        if e >= 0:
-            u = event_uniform_py(key0, key1, int(ids[i]), quarter, mechanism)
-            if u < p_fire[e, int(skill[i])]:
-                fired.append(i)
+    fired = [
+        i
+        for i in range(len(employer))
+        if employer[i] >= 0
+        and acts_py(key0, key1, ids[i], quarter, mechanism, p_fire[employer[i], skill[i]])
+    ]
     rows = np.array(fired, dtype=np.int64)
     separate_py(rows, employer, skill, experience, reservation, wages, firm_sector, ratio, staff)
     return len(fired)
-
-
-# ----------------------------------------------------------------------------- quits, search
-@numba.njit(cache=True)
-def quits_and_search(
-    ids,
-    abroad,
-    employer,
-    skill,
-    experience,
-    reservation,
-    wages,
-    firm_sector,
-    ratio,
-    staff,
-    benefit_floor,
-    decay,
-    quit_p,
-    search_p,
-    key0,
-    key1,
-    quarter,
-    m_quit,
-    m_search,
-):
-    """Quits, reservation wages of the unemployed and who searches, in one pass.
-
-    A resident employed talent quits when ``event_uniform(id, m_quit) < quit_p`` (separated,
-    in place). Every unemployed resident (quitters included) then lowers its reservation wage
-    to ``max(benefit_floor[k], decay * reservation)`` and searches this quarter when
-    ``event_uniform(id, m_search) < search_p``. Returns (seeker rows in row order, quits).
-    """
-    n = employer.shape[0]
-    seekers = np.empty(n, dtype=np.int64)
-    n_seek = 0
-    n_quit = 0
-    for i in range(n):
-        if abroad[i] != 0:
-            continue
-        tid = ids[i]
-        if employer[i] >= 0:
-            if event_uniform(key0, key1, tid, quarter, m_quit) < quit_p:
-                _separate_one(
-                    i, employer, skill, experience, reservation, wages, firm_sector, ratio, staff
-                )
-                n_quit += 1
-            else:
-                continue
-        reservation[i] = max(benefit_floor[skill[i]], reservation[i] * decay)
-        if event_uniform(key0, key1, tid, quarter, m_search) < search_p:
-            seekers[n_seek] = i
-            n_seek += 1
-    return seekers[:n_seek].copy(), n_quit
 
 
 def quits_and_search_py(
@@ -320,85 +295,14 @@ def quits_and_search_py(
     """Plain-Python twin of :func:`quits_and_search`, step by step as the rule reads."""
     home = [i for i in range(len(ids)) if abroad[i] == 0]
     quitters = [
-        i
-        for i in home
-        if employer[i] >= 0 and event_uniform_py(key0, key1, int(ids[i]), quarter, m_quit) < quit_p
+        i for i in home if employer[i] >= 0 and acts_py(key0, key1, ids[i], quarter, m_quit, quit_p)
     ]
     rows = np.array(quitters, dtype=np.int64)
     separate_py(rows, employer, skill, experience, reservation, wages, firm_sector, ratio, staff)
     seekers = []
     for i in home:
         if employer[i] < 0:
-            reservation[i] = max(benefit_floor[int(skill[i])], reservation[i] * decay)
-            if event_uniform_py(key0, key1, int(ids[i]), quarter, m_search) < search_p:
+            reservation[i] = max(benefit_floor[int(skill[i])], float(reservation[i]) * decay)
+            if acts_py(key0, key1, ids[i], quarter, m_search, search_p):
                 seekers.append(i)
     return np.array(seekers, dtype=np.int64), len(quitters)
-
-
-# ----------------------------------------------------------------------------- migration
-@numba.njit(cache=True)
-def migration_draws(
-    ids, abroad, retire_p, emigrate_bound, key0, key1, quarter, m_ret, m_emi, m_imm
-):
-    """Who retires, who may emigrate, and the draws of the pool abroad, in one pass.
-
-    A resident retires when ``event_uniform(id, m_ret) < retire_p``; a resident who does not
-    retire is an emigration candidate when ``u = event_uniform(id, m_emi) < emigrate_bound``
-    (an upper bound of every resident's emigration probability, so no one else can emigrate);
-    every agent abroad draws ``event_uniform(id, m_imm)``. Returns (retiring rows, candidate
-    rows, their draws, rows abroad, their draws), each in row order.
-    """
-    n = ids.shape[0]
-    retire = np.empty(n, dtype=np.int64)
-    cand = np.empty(n, dtype=np.int64)
-    cand_u = np.empty(n)
-    away = np.empty(n, dtype=np.int64)
-    away_u = np.empty(n)
-    n_r = 0
-    n_c = 0
-    n_a = 0
-    for i in range(n):
-        tid = ids[i]
-        if abroad[i] == 0:
-            if event_uniform(key0, key1, tid, quarter, m_ret) < retire_p:
-                retire[n_r] = i
-                n_r += 1
-                continue
-            u = event_uniform(key0, key1, tid, quarter, m_emi)
-            if u < emigrate_bound:
-                cand[n_c] = i
-                cand_u[n_c] = u
-                n_c += 1
-        else:
-            away[n_a] = i
-            away_u[n_a] = event_uniform(key0, key1, tid, quarter, m_imm)
-            n_a += 1
-    return (
-        retire[:n_r].copy(),
-        cand[:n_c].copy(),
-        cand_u[:n_c].copy(),
-        away[:n_a].copy(),
-        away_u[:n_a].copy(),
-    )
-
-
-def migration_draws_py(
-    ids, abroad, retire_p, emigrate_bound, key0, key1, quarter, m_ret, m_emi, m_imm
-):
-    """Plain-Python twin of :func:`migration_draws`."""
-    retire, cand, cand_u, away, away_u = [], [], [], [], []
-    for i in range(len(ids)):
-        tid = int(ids[i])
-        if abroad[i] == 0:
-            if event_uniform_py(key0, key1, tid, quarter, m_ret) < retire_p:
-                retire.append(i)
-                continue
-            u = event_uniform_py(key0, key1, tid, quarter, m_emi)
-            if u < emigrate_bound:
-                cand.append(i)
-                cand_u.append(u)
-        else:
-            away.append(i)
-            away_u.append(event_uniform_py(key0, key1, tid, quarter, m_imm))
-    as_rows = lambda x: np.array(x, dtype=np.int64)  # noqa: E731
-    return as_rows(retire), as_rows(cand), np.array(cand_u), as_rows(away), np.array(away_u)

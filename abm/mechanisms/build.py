@@ -32,7 +32,6 @@ from abm.state.economy import (
 )
 from abm.state.fields import firm_rows
 from abm.state.sectors import HIGH, N_SECTORS, N_SKILLS, SECTOR_INDEX
-from kernels.talent import count_staff
 
 S = N_SECTORS
 K = N_SKILLS
@@ -299,11 +298,8 @@ def _build_talent(
     extra = rng.random(agents.shape) < (agents - base)
     counts = (base + extra).astype(np.int64)
     firm_rows_ = np.repeat(np.arange(len(sector)), counts.sum(axis=1))
-    skills = (
-        np.concatenate([np.repeat(np.arange(K), counts[i]) for i in range(len(sector))])
-        if len(sector)
-        else np.zeros(0, np.int64)
-    )
+    # each firm's agents by skill, firm after firm (skill 0 first)
+    skills = np.repeat(np.tile(np.arange(K), len(sector)), counts.ravel())
     n_emp = firm_rows_.size
     tech_need = c("sectors.technical_need")[sector[firm_rows_]]
     other_tech = c("labour.technical_share_not_high")
@@ -325,8 +321,7 @@ def _build_talent(
         reservation=c("labour.reservation_initial") * eco.labour.skill_wage[skill],
         experience=np.concatenate([sector[firm_rows_], np.full(n_unemp + n_pool, -1)]),
     )
-    tp = eco.talent_pop
-    eco.labour.staff = count_staff(tp.employer, tp.skill, len(sector), K)
+    eco.labour.residents, eco.labour.staff = eco.recount_talent()
 
 
 def _productivity_of_actual_staff(eco: EconomyState) -> None:

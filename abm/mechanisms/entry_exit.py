@@ -24,6 +24,7 @@ from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
+from kernels.firms import sector_medians
 
 S = N_SECTORS
 
@@ -44,10 +45,8 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     exit_ &= fp.age > patience
     # keep a floor of agents per sector
     floor = int(c("firms.min_agents_per_sector"))
-    for s in range(S):
-        idx = np.flatnonzero(exit_ & (fp.sector == s))
-        if n_s[s] - idx.size < floor // 2:
-            exit_[idx] = False
+    leaving = np.bincount(fp.sector[exit_], minlength=S)
+    exit_ &= (n_s - leaving >= floor // 2)[fp.sector]
     f.exits = np.bincount(fp.sector[exit_], minlength=S)
     rows = np.flatnonzero(exit_)
     if not rows.size:
@@ -55,7 +54,7 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     # staff of exiting firms become unemployed (at their last wages); the others are renumbered
     mapping = np.full(len(fp), -1, dtype=np.int64)
     mapping[~exit_] = np.arange(len(fp) - rows.size)
-    talent.exit_remap(mapping, *job_arrays(eco))
+    talent.exit_remap(mapping, *job_arrays(eco), threads=eco.threads)
     repay = np.minimum(np.maximum(fp.cash[rows], 0.0), fp.loans[rows])
     fp.arrays["cash"][rows] -= repay
     fp.arrays["loans"][rows] -= repay
@@ -81,7 +80,7 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.pay("capital_transfers", B, e_b)
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
     eco.unregister_firms(fp.id[rows])
-    fp.compact(~exit_)
+    fp.drop(rows)
     eco.labour.staff = eco.labour.staff[~exit_]
 
 
@@ -117,7 +116,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
         rng.normal(c("firms.entrant_productivity_gap"), c("firms.entrant_productivity_sd"), m)
     )
     med_w, med_sales, med_norm = (
-        np.array([np.median(v[fp.sector == s]) if n_s[s] else d for s in range(S)])
+        sector_medians(fp.sector, v, S, d)
         for v, d in ((fp.weight, 1.0), (fp.sales, 0.0), (fp.rd_norm, 1.0))
     )
     size = c("firms.entrant_size") * med_sales[sec]

@@ -73,12 +73,12 @@ def demand(eco: EconomyState, f: QuarterFlows) -> tuple[np.ndarray, np.ndarray, 
 def transfers_and_taxes(eco: EconomyState, f: QuarterFlows) -> None:
     """Benefits, other transfers and the household tax; households then plan consumption."""
     c = eco.c
-    tp = eco.talent_pop
     acc = eco.accounts
     bs = eco.bs
-    unemp = np.flatnonzero((tp.abroad == 0) & (tp.employer < 0))
+    home, employed = eco.talent_census()
+    unemployed = (home - employed).astype(float)
     benefits = float(
-        (c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemp]]).sum() * eco.scale
+        (c("labour.benefit_replacement") * eco.labour.skill_wage * unemployed).sum() * eco.scale
     )
     yt = eco.trend_gdp()
     transfers = (c("government.transfers_share") + extra_spending_share(eco, eco.year)) * yt

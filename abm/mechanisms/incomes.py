@@ -27,24 +27,15 @@ S = N_SECTORS
 def pay(eco: EconomyState, f: QuarterFlows) -> None:
     """Wages, interest, taxes and dividends of the quarter (module docstring)."""
     fp = eco.firm_pop
-    tp = eco.talent_pop
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
-    wages = eco.firm_wages()
-    empl = eco.firm_employment()
-    bill = (empl * wages).sum(axis=1)
-    emp = np.flatnonzero(tp.employer >= 0)
-    received = float((wages[tp.employer[emp], tp.skill[emp]] * eco.scale).sum())
+    bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
+    received = float(bill.sum())  # what the firms' staff earn: the talent agents' wages
     fp.cash = fp.cash - bill
     bs.deposits_h += received
     acc.pay("wages", F, bill.sum())
     acc.receive("wages", H, received)
-    f.wage_bill = bill
-    f.bill_sector = np.bincount(fp.sector, weights=bill, minlength=S)
-    f.employment_skill = empl.sum(axis=0)
-    f.bill_skill = (empl * wages).sum(axis=0)
-    f.employment_sector = np.bincount(fp.sector, weights=empl.sum(axis=1), minlength=S)
     labour_tax = eco.government.wage_tax * received
     bs.deposits_h -= labour_tax
     bs.deposits_g += labour_tax

@@ -30,7 +30,7 @@ from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
 from kernels import talent
-from kernels.labour import match_labour
+from kernels.labour import match_labour, vacancy_rows
 
 K = N_SKILLS
 
@@ -89,6 +89,7 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
         q,
         int(Shock.QUIT),
         int(Shock.SEARCH),
+        eco.threads,
     )
     vac = f.vacancies
     wages = eco.firm_wages()
@@ -96,27 +97,20 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     # vacancy rows: (firm, skill[, technical]) with openings
     n_f = len(fp)
     high_tech = np.round(vac[:, HIGH] * tech_need).astype(np.int64)
-    v_firm = np.concatenate([np.arange(n_f)] * (K + 1))
-    v_skill = np.concatenate([np.full(n_f, k) for k in range(K)] + [np.full(n_f, HIGH)])
-    v_field = np.concatenate([np.full(n_f * K, -1), np.full(n_f, 1)])
-    openings = np.concatenate([vac[:, 0], vac[:, 1], vac[:, HIGH] - high_tech, high_tech])
-    v_wage = wages[v_firm, v_skill]
-    keep = openings > 0
-    v_firm, v_skill, v_field = v_firm[keep], v_skill[keep], v_field[keep]
-    openings, v_wage = openings[keep], v_wage[keep]
+    v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
     n_s, n_v = seekers.size, v_firm.size
     k = int(c("labour.search_sample"))
     order = rng.permutation(n_s).astype(np.int64)
     samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0)).astype(np.int64)
     matched, filled = match_labour(
-        tp.skill[seekers],
-        tp.field[seekers],
-        tp.reservation[seekers],
+        tp.skill[seekers].astype(np.int64),
+        tp.field[seekers].astype(np.int64),
+        tp.reservation[seekers].astype(np.float64),
         order,
-        v_skill.astype(np.int64),
-        v_field.astype(np.int64),
+        v_skill,
+        v_field,
         v_wage,
-        openings.astype(np.int64),
+        openings,
         samples,
     )
     hired = matched >= 0
@@ -142,7 +136,7 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     prem = np.clip(prem, 0.7, 2.0)
     # premiums are relative wages: their employment-weighted mean stays 1, so bidding moves
     # wages between firms and sectors while the level follows the skill wage indices
-    emp_f = staff.sum(axis=1).astype(float)
+    emp_f = staff @ np.ones(staff.shape[1])  # persons per firm, in agent units
     mean = float(np.average(prem, weights=emp_f)) if emp_f.sum() > 0 else 1.0
     fp.wage_premium = prem / mean
     f.vacancies_open = float((opened - got).sum()) * eco.scale

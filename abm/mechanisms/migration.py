@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from abm.calibration import load_calibration
-from abm.mechanisms.labour import separate, talent_wages
+from abm.mechanisms.labour import job_arrays, talent_wages
 from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
-from kernels import talent
+from kernels.migration import migrate as migration_kernel
 
 K = N_SKILLS
 
@@ -91,69 +91,55 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     c = eco.c
     tp = eco.talent_pop
     lab = eco.labour
-    home_k, _ = eco.talent_census()
-    f.residents_before_migration = int(home_k.sum())
+    f.residents_before_migration = int(lab.residents.sum())
     if eco.quarter == -1:
         calibrate_base_rates(eco)
-    # retirement; emigration candidates (the response is below 2); the draws of the pool abroad
+    src = eco.cal
+    # the pool abroad: immigration probabilities (talent attraction programmes change who comes)
+    arows = np.flatnonzero(tp.abroad == 1)
+    boost = talent_attraction.immigration_boost(eco, arows)
+    resp = _immigration_response_by_skill(eco)[tp.skill[arows]]
+    p_imm = np.minimum(lab.p0_immigrate * resp * boost, 0.9)
+    # emigration: kernels.migration computes the response of migration_response(emigrate=True)
+    # for the residents whose draw is below its bound only (tests/abm/test_talent_step.py)
     key0, key1, q = eco.shock_key()
-    retire, cand, cand_u, arows, imm_draw = talent.migration_draws(
+    retire, n_emi, n_emi_high, n_imm, n_imm_high, delta = migration_kernel(
         tp.id,
         tp.abroad,
+        *job_arrays(eco),
         float(c("labour.retirement_rate") / 4),
-        2.0 * lab.p0_emigrate,
+        float(lab.p0_emigrate),
+        src["labour.foreign_wage_ratio"] * lab.foreign_wage_level,
+        float(src["labour.migration_mobility"]),
+        float(src["labour.moving_cost"]),
+        arows,
+        p_imm,
+        c("labour.reservation_immigrant") * lab.skill_wage,
+        HIGH,
         key0,
         key1,
         q,
         int(Shock.RETIRE),
         int(Shock.EMIGRATE),
         int(Shock.IMMIGRATE),
+        eco.threads,
     )
-    # emigration: the response of the candidates only
-    emigrants = cand[cand_u < lab.p0_emigrate * _emigration_response(eco, cand)]
-    # immigration
-    boost = talent_attraction.immigration_boost(eco, arows)
-    imm_resp = _immigration_response(eco, arows)
-    immigrants = arows[imm_draw < np.minimum(lab.p0_immigrate * imm_resp * boost, 0.9)]
-    f.emigration = float(emigrants.size) * eco.scale
-    f.immigration = float(immigrants.size) * eco.scale
-    f.emigration_high = float((tp.skill[emigrants] == HIGH).sum()) * eco.scale
-    f.immigration_high = float((tp.skill[immigrants] == HIGH).sum()) * eco.scale
-    separate(eco, emigrants[tp.employer[emigrants] >= 0])
-    tp.arrays["abroad"][emigrants] = 1
-    tp.arrays["abroad"][immigrants] = 0
-    tp.arrays["employer"][immigrants] = -1
-    tp.arrays["reservation"][immigrants] = (
-        c("labour.reservation_immigrant") * lab.skill_wage[tp.skill[immigrants]]
-    )
-    separate(eco, retire[tp.employer[retire] >= 0])
-    keep = np.ones(len(tp), dtype=bool)
-    keep[retire] = False
-    tp.compact(keep)
+    lab.residents += delta
+    f.emigration = float(n_emi) * eco.scale
+    f.immigration = float(n_imm) * eco.scale
+    f.emigration_high = float(n_emi_high) * eco.scale
+    f.immigration_high = float(n_imm_high) * eco.scale
+    tp.drop(retire)
     f.retirements = float(retire.size) * eco.scale
 
 
-def _emigration_response(eco: EconomyState, rows: np.ndarray) -> np.ndarray:
-    """The emigration response of residents ``rows`` (``migration_response`` for a subset)."""
-    tp = eco.talent_pop
-    src = eco.cal
-    sk = tp.skill[rows]
-    here = np.where(tp.employer[rows] >= 0, talent_wages(eco, rows), tp.reservation[rows])
-    other = src["labour.foreign_wage_ratio"][sk] * eco.labour.foreign_wage_level[sk]
-    ratio = other / np.maximum(here, 1e-9)
-    kappa, cost = src["labour.migration_mobility"], src["labour.moving_cost"]
-    return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
-
-
-def _immigration_response(eco: EconomyState, rows: np.ndarray) -> np.ndarray:
-    """The immigration response of agents abroad ``rows`` (``migration_response`` for a
-    subset)."""
-    tp = eco.talent_pop
+def _immigration_response_by_skill(eco: EconomyState) -> np.ndarray:
+    """``migration_response(eco, emigrate=False)`` by skill: abroad it depends on the skill
+    alone (the same numbers, computed for three skills instead of the whole pool)."""
     src = eco.cal
     lab = eco.labour
-    sk = tp.skill[rows]
-    here = lab.skill_wage[sk]
-    other = src["labour.foreign_wage_ratio"][sk] * lab.foreign_wage_level[sk]
+    here = lab.skill_wage
+    other = src["labour.foreign_wage_ratio"] * lab.foreign_wage_level
     ratio = here / np.maximum(other, 1e-9)
     kappa, cost = src["labour.migration_mobility"], src["labour.moving_cost"]
     return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
@@ -179,6 +165,7 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
     n_pool = max(want_pool - pool, 0)
     psk, pfl = draw_foreign_pool(eco, rng, n_pool)
     m = n_new + n_pool
+    eco.labour.residents += np.bincount(sk, minlength=K)
     if m:
         skills = np.concatenate([sk, psk])
         tp.append(
@@ -186,7 +173,7 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
             skill=skills,
             field=np.concatenate([fld, pfl]),
             employer=np.full(m, -1),
-            abroad=np.concatenate([np.zeros(n_new, np.int64), np.ones(n_pool, np.int64)]),
+            abroad=np.concatenate([np.zeros(n_new, np.int8), np.ones(n_pool, np.int8)]),
             reservation=c("labour.reservation_entrant") * eco.labour.skill_wage[skills],
             experience=np.full(m, -1),
         )

@@ -18,8 +18,9 @@ import numpy as np
 from abm.mechanisms.labour import job_arrays
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
-from abm.state.sectors import HIGH, N_SKILLS, SECTOR_INDEX
+from abm.state.sectors import HIGH, N_SECTORS, N_SKILLS, SECTOR_INDEX
 from kernels import talent
+from kernels.firms import payroll
 
 K = N_SKILLS
 
@@ -48,7 +49,9 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     if surplus.any():
         p_fire = np.divide(surplus, have, out=np.zeros(have.shape), where=have > 0)
         key0, key1, q = eco.shock_key()
-        f.layoffs = talent.layoffs(tp.id, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE))
+        f.layoffs = talent.layoffs(
+            tp.id, tp.abroad, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE), eco.threads
+        )
     f.vacancies = np.maximum(want - eco.labour.staff, 0)
 
 
@@ -56,10 +59,16 @@ def produce(eco: EconomyState, f: QuarterFlows) -> None:
     """Output, R&D actually staffed, and purchases of intermediate inputs (module docstring)."""
     fp = eco.firm_pop
     st = eco.structure
-    empl = eco.firm_employment()
     wages = eco.firm_wages()
-    rd_staff = np.minimum(f.rd_staff_desired, empl[:, HIGH])
-    prod_staff = empl.sum(axis=1) - rd_staff
+    staff = eco.labour.staff
+    persons, bill, persons_k, bill_k, persons_s, bill_s = payroll(
+        staff, wages, eco.scale, fp.sector, N_SECTORS
+    )
+    f.employment_persons = persons
+    f.wage_bill, f.bill_sector, f.bill_skill = bill, bill_s, bill_k
+    f.employment_sector, f.employment_skill = persons_s, persons_k
+    rd_staff = np.minimum(f.rd_staff_desired, staff[:, HIGH] * eco.scale)
+    prod_staff = persons - rd_staff
     q = np.minimum(f.plan, fp.productivity * prod_staff)
     q = np.maximum(q, 0.0)
     fp.output = q
@@ -69,11 +78,10 @@ def produce(eco: EconomyState, f: QuarterFlows) -> None:
     fp.rd = rd
     f.rd_staff = rd_staff
     f.rd_wages = rd_wages
-    # intermediate purchases by supplying sector (euros), per firm total
-    interm = st.io[:, fp.sector] * q[None, :] * eco.sectors.price_index[:, None]  # S x n
+    # intermediate purchases: A[j, s] q_i from each supplying sector j at its price P_j
+    price = eco.sectors.price_index
     rd_purchases = rd - rd_wages
-    f.interm_by_firm = interm.sum(axis=0) + rd_purchases
-    d = interm.sum(axis=1)
+    f.interm_by_firm = q * (price @ st.io)[fp.sector] + rd_purchases
+    d = price * (st.io @ np.bincount(fp.sector, weights=q, minlength=N_SECTORS))
     d[SECTOR_INDEX["services"]] += rd_purchases.sum()
     f.interm_demand = d
-    f.employment_persons = empl.sum(axis=1)

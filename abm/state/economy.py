@@ -22,6 +22,7 @@ from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
 from kernels.philox import philox_uniforms
 from kernels.talent import census as talent_census
+from kernels.talent import count_staff
 
 if TYPE_CHECKING:
     from abm.scenario import Scenario
@@ -125,6 +126,8 @@ class LabourState:
     next_talent_id: int = 1
     #: talent agents employed per firm row and skill (kept in step with every change of employer)
     staff: np.ndarray = field(default_factory=lambda: np.zeros((0, K), np.int64))
+    #: talent agents living here, by skill (kept in step with migration, retirement, education)
+    residents: np.ndarray = field(default_factory=lambda: np.zeros(K, np.int64))
 
 
 @dataclass
@@ -175,6 +178,7 @@ class EconomyState:
 
     scenario: Scenario
     cal: dict[str, Any]
+    threads: int = 1  #: numba threads for the kernels that run in parallel (1: none started)
     scale: float
     quarters: int
     burn_in: int
@@ -268,21 +272,42 @@ class EconomyState:
         )
 
     def firm_wages(self) -> np.ndarray:
-        """Wage matrix (firms x skills), euros per person-quarter."""
+        """Wage matrix (firms x skills), euros per person-quarter (read-only).
+
+        Kept until one of its inputs is replaced (skill wages, sector premiums, the firms'
+        sectors or wage premiums: mechanisms assign new arrays, never write into them), so
+        the dozen calls of a quarter compute it four times.
+        """
         fp = self.firm_pop
-        return (
-            self.labour.skill_wage[None, :]
-            * (self.structure.sector_premium[fp.sector] * fp.wage_premium)[:, None]
+        inputs = (
+            self.labour.skill_wage,
+            self.structure.sector_premium,
+            fp.sector,
+            fp.wage_premium,
         )
+        cached = self.__dict__.get("_wages_cache")
+        if cached is not None and all(a is b for a, b in zip(cached[0], inputs, strict=True)):
+            return cached[1]
+        wages = inputs[0][None, :] * (inputs[1][inputs[2]] * inputs[3])[:, None]
+        wages.flags.writeable = False
+        self.__dict__["_wages_cache"] = (inputs, wages)
+        return wages
 
     def firm_employment(self) -> np.ndarray:
         """Persons employed per firm and skill (firms x skills)."""
         return self.labour.staff.astype(float) * self.scale
 
     def talent_census(self) -> tuple[np.ndarray, np.ndarray]:
-        """Talent agents living here and those of them employed, by skill (int64)."""
+        """Talent agents living here and those of them employed, by skill (int64; from the
+        counts kept in ``labour``, which ``tests/properties`` holds to a recount)."""
+        staff = self.labour.staff
+        return self.labour.residents.copy(), np.ones(staff.shape[0], np.int64) @ staff
+
+    def recount_talent(self) -> tuple[np.ndarray, np.ndarray]:
+        """Residents by skill and staff by firm and skill, counted afresh from the agents."""
         tp = self.talent_pop
-        return talent_census(tp.abroad, tp.employer, tp.skill, K)
+        home, _ = talent_census(tp.abroad, tp.employer, tp.skill, K)
+        return home, count_staff(tp.employer, tp.skill, len(self.firm_pop), K)
 
     def trend_gdp(self) -> float:
         """Trend nominal GDP per quarter: the mean of the last four quarters."""

@@ -3,6 +3,12 @@
 Ids are assigned in increasing order and compaction keeps row order, so the id array is always
 sorted and a row is found by binary search (``row_of``). Agents (``abm.agents``) are views that
 read and write their own row.
+
+Each field's array is a view of the first ``len(pop)`` entries of a buffer with spare capacity,
+so appending rows writes into the spare room (the buffer grows by a quarter when full) and
+:meth:`Population.drop` removes rows in place (``kernels.rows.drop_rows``): neither copies the
+whole population every quarter. Both change the arrays in place, so a reference to a field's
+array taken before an append or a drop is stale afterwards; read the field again.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+
+from kernels.rows import drop_rows
 
 
 class Population:
@@ -21,6 +29,10 @@ class Population:
         if "id" not in self.fields:
             raise ValueError("a population needs an 'id' field")
         self.arrays: dict[str, np.ndarray] = {k: np.zeros(0, d) for k, d in self.fields.items()}
+        # field -> buffer whose first len(self) entries are the field's array, when the
+        # population allocated it (arrays assigned from outside may be shared, so they are not
+        # changed in place)
+        self._buffers: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return int(self.arrays["id"].shape[0])
@@ -38,6 +50,7 @@ class Population:
             if value.shape != arr.shape:
                 raise ValueError(f"{self.name}.{key}: shape {value.shape} != {arr.shape}")
             self.__dict__["arrays"][key] = value
+            self.__dict__["_buffers"].pop(key, None)
         else:
             object.__setattr__(self, key, value)
 
@@ -50,11 +63,34 @@ class Population:
         ids = np.asarray(values["id"], dtype=np.int64).reshape(n)
         if len(self) and n and ids[0] <= self.arrays["id"][-1]:
             raise ValueError(f"{self.name}: ids must increase")
+        if n and ids[-1] > np.iinfo(self.fields["id"]).max:
+            raise ValueError(f"{self.name}: id {ids[-1]} does not fit {self.fields['id']}")
         start = len(self)
+        end = start + n
         for k, d in self.fields.items():
-            v = np.broadcast_to(np.asarray(values[k], dtype=d), (n,))
-            self.arrays[k] = np.concatenate([self.arrays[k], v])
-        return np.arange(start, start + n)
+            buf = self._buffers.get(k)
+            if buf is None or buf.shape[0] < end:
+                buf = np.empty(end + end // 4 + 16, dtype=d)
+                buf[:start] = self.arrays[k]
+                self._buffers[k] = buf
+            buf[start:end] = np.broadcast_to(np.asarray(values[k], dtype=d), (n,))
+            self.arrays[k] = buf[:end]
+        return np.arange(start, end)
+
+    def drop(self, rows: np.ndarray) -> None:
+        """Remove ``rows`` (increasing and unique) in place, keeping the order of the others."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return
+        n = len(self)
+        for k in self.fields:
+            buf = self._buffers.get(k)
+            if buf is None:  # not ours (assigned from outside): drop into a copy with room
+                buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])
+                buf[:n] = self.arrays[k]
+                self._buffers[k] = buf
+            m = drop_rows(buf, n, rows)
+            self.arrays[k] = buf[:m]
 
     def compact(self, keep: np.ndarray) -> np.ndarray:
         """Drop rows where ``keep`` is False. Returns old-row -> new-row map (-1 if dropped)."""
@@ -62,7 +98,7 @@ class Population:
         mapping = np.full(len(self), -1, dtype=np.int64)
         mapping[keep] = np.arange(int(keep.sum()))
         for k in self.fields:
-            self.arrays[k] = self.arrays[k][keep]
+            self.arrays[k] = self._buffers[k] = self.arrays[k][keep]  # a new array: ours
         return mapping
 
     def row_of(self, uid: int) -> int:
