@@ -115,82 +115,65 @@ def _below(x, t):
     return ((lanes >> np.uint64(7)) * _GATHER) >> np.uint64(56)
 
 
-BLOCKS_PER_CHUNK = 2048  #: byte blocks (65,536 ids) per chunk of :func:`lottery_rows`
+ROWS_PER_CHUNK = 1 << 15  #: agents per chunk of :func:`lottery_rows`
+
+
+@numba.njit(cache=True, inline="always")
+def _mask_below(b0, b1, b2, b3, t):
+    """32-bit mask of the bytes of a block below ``t`` (byte j -> bit j)."""
+    if t <= 128:
+        return (
+            _below(b0, t)
+            | (_below(b1, t) << np.uint64(8))
+            | (_below(b2, t) << np.uint64(16))
+            | (_below(b3, t) << np.uint64(24))
+        )
+    mask = np.uint64(0)
+    for j in range(32):
+        word = b0 if j < 8 else (b1 if j < 16 else (b2 if j < 24 else b3))
+        if (word >> np.uint64(8 * (j & 7))) & np.uint64(255) < np.uint64(t):
+            mask |= np.uint64(1) << np.uint64(j)
+    return mask
 
 
 @numba.njit(cache=True)
-def _lottery_chunk(ids, k0, k1, q, m, t, w_lo, w_hi, rows, bytes_):
-    """The lottery rows of byte blocks ``w_lo .. w_hi - 1``: written to ``rows`` and
-    ``bytes_`` from the chunk's first row on (there are at most as many as the chunk's rows).
-    Returns (first row of the chunk, how many)."""
-    n = ids.shape[0]
-    r0 = np.searchsorted(ids, 32 * w_lo)
-    r = r0
+def _lottery_chunk(k, ids, k0, k1, q, m, t, rows, bytes_, counts):
+    """The lottery rows among rows ``k * ROWS_PER_CHUNK ..``: written to ``rows`` and
+    ``bytes_`` from the chunk's first row on, their number to ``counts[k]``. The ids stream by
+    in order; a block's byte mask is computed once for its ids, and only candidates do more."""
+    lo = k * ROWS_PER_CHUNK
+    hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
+    w_last = np.uint64(0xFFFFFFFFFFFFFFFF)
+    b0 = b1 = b2 = b3 = mask = np.uint64(0)
     c = 0
-    for w in range(w_lo, w_hi):
-        if r == n or np.int64(ids[r]) >= 32 * w_hi:
-            break
-        b0, b1, b2, b3 = philox4x64(np.uint64(w), q, m, np.uint64(0), k0, k1)
-        if t <= 128:
-            mask = (
-                _below(b0, t)
-                | (_below(b1, t) << np.uint64(8))
-                | (_below(b2, t) << np.uint64(16))
-                | (_below(b3, t) << np.uint64(24))
+    for r in range(lo, hi):
+        tid = np.uint64(ids[r])
+        w = tid >> np.uint64(5)
+        if w != w_last:
+            w_last = w
+            b0, b1, b2, b3 = philox4x64(w, q, m, np.uint64(0), k0, k1)
+            mask = _mask_below(b0, b1, b2, b3, t)
+        j = tid & np.uint64(31)
+        if (mask >> j) & np.uint64(1):
+            word = b0 if j < 8 else (b1 if j < 16 else (b2 if j < 24 else b3))
+            rows[lo + c] = r
+            bytes_[lo + c] = np.uint8(
+                (word >> (np.uint64(8) * (j & np.uint64(7)))) & np.uint64(255)
             )
-        else:
-            mask = np.uint64(0)
-            for j in range(32):
-                word = b0 if j < 8 else (b1 if j < 16 else (b2 if j < 24 else b3))
-                if (word >> np.uint64(8 * (j & 7))) & np.uint64(255) < np.uint64(t):
-                    mask |= np.uint64(1) << np.uint64(j)
-        while mask != np.uint64(0):
-            j = np.int64(_trailing_zeros(mask))
-            mask &= mask - np.uint64(1)
-            tid = 32 * w + j
-            if ids[r] < tid:
-                # ids increase by at least 1 a row, so tid's row is at most r + (tid - ids[r]);
-                # guess it from the density of ids and step to it (one cache line, mostly)
-                d = tid - np.int64(ids[r])
-                hi = min(r + d, n - 1)
-                if ids[hi] < tid:
-                    r = n  # no row for tid or later
-                    break
-                g = min(max(r + 1, r + np.int64(d * (n - r) / (np.int64(ids[n - 1]) - ids[r]))), hi)
-                while ids[g] < tid:
-                    g += 1
-                while ids[g - 1] >= tid:
-                    g -= 1
-                r = g
-            if ids[r] == tid:
-                word = b0 if j < 8 else (b1 if j < 16 else (b2 if j < 24 else b3))
-                rows[r0 + c] = r
-                bytes_[r0 + c] = np.uint8((word >> np.uint64(8 * (j & 7))) & np.uint64(255))
-                c += 1
-    return r0, c
+            c += 1
+    counts[k] = c
 
 
 @numba.njit(cache=True)
-def _lottery_setup(ids, key0, key1, quarter, mechanism, bound):
-    n = ids.shape[0]
-    t = min(int(math.ceil(256.0 * bound)), 256) if bound > 0.0 else 0
-    first = np.int64(ids[0]) >> 5 if n else 0
-    last = np.int64(ids[n - 1]) >> 5 if n else -1
-    n_chunks = (last - first + BLOCKS_PER_CHUNK) // BLOCKS_PER_CHUNK if n and t > 0 else 0
-    m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
-    return t, first, last, n_chunks, np.uint64(key0), np.uint64(key1), np.uint64(quarter), m
-
-
-@numba.njit(cache=True)
-def _lottery_gather(rows, bytes_, starts, counts):
+def _lottery_gather(rows, bytes_, counts):
     total = counts.sum()
     out_rows = np.empty(total, dtype=np.int64)
     out_bytes = np.empty(total, dtype=np.int64)
     c = 0
-    for k in range(starts.shape[0]):
+    for k in range(counts.shape[0]):
         for j in range(counts[k]):
-            out_rows[c] = rows[starts[k] + j]
-            out_bytes[c] = bytes_[starts[k] + j]
+            out_rows[c] = rows[k * ROWS_PER_CHUNK + j]
+            out_bytes[c] = bytes_[k * ROWS_PER_CHUNK + j]
             c += 1
     return out_rows, out_bytes
 
@@ -200,24 +183,23 @@ def lottery_rows(ids, key0, key1, quarter, mechanism, bound):
     """The rows whose lottery byte is below ``256 bound``, in row order, and their bytes.
 
     ``ids`` must increase (a population's id column). Agents outside these rows have
-    ``U >= bound`` and cannot act with any probability up to ``bound``. The cost is one shared
-    block per 32 ids between the first and last id, plus a short search per candidate for its
-    row: it grows with the candidates, not with the agents. The blocks are taken in chunks of
-    ``BLOCKS_PER_CHUNK``; :func:`lottery_rows_parallel` runs the chunks on several threads with
-    the same result.
+    ``U >= bound`` and cannot act with any probability up to ``bound``. The ids are read once in
+    order (4 bytes an agent), one shared block is computed per 32 ids, and only the candidates
+    do more. The rows are taken in chunks of ``ROWS_PER_CHUNK``; :func:`lottery_rows_parallel`
+    runs the chunks on several threads with the same result.
     """
-    t, first, last, n_chunks, k0, k1, q, m = _lottery_setup(
-        ids, key0, key1, quarter, mechanism, bound
-    )
-    rows = np.empty(ids.shape[0], dtype=np.int64)  # chunk k writes from its first row on
-    bytes_ = np.empty(ids.shape[0], dtype=np.uint8)
-    starts = np.zeros(n_chunks, dtype=np.int64)
-    counts = np.zeros(n_chunks, dtype=np.int64)
-    for k in range(n_chunks):
-        w_lo = first + k * BLOCKS_PER_CHUNK
-        w_hi = min(w_lo + BLOCKS_PER_CHUNK, last + 1)
-        starts[k], counts[k] = _lottery_chunk(ids, k0, k1, q, m, t, w_lo, w_hi, rows, bytes_)
-    return _lottery_gather(rows, bytes_, starts, counts)
+    n = ids.shape[0]
+    t = min(int(math.ceil(256.0 * bound)), 256) if bound > 0.0 else 0
+    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if t > 0 else 0
+    m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
+    rows = np.empty(n, dtype=np.int64)  # chunk k writes from its first row on
+    bytes_ = np.empty(n, dtype=np.uint8)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in range(nc):
+        _lottery_chunk(
+            k, ids, np.uint64(key0), np.uint64(key1), np.uint64(quarter), m, t, rows, bytes_, counts
+        )
+    return _lottery_gather(rows, bytes_, counts)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -225,22 +207,16 @@ def lottery_rows_parallel(ids, key0, key1, quarter, mechanism, bound):
     """:func:`lottery_rows` with its chunks on numba's threads (the same result)."""
     n = ids.shape[0]
     t = min(int(math.ceil(256.0 * bound)), 256) if bound > 0.0 else 0
-    first = np.int64(ids[0]) >> 5 if n else 0
-    last = np.int64(ids[n - 1]) >> 5 if n else -1
-    n_chunks = (last - first + BLOCKS_PER_CHUNK) // BLOCKS_PER_CHUNK if n and t > 0 else 0
-    k0 = np.uint64(key0)
-    k1 = np.uint64(key1)
-    q = np.uint64(quarter)
+    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if t > 0 else 0
     m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
-    rows = np.empty(ids.shape[0], dtype=np.int64)
-    bytes_ = np.empty(ids.shape[0], dtype=np.uint8)
-    starts = np.zeros(n_chunks, dtype=np.int64)
-    counts = np.zeros(n_chunks, dtype=np.int64)
-    for k in numba.prange(n_chunks):
-        w_lo = first + k * BLOCKS_PER_CHUNK
-        w_hi = min(w_lo + BLOCKS_PER_CHUNK, last + 1)
-        starts[k], counts[k] = _lottery_chunk(ids, k0, k1, q, m, t, w_lo, w_hi, rows, bytes_)
-    return _lottery_gather(rows, bytes_, starts, counts)
+    rows = np.empty(n, dtype=np.int64)
+    bytes_ = np.empty(n, dtype=np.uint8)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in numba.prange(nc):
+        _lottery_chunk(
+            k, ids, np.uint64(key0), np.uint64(key1), np.uint64(quarter), m, t, rows, bytes_, counts
+        )
+    return _lottery_gather(rows, bytes_, counts)
 
 
 @numba.njit(cache=True, inline="always")
