@@ -160,7 +160,7 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
     shares = c("labour.skill_shares")
     sk = rng.choice(K, n_new, p=shares / shares.sum())
     fld = (rng.random(n_new) < c("labour.technical_share")).astype(np.int64)
-    pool = int((tp.abroad == 1).sum())
+    pool = len(tp) - int(eco.labour.residents.sum())  # everyone else lives abroad
     want_pool = int(round(n_home * c("labour.foreign_pool_ratio")))
     n_pool = max(want_pool - pool, 0)
     psk, pfl = draw_foreign_pool(eco, rng, n_pool)
