@@ -55,6 +55,7 @@ ENTRY_POINTS = (
 )
 #: and those it calls when ``threads > 1``
 PARALLEL_ENTRY_POINTS = (
+    philox.philox_uniforms_parallel,
     events.lottery_rows_parallel,
     passes.employees_of_parallel,
     passes.leave_jobs_parallel,

@@ -69,6 +69,21 @@ def philox4x64(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
+@numba.njit(cache=True, inline="always")
+def _uniforms_row(out, i, cid, q, m, k0, k1, n_draws):
+    for b in range((n_draws + 3) // 4):
+        x0, x1, x2, x3 = philox4x64(cid, q, m, np.uint64(b), k0, k1)
+        j = 4 * b
+        if j < n_draws:
+            out[i, j] = (x0 >> np.uint64(11)) * _INV53
+        if j + 1 < n_draws:
+            out[i, j + 1] = (x1 >> np.uint64(11)) * _INV53
+        if j + 2 < n_draws:
+            out[i, j + 2] = (x2 >> np.uint64(11)) * _INV53
+        if j + 3 < n_draws:
+            out[i, j + 3] = (x3 >> np.uint64(11)) * _INV53
+
+
 @numba.njit(cache=True)
 def philox_uniforms(key0, key1, ids, quarter, mechanism, n_draws):
     """Uniform [0, 1) draws keyed by agent id, quarter and mechanism.
@@ -88,26 +103,23 @@ def philox_uniforms(key0, key1, ids, quarter, mechanism, n_draws):
     -------
     float64[n, n_draws]
     """
-    n = ids.shape[0]
-    out = np.empty((n, n_draws))
+    out = np.empty((ids.shape[0], n_draws))
     q = np.uint64(quarter)
     m = np.uint64(mechanism)
-    k0 = np.uint64(key0)
-    k1 = np.uint64(key1)
-    n_blocks = (n_draws + 3) // 4
-    for i in range(n):
-        cid = np.uint64(ids[i])
-        for b in range(n_blocks):
-            x0, x1, x2, x3 = philox4x64(cid, q, m, np.uint64(b), k0, k1)
-            j = 4 * b
-            if j < n_draws:
-                out[i, j] = (x0 >> np.uint64(11)) * _INV53
-            if j + 1 < n_draws:
-                out[i, j + 1] = (x1 >> np.uint64(11)) * _INV53
-            if j + 2 < n_draws:
-                out[i, j + 2] = (x2 >> np.uint64(11)) * _INV53
-            if j + 3 < n_draws:
-                out[i, j + 3] = (x3 >> np.uint64(11)) * _INV53
+    for i in range(ids.shape[0]):
+        _uniforms_row(out, i, np.uint64(ids[i]), q, m, np.uint64(key0), np.uint64(key1), n_draws)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def philox_uniforms_parallel(key0, key1, ids, quarter, mechanism, n_draws):
+    """:func:`philox_uniforms` on numba's threads (each agent's draws are its own: the same
+    numbers whatever the thread count)."""
+    out = np.empty((ids.shape[0], n_draws))
+    q = np.uint64(quarter)
+    m = np.uint64(mechanism)
+    for i in numba.prange(ids.shape[0]):
+        _uniforms_row(out, i, np.uint64(ids[i]), q, m, np.uint64(key0), np.uint64(key1), n_draws)
     return out
 
 

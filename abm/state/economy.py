@@ -20,7 +20,7 @@ from abm.state.accounts import Accounts, BalanceSheets, financial_net_worth
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
-from kernels.philox import philox_uniforms
+from kernels.philox import philox_uniforms, philox_uniforms_parallel
 from kernels.talent import census as talent_census
 from kernels.talent import count_staff
 
@@ -244,7 +244,8 @@ class EconomyState:
     def shocks(self, ids: np.ndarray, mechanism: int, n_draws: int = 1) -> np.ndarray:
         """Per-agent uniforms keyed by (member seed, agent id, quarter, mechanism)."""
         q = self.quarter + 10_000  # keep the counter word non-negative
-        return philox_uniforms(self._key0, self._key1, ids, q, mechanism, n_draws)
+        draw = philox_uniforms_parallel if self.threads > 1 else philox_uniforms
+        return draw(self._key0, self._key1, ids, q, mechanism, n_draws)
 
     def shock_key(self) -> tuple[np.uint64, np.uint64, int]:
         """(key0, key1, counter quarter) for kernels that draw the per-agent shocks inline."""
