@@ -2,14 +2,15 @@
 
 ``drop_rows`` removes rows from the first ``n`` entries of a buffer in place, keeping the order of
 the others (the population's rows stay sorted by id), without allocating: one pass over the rows
-after the first removed one. ``drop_rows_py`` is its plain-Python twin.
+after the first removed one, releasing the GIL (a population's fields can be dropped on several
+threads at once). ``drop_rows_py`` is its plain-Python twin.
 """
 
 import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def drop_rows(buf, n, rows):
     """Remove ``rows`` (increasing, unique, each in ``[0, n)``) from ``buf[:n]`` in place; the
     kept rows move up in order. Returns the new length ``n - len(rows)``."""

@@ -129,7 +129,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     f.immigration = float(n_imm) * eco.scale
     f.emigration_high = float(n_emi_high) * eco.scale
     f.immigration_high = float(n_imm_high) * eco.scale
-    tp.drop(retire)
+    tp.drop(retire, eco.threads)
     f.retirements = float(retire.size) * eco.scale
 
 

@@ -14,10 +14,13 @@ array taken before an append or a drop is stale afterwards; read the field again
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from kernels.rows import drop_rows
+
+PARALLEL_DROP_ROWS = 1_000_000  #: rows from which a drop on several threads pays
 
 
 class Population:
@@ -77,20 +80,28 @@ class Population:
             self.arrays[k] = buf[:end]
         return np.arange(start, end)
 
-    def drop(self, rows: np.ndarray) -> None:
-        """Remove ``rows`` (increasing and unique) in place, keeping the order of the others."""
+    def drop(self, rows: np.ndarray, threads: int = 1) -> None:
+        """Remove ``rows`` (increasing and unique) in place, keeping the order of the others;
+        with ``threads > 1`` the fields of a large population move on that many threads."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
         n = len(self)
         for k in self.fields:
-            buf = self._buffers.get(k)
-            if buf is None:  # not ours (assigned from outside): drop into a copy with room
+            if self._buffers.get(k) is None:  # not ours (assigned from outside): copy with room
                 buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])
                 buf[:n] = self.arrays[k]
                 self._buffers[k] = buf
-            m = drop_rows(buf, n, rows)
-            self.arrays[k] = buf[:m]
+        bufs = [self._buffers[k] for k in self.fields]
+        if threads > 1 and n >= PARALLEL_DROP_ROWS:
+            with ThreadPoolExecutor(threads) as pool:  # drop_rows releases the GIL
+                list(pool.map(lambda b: drop_rows(b, n, rows), bufs))
+        else:
+            for b in bufs:
+                drop_rows(b, n, rows)
+        m = n - rows.size
+        for k, b in zip(self.fields, bufs, strict=True):
+            self.arrays[k] = b[:m]
 
     def compact(self, keep: np.ndarray) -> np.ndarray:
         """Drop rows where ``keep`` is False. Returns old-row -> new-row map (-1 if dropped)."""

@@ -46,3 +46,20 @@ def test_ids_must_increase_and_fit():
         pop.append(id=[5], x=[0.0], k=[0])
     with pytest.raises(ValueError, match="does not fit"):
         pop.append(id=[2**31], x=[0.0], k=[0])
+
+
+def test_a_drop_on_two_threads_equals_one():
+    from abm.state.populations import PARALLEL_DROP_ROWS
+
+    n = PARALLEL_DROP_ROWS + 10
+    pops = []
+    for _ in range(2):
+        pop = Population(FIELDS, "p")
+        pop.append(id=np.arange(1, n + 1), x=np.arange(n) * 0.5, k=np.arange(n) % 7)
+        pops.append(pop)
+    rows = np.sort(np.random.default_rng(0).choice(n, 999, replace=False))
+    pops[0].drop(rows)
+    pops[1].drop(rows, threads=2)
+    for k in FIELDS:
+        np.testing.assert_array_equal(pops[0].arrays[k], pops[1].arrays[k])
+    assert len(pops[1]) == n - 999
