@@ -26,7 +26,8 @@ from kernels import (
 )
 from kernels import rows as rows_
 
-#: the kernels a run calls from Python (their callees compile and are cached with them)
+#: the kernels a run calls from Python in its first quarter (their callees compile and are
+#: cached with them); the renumbering of employers after exits compiles when first needed
 ENTRY_POINTS = (
     philox.philox_uniforms,
     events.lottery_rows,
@@ -39,7 +40,6 @@ ENTRY_POINTS = (
     passes.apply_separations,
     passes.unemployed,
     passes.search,
-    passes._remap,
     migration.retire_pass,
     migration.emigrate_pass,
     migration.immigrate_pass,
@@ -61,7 +61,6 @@ PARALLEL_ENTRY_POINTS = (
     passes.leave_jobs_parallel,
     passes.unemployed_parallel,
     passes.search_parallel,
-    passes._remap_parallel,
     migration.retire_pass_parallel,
     migration.emigrate_pass_parallel,
     migration.immigrate_pass_parallel,
