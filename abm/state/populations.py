@@ -87,21 +87,26 @@ class Population:
         if rows.size == 0:
             return
         n = len(self)
+        m = n - rows.size
+        keep = None
         for k in self.fields:
-            if self._buffers.get(k) is None:  # not ours (assigned from outside): copy with room
+            if self._buffers.get(k) is None:  # not ours (assigned from outside): the kept rows
+                if keep is None:  # go to a new buffer with room, in one pass
+                    keep = np.ones(n, dtype=bool)
+                    keep[rows] = False
                 buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])
-                buf[:n] = self.arrays[k]
+                np.compress(keep, self.arrays[k], out=buf[:m])
+                self.arrays[k] = buf[:m]
                 self._buffers[k] = buf
-        bufs = [self._buffers[k] for k in self.fields]
+        bufs = [self._buffers[k] for k in self.fields if self.arrays[k].shape[0] == n]
         if threads > 1 and n >= PARALLEL_DROP_ROWS:
             with ThreadPoolExecutor(threads) as pool:  # drop_rows releases the GIL
                 list(pool.map(lambda b: drop_rows(b, n, rows), bufs))
         else:
             for b in bufs:
                 drop_rows(b, n, rows)
-        m = n - rows.size
-        for k, b in zip(self.fields, bufs, strict=True):
-            self.arrays[k] = b[:m]
+        for k in self.fields:
+            self.arrays[k] = self._buffers[k][:m]
 
     def compact(self, keep: np.ndarray) -> np.ndarray:
         """Drop rows where ``keep`` is False. Returns old-row -> new-row map (-1 if dropped)."""
