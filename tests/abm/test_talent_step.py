@@ -92,3 +92,17 @@ def test_the_kernels_emigration_probability_is_the_mechanisms():
         k = tp.skill[home[j]]
         p = emigration_probability_py(p0, fw[k], float(here[j]), kappa, cost)
         assert abs(p - p0 * resp[j]) <= 1e-12 * p0
+
+
+def test_the_immigration_response_by_skill_is_the_mechanisms():
+    from abm.mechanisms.migration import _immigration_response_by_skill
+
+    m = EconomyModel("diffuse", seed=3, scale=2000, quarters=1)
+    m.step()
+    tp = m.talent_pop
+    away = np.flatnonzero(tp.abroad == 1)
+    np.testing.assert_allclose(
+        _immigration_response_by_skill(m)[tp.skill[away]],
+        migration_response(m, emigrate=False),
+        rtol=1e-15,
+    )
