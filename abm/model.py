@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
+from abm.collect import EconomyCollector
 from abm.mechanisms import (
     build,
     entry_exit,
@@ -39,10 +40,11 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
+from abm.model_args import scenario_argument, seed_argument
 from abm.policy import budget
 from abm.recording import records_to_dataset
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
-from abm.scenario import Scenario, load_scenario
+from abm.scenario import Scenario
 from abm.state.accounts import foreign_position
 from abm.state.economy import STREAMS, EconomyState
 from abm.state.fields import FIRM_FIELDS, INVESTOR_FIELDS, PROGRAMME_FIELDS, TALENT_FIELDS
@@ -58,8 +60,10 @@ class EconomyModel(EconomyState, mesa.Model):
     ----------
     scenario : Scenario or str
         A validated scenario or a shipped scenario's name / TOML path.
-    seed : int or numpy.random.SeedSequence
-        The member seed; a run is a function of (scenario, seed) alone.
+    seed : int or numpy.random.SeedSequence, optional
+        The member seed; a run is a function of (scenario, seed) alone. None (Mesa's
+        convention) draws fresh entropy and keeps it as ``model.seed``, so
+        ``EconomyModel(scenario, model.seed)`` repeats the run.
     scale : float, optional
         Persons per talent agent (overrides the scenario's ``run.scale``).
     quarters : int, optional
@@ -69,23 +73,35 @@ class EconomyModel(EconomyState, mesa.Model):
     threads : int, optional
         numba threads for the kernels that run in parallel (None or 1: one thread, and numba's
         thread pool is never started). Results are the same bits for any thread count.
+    collect_agents : bool
+        Collect the firm reporters in ``model.datacollector`` (off by default).
+    agent_interval : int
+        With ``collect_agents``, every how many recorded quarters (and in the last one).
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        Mesa's name for the seed (give ``seed`` or ``rng``; a Generator gives the seed).
+
+    The burn-in quarters run here: ``step()`` is one recorded quarter (``model.steps`` counts
+    them) and ``model.running`` turns False after the last one. ``model.datacollector`` (see
+    ``abm.collect``) is collected in every recorded quarter.
     """
 
     def __init__(
         self,
         scenario: Scenario | str = "diffuse",
-        seed: int | np.random.SeedSequence = 0,
+        seed: int | np.random.SeedSequence | None = None,
         *,
         scale: float | None = None,
         quarters: int | None = None,
         check_accounts: bool = True,
         threads: int | None = None,
+        collect_agents: bool = False,
+        agent_interval: int = 1,
+        rng: int | np.random.SeedSequence | np.random.Generator | None = None,
     ) -> None:
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        ss, self.seed = seed_argument(seed, rng)
         super().__init__(rng=int(ss.generate_state(1, np.uint32)[0]))
-        self.scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        self.scenario = scenario_argument(scenario)
         self.seed_sequence = ss
-        self.seed = int(seed) if not isinstance(seed, np.random.SeedSequence) else ss.entropy
         self.cal = self.scenario.calibration()
         run = self.scenario.run
         self.scale = float(scale if scale is not None else run.scale)
@@ -125,6 +141,9 @@ class EconomyModel(EconomyState, mesa.Model):
         self.snapshots = []
         self.flows = QuarterFlows()
         build.build_economy(self)
+        self.datacollector = EconomyCollector(collect_agents, agent_interval)
+        while self.quarter < 0:  # the burn-in: unrecorded quarters, not Mesa steps
+            type(self).step(self)
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
@@ -154,16 +173,26 @@ class EconomyModel(EconomyState, mesa.Model):
         self.quarter += 1
 
     def run(self, progress: Callable[[int], None] | None = None) -> EconomyModel:
-        """Burn in, then simulate the recorded quarters. ``progress(n)`` is called per quarter."""
-        while self.quarter < self.quarters:
+        """Simulate the recorded quarters (the rest of them). ``progress(1)`` per quarter."""
+        while self.running:
             self.step()
             if progress is not None:
                 progress(1)
-        self.running = False
         return self
+
+    @property
+    def running(self) -> bool:
+        """Mesa's flag: False once the recorded quarters are done (or when set False)."""
+        return self._running and self.quarter < self.quarters
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._running = bool(value)
 
     def _begin_quarter(self) -> QuarterFlows:
         """Reset the quarter's accounts and flows; last quarter's orders are delivered now."""
+        if self.quarter >= self.quarters:
+            raise RuntimeError(f"the run is over: its {self.quarters} quarters are recorded")
         self.accounts.reset()
         self._nw_before = self.net_worth()
         self._foreign_before = foreign_position(self.bs)
@@ -182,6 +211,7 @@ class EconomyModel(EconomyState, mesa.Model):
         self.records.append(record(self, f))
         if self.date.month == 10 and self.year in self.scenario.run.snapshot_years:
             self.snapshots.append(firm_snapshot(self))
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ agents (Mesa)
     def register_firms(self, n: int) -> np.ndarray:
@@ -238,6 +268,8 @@ class EconomyModel(EconomyState, mesa.Model):
         return records_to_dataset(self)
 
 
-def run(scenario: Scenario | str = "diffuse", seed: int = 0, **kwargs: Any) -> EconomyModel:
+def run(
+    scenario: Scenario | str = "diffuse", seed: int | None = None, **kwargs: Any
+) -> EconomyModel:
     """Build and run a model; returns it (use ``.to_dataset()`` for the outputs)."""
     return EconomyModel(scenario, seed, **kwargs).run()

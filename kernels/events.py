@@ -1,31 +1,20 @@
-"""Keyed agent events: whether an agent acts this quarter, at a cost that follows the actors.
+"""Keyed agent events: whether an agent acts this quarter, with common random numbers.
 
 Every agent event (a quit, a layoff, a retirement, a move abroad or home, a search) happens when
-the agent's uniform ``U(id, q, m) < p`` for its probability ``p``: a pure function of the
-member's key and (agent id, quarter, mechanism), the same whichever other agents exist and in
-whatever order they are processed (common random numbers, DESIGN §5), and the same ``U`` for
-every probability, so a scenario that raises ``p`` adds actors and removes none.
+the agent's uniform ``U(id, q, m) < p`` for its probability ``p``: the first uniform of the
+Philox4x64-10 block at counter ``(id, q, m, 0)`` under the member's key, exactly
+``kernels.philox.philox_uniforms(key0, key1, [id], q, m, 1)`` (what ``EconomyState.shocks``
+draws). It is a pure function of (member seed, agent id, quarter, mechanism), the same whichever
+other agents exist and in whatever order they are processed (common random numbers, DESIGN §5),
+and the same ``U`` for every probability, so a scenario that raises ``p`` adds actors and
+removes none.
 
-``U`` is drawn in two parts so that only the agents who may act pay for a full draw:
-
-    U(id, q, m) = (B(id, q, m) + V(id, q, m)) / 256
-
-B is the agent's "lottery byte", one of the 32 bytes of the Philox4x64-10 block at counter
-``(id >> 5, q, m + 2**32, 0)``, shared by the 32 ids ``32 (id >> 5) .. 32 (id >> 5) + 31``
-(byte ``id & 31``, little-endian within the four 64-bit words); V is the agent's own draw, the
-first uniform of counter ``(id, q, m, 0)`` (``kernels.philox.philox_uniforms``). B is uniform on
-0..255 and V on [0, 1), independent, so U is uniform on [0, 1). Since ``U >= B / 256``, an agent
-whose byte is at least ``256 p`` cannot act: a pass over the agents computes one shared block per
-32 ids (0.3 ns per agent on the project machine) and draws V only for the ``p``-share of them
-whose byte is below ``256 p`` (the flag ``2**32`` keeps the byte blocks' counters apart from the
-agents' own). With a probability that varies by agent, a cheap upper bound of it decides who
-computes the exact probability; the outcome does not depend on the bound.
-
-:func:`acts` is the inline kernel building block (a five-word ``cache`` holds the last byte
-block), :func:`event_uniforms` evaluates U for given ids; ``*_py`` are their plain-Python twins.
+Each agent that may act costs one Philox block (about 11 ns on the project machine); the passes
+over the agents run in fixed chunks, on one thread or several, with the same result.
+:func:`lottery_rows` returns the rows whose ``U`` is below a bound (an upper bound of their
+probabilities), with their ``U``, so a probability that is costly to compute is computed for
+them only. :func:`acts` is the inline building block; ``*_py`` are the plain-Python twins.
 """
-
-import math
 
 import numba
 import numpy as np
@@ -35,14 +24,8 @@ from numba.extending import intrinsic
 
 from kernels.philox import philox4x64
 
-IDS_PER_BLOCK = 32
-LOTTERY_FLAG = 1 << 32  #: added to the mechanism word of the shared byte blocks
 _INV53 = 1.0 / 9007199254740992.0
-_INV256 = 1.0 / 256.0
 _MASK = (1 << 64) - 1
-_H = np.uint64(0x8080808080808080)
-_ONES = np.uint64(0x0101010101010101)
-_GATHER = np.uint64(0x0102040810204080)  # lane bits 0, 8, .., 56 (after >> 7) to bits 56..63
 
 
 @intrinsic
@@ -61,7 +44,7 @@ def _trailing_zeros(typingctx, x):
 
 @numba.njit(cache=True, inline="always")
 def own_uniform(key0, key1, tid, quarter, mechanism):
-    """V: the first uniform of counter ``(tid, quarter, mechanism, 0)``."""
+    """U: the first uniform of counter ``(tid, quarter, mechanism, 0)``."""
     x0, _x1, _x2, _x3 = philox4x64(
         np.uint64(tid), np.uint64(quarter), np.uint64(mechanism), np.uint64(0), key0, key1
     )
@@ -69,180 +52,88 @@ def own_uniform(key0, key1, tid, quarter, mechanism):
 
 
 @numba.njit(cache=True, inline="always")
-def lottery_byte(cache, key0, key1, tid, quarter, mechanism):
-    """B: agent ``tid``'s byte of its shared block; ``cache`` (uint64[5], zeros to start) keeps
-    the last block, so agents visited in id order compute one block per 32 ids."""
-    t = np.uint64(tid)
-    w = t >> np.uint64(5)
-    if cache[0] != w + np.uint64(1):
-        m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
-        b0, b1, b2, b3 = philox4x64(w, np.uint64(quarter), m, np.uint64(0), key0, key1)
-        cache[0] = w + np.uint64(1)
-        cache[1] = b0
-        cache[2] = b1
-        cache[3] = b2
-        cache[4] = b3
-    j = t & np.uint64(31)
-    word = cache[np.int64(j >> np.uint64(3)) + 1]
-    return np.int64((word >> ((j & np.uint64(7)) * np.uint64(8))) & np.uint64(255))
-
-
-@numba.njit(cache=True, inline="always")
-def acts(cache, key0, key1, tid, quarter, mechanism, p):
-    """Whether agent ``tid`` acts with probability ``p``: ``U(tid, quarter, mechanism) < p``."""
-    b = lottery_byte(cache, key0, key1, tid, quarter, mechanism)
-    if b >= 256.0 * p:
+def acts(key0, key1, tid, quarter, mechanism, p):
+    """Whether agent ``tid`` acts with probability ``p``: ``U(tid, quarter, mechanism) < p``
+    (no draw when ``p <= 0``: no uniform is below it)."""
+    if p <= 0.0:
         return False
-    return (b + own_uniform(key0, key1, tid, quarter, mechanism)) * _INV256 < p
-
-
-@numba.njit(cache=True, inline="always")
-def may_act(cache, key0, key1, tid, quarter, mechanism, bound):
-    """U, or 2.0 when the byte alone shows ``U >= bound`` (the agent cannot act with any
-    probability up to ``bound``): the first step for a probability that is costly to compute."""
-    b = lottery_byte(cache, key0, key1, tid, quarter, mechanism)
-    if b >= 256.0 * bound:
-        return 2.0
-    return (b + own_uniform(key0, key1, tid, quarter, mechanism)) * _INV256
-
-
-@numba.njit(cache=True, inline="always")
-def _below(x, t):
-    """8-bit mask of the bytes of ``x`` below ``t`` (byte j -> bit j), for 1 <= t <= 128: no lane
-    borrows in ``(x | 0x80..) - t``, whose lane top bit is set iff ``(byte & 0x7f) >= t``."""
-    y = ((x | _H) - _ONES * np.uint64(t)) | x
-    lanes = ~y & _H  # bit 8 j + 7 set iff byte j < t
-    return ((lanes >> np.uint64(7)) * _GATHER) >> np.uint64(56)
+    return own_uniform(key0, key1, tid, quarter, mechanism) < p
 
 
 ROWS_PER_CHUNK = 1 << 15  #: agents per chunk of :func:`lottery_rows`
 
 
-@numba.njit(cache=True, inline="always")
-def _mask_below(b0, b1, b2, b3, t):
-    """32-bit mask of the bytes of a block below ``t`` (byte j -> bit j)."""
-    if t <= 128:
-        return (
-            _below(b0, t)
-            | (_below(b1, t) << np.uint64(8))
-            | (_below(b2, t) << np.uint64(16))
-            | (_below(b3, t) << np.uint64(24))
-        )
-    mask = np.uint64(0)
-    for j in range(32):
-        word = b0 if j < 8 else (b1 if j < 16 else (b2 if j < 24 else b3))
-        if (word >> np.uint64(8 * (j & 7))) & np.uint64(255) < np.uint64(t):
-            mask |= np.uint64(1) << np.uint64(j)
-    return mask
-
-
 @numba.njit(cache=True)
-def _lottery_chunk(k, ids, k0, k1, q, m, t, rows, bytes_, counts):
-    """The lottery rows among rows ``k * ROWS_PER_CHUNK ..``: written to ``rows`` and
-    ``bytes_`` from the chunk's first row on, their number to ``counts[k]``. The ids stream by
-    in order; a block's byte mask is computed once for its ids, and only candidates do more."""
+def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
+    """The rows among ``k * ROWS_PER_CHUNK ..`` with ``U < bound``: written to ``rows`` and
+    ``draws`` from the chunk's first row on, their number to ``counts[k]``."""
     lo = k * ROWS_PER_CHUNK
     hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
-    w_last = np.uint64(0xFFFFFFFFFFFFFFFF)
-    b0 = b1 = b2 = b3 = mask = np.uint64(0)
     c = 0
     for r in range(lo, hi):
-        tid = np.uint64(ids[r])
-        w = tid >> np.uint64(5)
-        if w != w_last:
-            w_last = w
-            b0, b1, b2, b3 = philox4x64(w, q, m, np.uint64(0), k0, k1)
-            mask = _mask_below(b0, b1, b2, b3, t)
-        j = tid & np.uint64(31)
-        if (mask >> j) & np.uint64(1):
-            word = b0 if j < 8 else (b1 if j < 16 else (b2 if j < 24 else b3))
+        u = own_uniform(k0, k1, ids[r], q, m)
+        if u < bound:
             rows[lo + c] = r
-            bytes_[lo + c] = np.uint8(
-                (word >> (np.uint64(8) * (j & np.uint64(7)))) & np.uint64(255)
-            )
+            draws[lo + c] = u
             c += 1
     counts[k] = c
 
 
 @numba.njit(cache=True)
-def _lottery_gather(rows, bytes_, counts):
+def _lottery_gather(rows, draws, counts):
     total = counts.sum()
     out_rows = np.empty(total, dtype=np.int64)
-    out_bytes = np.empty(total, dtype=np.int64)
+    out_draws = np.empty(total, dtype=np.float64)
     c = 0
     for k in range(counts.shape[0]):
         for j in range(counts[k]):
             out_rows[c] = rows[k * ROWS_PER_CHUNK + j]
-            out_bytes[c] = bytes_[k * ROWS_PER_CHUNK + j]
+            out_draws[c] = draws[k * ROWS_PER_CHUNK + j]
             c += 1
-    return out_rows, out_bytes
+    return out_rows, out_draws
 
 
 @numba.njit(cache=True)
 def lottery_rows(ids, key0, key1, quarter, mechanism, bound):
-    """The rows whose lottery byte is below ``256 bound``, in row order, and their bytes.
+    """The rows whose ``U(id, quarter, mechanism) < bound``, in row order, and their ``U``.
 
-    ``ids`` must increase (a population's id column). Agents outside these rows have
-    ``U >= bound`` and cannot act with any probability up to ``bound``. The ids are read once in
-    order (4 bytes an agent), one shared block is computed per 32 ids, and only the candidates
-    do more. The rows are taken in chunks of ``ROWS_PER_CHUNK``; :func:`lottery_rows_parallel`
-    runs the chunks on several threads with the same result.
+    Agents outside these rows cannot act with any probability up to ``bound``. The rows are
+    taken in chunks of ``ROWS_PER_CHUNK``; :func:`lottery_rows_parallel` runs the chunks on
+    several threads with the same result.
     """
     n = ids.shape[0]
-    t = min(int(math.ceil(256.0 * bound)), 256) if bound > 0.0 else 0
-    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if t > 0 else 0
-    m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
-    rows = np.empty(n, dtype=np.int64)  # chunk k writes from its first row on
-    bytes_ = np.empty(n, dtype=np.uint8)
+    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if bound > 0.0 else 0
+    rows = np.empty(n if nc else 0, dtype=np.int64)  # chunk k writes from its first row on
+    draws = np.empty(n if nc else 0, dtype=np.float64)
     counts = np.zeros(nc, dtype=np.int64)
+    k0, k1, q, m = np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism)
     for k in range(nc):
-        _lottery_chunk(
-            k, ids, np.uint64(key0), np.uint64(key1), np.uint64(quarter), m, t, rows, bytes_, counts
-        )
-    return _lottery_gather(rows, bytes_, counts)
+        _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts)
+    return _lottery_gather(rows, draws, counts)
 
 
 @numba.njit(cache=True, parallel=True)
 def lottery_rows_parallel(ids, key0, key1, quarter, mechanism, bound):
     """:func:`lottery_rows` with its chunks on numba's threads (the same result)."""
     n = ids.shape[0]
-    t = min(int(math.ceil(256.0 * bound)), 256) if bound > 0.0 else 0
-    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if t > 0 else 0
-    m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
-    rows = np.empty(n, dtype=np.int64)
-    bytes_ = np.empty(n, dtype=np.uint8)
+    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if bound > 0.0 else 0
+    rows = np.empty(n if nc else 0, dtype=np.int64)
+    draws = np.empty(n if nc else 0, dtype=np.float64)
     counts = np.zeros(nc, dtype=np.int64)
+    k0, k1, q, m = np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism)
     for k in numba.prange(nc):
-        _lottery_chunk(
-            k, ids, np.uint64(key0), np.uint64(key1), np.uint64(quarter), m, t, rows, bytes_, counts
-        )
-    return _lottery_gather(rows, bytes_, counts)
-
-
-@numba.njit(cache=True, inline="always")
-def candidate_acts(key0, key1, tid, byte, quarter, mechanism, p):
-    """For a lottery row: whether ``U = (byte + V(tid)) / 256 < p``."""
-    if byte >= 256.0 * p:
-        return False
-    return (byte + own_uniform(key0, key1, tid, quarter, mechanism)) * _INV256 < p
-
-
-@numba.njit(cache=True, inline="always")
-def candidate_uniform(key0, key1, tid, byte, quarter, mechanism):
-    """For a lottery row: ``U = (byte + V(tid)) / 256``."""
-    return (byte + own_uniform(key0, key1, tid, quarter, mechanism)) * _INV256
+        _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts)
+    return _lottery_gather(rows, draws, counts)
 
 
 @numba.njit(cache=True)
 def event_uniforms(key0, key1, ids, quarter, mechanism):
     """U(id, quarter, mechanism) for each of ``ids`` (float64[n])."""
-    cache = np.zeros(5, dtype=np.uint64)
     k0 = np.uint64(key0)
     k1 = np.uint64(key1)
     out = np.empty(ids.shape[0])
     for i in range(ids.shape[0]):
-        b = lottery_byte(cache, k0, k1, ids[i], quarter, mechanism)
-        out[i] = (b + own_uniform(k0, k1, ids[i], quarter, mechanism)) * _INV256
+        out[i] = own_uniform(k0, k1, ids[i], quarter, mechanism)
     return out
 
 
@@ -264,10 +155,8 @@ def philox4x64_py(c: list[int], key0: int, key1: int) -> list[int]:
 
 def event_uniform_py(key0: int, key1: int, tid: int, quarter: int, mechanism: int) -> float:
     """Plain-Python twin of U(tid, quarter, mechanism) (module docstring)."""
-    tid = int(tid)
-    byte = lottery_byte_py(key0, key1, tid, quarter, mechanism)
-    v = (philox4x64_py([tid, quarter, mechanism, 0], key0, key1)[0] >> 11) * _INV53
-    return (byte + v) * _INV256
+    block = philox4x64_py([int(tid), int(quarter), int(mechanism), 0], key0, key1)
+    return (block[0] >> 11) * _INV53
 
 
 def event_uniforms_py(key0, key1, ids, quarter, mechanism):
@@ -278,23 +167,15 @@ def event_uniforms_py(key0, key1, ids, quarter, mechanism):
     )
 
 
-def lottery_byte_py(key0: int, key1: int, tid: int, quarter: int, mechanism: int) -> int:
-    """Plain-Python twin of :func:`lottery_byte`."""
-    tid = int(tid)
-    block = philox4x64_py([tid >> 5, quarter, mechanism + LOTTERY_FLAG, 0], key0, key1)
-    j = tid & 31
-    return (block[j // 8] >> (8 * (j % 8))) & 255
-
-
 def lottery_rows_py(ids, key0, key1, quarter, mechanism, bound):
-    """Plain-Python twin of :func:`lottery_rows`: every row's byte, compared one by one."""
-    rows, bytes_ = [], []
+    """Plain-Python twin of :func:`lottery_rows`: every row's uniform, compared one by one."""
+    rows, draws = [], []
     for r, tid in enumerate(ids):
-        b = lottery_byte_py(key0, key1, int(tid), int(quarter), int(mechanism))
-        if b < 256.0 * bound:
+        u = event_uniform_py(key0, key1, int(tid), int(quarter), int(mechanism))
+        if u < bound:
             rows.append(r)
-            bytes_.append(b)
-    return np.array(rows, dtype=np.int64), np.array(bytes_, dtype=np.int64)
+            draws.append(u)
+    return np.array(rows, dtype=np.int64), np.array(draws, dtype=np.float64)
 
 
 def acts_py(key0, key1, tid, quarter, mechanism, p) -> bool:

@@ -11,14 +11,7 @@ import math
 import numba
 import numpy as np
 
-from kernels.events import (
-    acts,
-    acts_py,
-    candidate_acts,
-    candidate_uniform,
-    lottery_rows,
-    lottery_rows_parallel,
-)
+from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel
 from kernels.labour import _prefetch
 from kernels.passes import AHEAD, CHUNK
 from kernels.talent import separate, separate_py
@@ -39,7 +32,7 @@ def emigration_probability_py(p0, wage_abroad, wage_here, kappa, cost):
 
 
 @numba.njit(cache=True)
-def _retire_chunk(k, rows, bytes_, ids, abroad, p, key0, key1, quarter, m, go):
+def _retire_chunk(k, rows, draws, ids, abroad, p, key0, key1, quarter, m, go):
     lo = k * CHUNK
     hi = min(lo + CHUNK, rows.shape[0])
     for j in range(lo, hi):
@@ -47,11 +40,11 @@ def _retire_chunk(k, rows, bytes_, ids, abroad, p, key0, key1, quarter, m, go):
             _prefetch(abroad, rows[j + AHEAD])
             _prefetch(ids, rows[j + AHEAD])
         i = rows[j]
-        go[j] = abroad[i] == 0 and candidate_acts(key0, key1, ids[i], bytes_[j], quarter, m, p)
+        go[j] = abroad[i] == 0 and draws[j] < p
 
 
 @numba.njit(cache=True)
-def _emigrate_chunk(k, rows, bytes_, retired, ids, abroad, job, emi, key0, key1, quarter, m, out):
+def _emigrate_chunk(k, rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m, out):
     """Candidates of chunk ``k`` who live here, do not retire and draw ``U < p``: ``out[j]`` is
     1 + their employer row (0: stays), and they leave their jobs and the country."""
     employer, skill, experience, reservation, wages, firm_sector, ratio = job
@@ -74,7 +67,7 @@ def _emigrate_chunk(k, rows, bytes_, retired, ids, abroad, job, emi, key0, key1,
         r = np.searchsorted(retired, i)
         if r < retired.shape[0] and retired[r] == i:
             continue
-        u = candidate_uniform(key0, key1, ids[i], bytes_[j], quarter, m)
+        u = draws[j]
         if u >= bound:
             continue
         kk = skill[i]
@@ -94,10 +87,9 @@ def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_im
     key0, key1, quarter, m = key
     lo = k * CHUNK
     hi = min(lo + CHUNK, rows.shape[0])
-    cache = np.zeros(5, dtype=np.uint64)
     for j in range(lo, hi):
         i = rows[j]
-        out[j] = acts(cache, key0, key1, ids[i], quarter, m, p[j])
+        out[j] = acts(key0, key1, ids[i], quarter, m, p[j])
         if out[j]:
             abroad[i] = 0
             employer[i] = -1
@@ -105,42 +97,38 @@ def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_im
 
 
 @numba.njit(cache=True)
-def retire_pass(rows, bytes_, ids, abroad, p, key0, key1, quarter, m):
+def retire_pass(rows, draws, ids, abroad, p, key0, key1, quarter, m):
     """Whether each lottery row of retirement retires (a resident with ``U < p``)."""
     go = np.empty(rows.shape[0], dtype=np.bool_)
     for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
-        _retire_chunk(k, rows, bytes_, ids, abroad, p, key0, key1, quarter, m, go)
+        _retire_chunk(k, rows, draws, ids, abroad, p, key0, key1, quarter, m, go)
     return go
 
 
 @numba.njit(cache=True, parallel=True)
-def retire_pass_parallel(rows, bytes_, ids, abroad, p, key0, key1, quarter, m):
+def retire_pass_parallel(rows, draws, ids, abroad, p, key0, key1, quarter, m):
     """:func:`retire_pass` on numba's threads."""
     go = np.empty(rows.shape[0], dtype=np.bool_)
     for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
-        _retire_chunk(k, rows, bytes_, ids, abroad, p, key0, key1, quarter, m, go)
+        _retire_chunk(k, rows, draws, ids, abroad, p, key0, key1, quarter, m, go)
     return go
 
 
 @numba.njit(cache=True)
-def emigrate_pass(rows, bytes_, retired, ids, abroad, job, emi, key0, key1, quarter, m):
+def emigrate_pass(rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m):
     """The emigrants among the lottery rows of emigration (``_emigrate_chunk``)."""
     out = np.empty(rows.shape[0], dtype=np.int64)
     for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
-        _emigrate_chunk(
-            k, rows, bytes_, retired, ids, abroad, job, emi, key0, key1, quarter, m, out
-        )
+        _emigrate_chunk(k, rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m, out)
     return out
 
 
 @numba.njit(cache=True, parallel=True)
-def emigrate_pass_parallel(rows, bytes_, retired, ids, abroad, job, emi, key0, key1, quarter, m):
+def emigrate_pass_parallel(rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m):
     """:func:`emigrate_pass` on numba's threads."""
     out = np.empty(rows.shape[0], dtype=np.int64)
     for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
-        _emigrate_chunk(
-            k, rows, bytes_, retired, ids, abroad, job, emi, key0, key1, quarter, m, out
-        )
+        _emigrate_chunk(k, rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m, out)
     return out
 
 
@@ -209,19 +197,19 @@ def migrate(
     job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
     n_skills = staff.shape[1]
     # retirement
-    rows, bytes_ = lottery(ids, key0, key1, quarter, m_ret, retire_p)
+    rows, draws = lottery(ids, key0, key1, quarter, m_ret, retire_p)
     go = (retire_pass_parallel if par else retire_pass)(
-        rows, bytes_, ids, abroad, retire_p, key0, key1, quarter, m_ret
+        rows, draws, ids, abroad, retire_p, key0, key1, quarter, m_ret
     )
     retired = rows[go]
     employed = retired[employer[retired] >= 0]
     separate(employed, *job, staff)
     delta = -np.bincount(skill[retired], minlength=n_skills).astype(np.int64)
     # emigration
-    rows, bytes_ = lottery(ids, key0, key1, quarter, m_emi, 2.0 * p0_emigrate)
+    rows, draws = lottery(ids, key0, key1, quarter, m_emi, 2.0 * p0_emigrate)
     emi = (float(p0_emigrate), np.asarray(foreign_wage, np.float64), float(kappa), float(cost))
     out = (emigrate_pass_parallel if par else emigrate_pass)(
-        rows, bytes_, retired, ids, abroad, job, emi, key0, key1, quarter, m_emi
+        rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m_emi
     )
     moved = out > 0
     emigrants = rows[moved]

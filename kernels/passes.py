@@ -10,7 +10,7 @@ the result. The steps of ``kernels.talent`` compose them; their twins there are 
 import numba
 import numpy as np
 
-from kernels.events import _trailing_zeros, acts, candidate_acts
+from kernels.events import _trailing_zeros, acts
 from kernels.labour import _prefetch
 
 AHEAD = 16  #: candidates between prefetching an agent's fields and reading them
@@ -147,15 +147,14 @@ def employees_of_parallel(employer, sheds):
 # quits and layoffs: candidates leave their jobs; the staff counts follow in one thread
 @numba.njit(cache=True)
 def _leave_chunk(
-    k, rows, bytes_, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
+    k, rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
 ):
     """Candidates ``rows[j]`` (of chunk ``k``) that are employed residents leave their jobs
-    when ``U < p`` (or ``U < p_fire[e, k]`` when ``p_fire`` has rows; ``bytes_`` empty: draw
+    when ``U < p`` (or ``U < p_fire[e, k]`` when ``p_fire`` has rows; ``draws`` empty: draw
     the byte too)."""
     employer, skill, experience, reservation, wages, firm_sector, ratio = job
     lo = k * CHUNK
     hi = min(lo + CHUNK, rows.shape[0])
-    cache = np.zeros(5, dtype=np.uint64)
     for j in range(lo, hi):
         if j + AHEAD < hi:
             later = rows[j + AHEAD]
@@ -169,10 +168,10 @@ def _leave_chunk(
         if abroad[i] != 0 or e < 0:
             continue
         q = p_fire[e, skill[i]] if p_fire.shape[0] else p
-        if bytes_.shape[0]:
-            go = candidate_acts(key0, key1, ids[i], bytes_[j], quarter, mechanism, q)
+        if draws.shape[0]:
+            go = draws[j] < q
         else:
-            go = q > 0.0 and acts(cache, key0, key1, ids[i], quarter, mechanism, q)
+            go = acts(key0, key1, ids[i], quarter, mechanism, q)
         if go:
             _leave_job(
                 i, employer, skill, experience, reservation, wages, firm_sector, ratio, sep_e, j
@@ -180,23 +179,23 @@ def _leave_chunk(
 
 
 @numba.njit(cache=True)
-def leave_jobs(rows, bytes_, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism):
+def leave_jobs(rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism):
     """The separations of :func:`_leave_chunk` over all candidates; returns ``sep_e``."""
     sep_e = np.empty(rows.shape[0], dtype=np.int64)
     for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
         _leave_chunk(
-            k, rows, bytes_, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
+            k, rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
         )
     return sep_e
 
 
 @numba.njit(cache=True, parallel=True)
-def leave_jobs_parallel(rows, bytes_, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism):
+def leave_jobs_parallel(rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism):
     """:func:`leave_jobs` on numba's threads."""
     sep_e = np.empty(rows.shape[0], dtype=np.int64)
     for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
         _leave_chunk(
-            k, rows, bytes_, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
+            k, rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
         )
     return sep_e
 
@@ -206,7 +205,6 @@ def leave_jobs_parallel(rows, bytes_, p_fire, ids, abroad, job, p, key0, key1, q
 def _search_chunk(k, rows, ids, skill, reservation, floor, decay, p, key0, key1, quarter, m, out):
     lo = k * CHUNK
     hi = min(lo + CHUNK, rows.shape[0])
-    cache = np.zeros(5, dtype=np.uint64)
     for j in range(lo, hi):
         if j + AHEAD < hi:
             later = rows[j + AHEAD]
@@ -215,7 +213,7 @@ def _search_chunk(k, rows, ids, skill, reservation, floor, decay, p, key0, key1,
             _prefetch(ids, later)
         i = rows[j]
         reservation[i] = max(floor[skill[i]], reservation[i] * decay)
-        out[j] = acts(cache, key0, key1, ids[i], quarter, m, p)
+        out[j] = acts(key0, key1, ids[i], quarter, m, p)
 
 
 @numba.njit(cache=True)

@@ -204,12 +204,12 @@ def quits_and_search(
     ``U(id, quarter, m_search) < search_p``. Returns (seeker rows in row order, quits).
     """
     par = threads > 1
-    rows, bytes_ = (lottery_rows_parallel if par else lottery_rows)(
+    rows, draws = (lottery_rows_parallel if par else lottery_rows)(
         ids, key0, key1, quarter, m_quit, quit_p
     )
     job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
     no_table = np.zeros((0, 1))
-    args = (rows, bytes_, no_table, ids, abroad, job, quit_p, key0, key1, quarter, m_quit)
+    args = (rows, draws, no_table, ids, abroad, job, quit_p, key0, key1, quarter, m_quit)
     sep_e = (leave_jobs_parallel if par else leave_jobs)(*args)
     n_quit = int(apply_separations(rows, sep_e, skill, staff))
     out = (unemployed_parallel if par else unemployed)(abroad, employer)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Run an `abm ensemble` driver as a SLURM batch job.
+# Run an `abm ensemble` driver as a SLURM batch job (the body is scripts/ensemble_job.sh).
 #
 # The driver is light (one core, a few GB): it holds the dask scheduler, submits the worker jobs
 # through dask-jobqueue (MODE=jobs, the default) and writes each finished member as a shard to
 # OUTPUT.parts/, then assembles OUTPUT. Alternatively MODE=local runs every member inside this
-# one allocation (ask for more cores below: one worker per core).
+# one allocation (ask for more cores below: one worker per core). Submit from the repository's
+# root (or set ABM_SCRIPTS to the folder holding ensemble_job.sh):
 #
-#   sbatch scripts/slurm_ensemble.sh                                  # defaults below
+#   sbatch scripts/slurm_ensemble.sh                                  # defaults in ensemble_job.sh
 #   sbatch --export=ALL,RUNS=2000,SCENARIOS="diffuse focused",ACCOUNT=proj42 scripts/slurm_ensemble.sh
 #   sbatch --export=ALL,MODE=local --cpus-per-task=64 --mem=128G scripts/slurm_ensemble.sh
 #
@@ -25,41 +26,8 @@
 #SBATCH --output=abm-driver-%j.out
 set -euo pipefail
 
-SCENARIOS=${SCENARIOS:-"diffuse focused"}   # shipped names or TOML paths, space-separated
-RUNS=${RUNS:-1000}                          # member seeds per scenario
-SEED=${SEED:-1}                             # root seed
-OUTPUT=${OUTPUT:-outputs/ensemble.nc}
-MODE=${MODE:-jobs}                          # jobs: dask-jobqueue worker jobs; local: this job
-JOBS=${JOBS:-4}                             # worker jobs (MODE=jobs)
-CORES=${CORES:-32}                          # cores per worker job
-MEMORY=${MEMORY:-64GB}                      # memory per worker job
-WALLTIME=${WALLTIME:-04:00:00}              # per worker job; workers retire 5 min before it
-QUEUE=${QUEUE:-}                            # partition for the worker jobs
-ACCOUNT=${ACCOUNT:-}                        # account charged for the worker jobs
-INTERFACE=${INTERFACE:-}                    # network interface between nodes, e.g. ib0
-THREADS=${THREADS:-1}                       # numba threads per worker
-VENV=${VENV:-}                              # virtual environment with focus-abm installed
-EXTRA=${EXTRA:-}                            # more options, e.g. "--quarters 60 --sweep rd.sigma=0,1,2"
-
 cd "${SLURM_SUBMIT_DIR:-$PWD}"
-if [[ -n "$VENV" ]]; then
-  # shellcheck disable=SC1091
-  source "$VENV/bin/activate"
-fi
-
-read -r -a scenarios <<<"$SCENARIOS"
-read -r -a extra <<<"$EXTRA"
-args=("${scenarios[@]}" --runs "$RUNS" --seed "$SEED" -o "$OUTPUT" --threads "$THREADS"
-      --resume --no-progress "${extra[@]}")
-
-if [[ "$MODE" == local ]]; then
-  workers=$(( ${SLURM_CPUS_PER_TASK:-1} / THREADS ))
-  exec abm ensemble "${args[@]}" --workers "$(( workers > 0 ? workers : 1 ))"
-fi
-
-args+=(--cluster slurm --jobs "$JOBS" --cores "$CORES" --memory "$MEMORY" --walltime "$WALLTIME")
-[[ -n "$QUEUE" ]] && args+=(--queue "$QUEUE")
-[[ -n "$ACCOUNT" ]] && args+=(--account "$ACCOUNT")
-[[ -n "$INTERFACE" ]] && args+=(--interface "$INTERFACE")
-# exec: the driver itself receives SLURM's SIGTERM and keeps what is done
-exec abm ensemble "${args[@]}"
+CLUSTER=slurm
+CPUS=${SLURM_CPUS_PER_TASK:-1}
+# shellcheck source=scripts/ensemble_job.sh
+source "${ABM_SCRIPTS:-scripts}/ensemble_job.sh"

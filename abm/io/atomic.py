@@ -1,6 +1,9 @@
 """The one atomic writer: write to a temporary name in the target's folder, rename when done.
 
 A reader never sees a partial file, and a failure (an exception, Ctrl-C) leaves nothing behind.
+Every file the package writes goes through :func:`atomic_path` (NetCDF files, figures, the
+ensemble's assembly) or :func:`write_text_atomic` / :func:`write_bytes_atomic` (tables, Markdown,
+JSON, HTML), which also flush the data to disk before the rename.
 """
 
 from __future__ import annotations
@@ -36,15 +39,16 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
         raise
 
 
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (synced to disk before the rename); returns the
+    path."""
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Path(path)
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns the path."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
+    return write_bytes_atomic(path, text.encode("utf-8"))

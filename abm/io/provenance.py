@@ -1,4 +1,5 @@
-"""Provenance in one place: the model version, library versions and CF global attributes."""
+"""Provenance in one place: the model version, library versions, the time and command line of a
+run, and the CF global attributes of a run's file."""
 
 from __future__ import annotations
 
@@ -6,9 +7,29 @@ import datetime as _dt
 import json
 import platform
 import sys
+import tomllib
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
+
+#: Libraries whose behaviour can change a run's outputs (recorded in every NetCDF file).
+RUN_LIBRARIES: tuple[str, ...] = ("numpy", "numba", "mesa", "xarray", "netCDF4", "dask", "pandas")
+#: Libraries a report lists (where it was made).
+REPORT_LIBRARIES: tuple[str, ...] = (
+    "focus-abm",
+    "numpy",
+    "pandas",
+    "xarray",
+    "numba",
+    "mesa",
+    "scipy",
+    "SALib",
+    "matplotlib",
+    "dask",
+    "netCDF4",
+)
+_PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 class RunInfo(Protocol):
@@ -22,23 +43,36 @@ class RunInfo(Protocol):
 
 
 def model_version() -> str:
-    """The installed focus-abm version (the source tree's when not installed)."""
+    """The installed focus-abm version (the source tree's ``pyproject.toml`` when not
+    installed)."""
     try:
         return metadata.version("focus-abm")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        from abm import __version__
-
-        return __version__
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the libraries whose behaviour can change the outputs."""
-    out = {"python": platform.python_version()}
-    for lib in ("numpy", "numba", "mesa", "xarray", "netCDF4", "dask", "pandas"):
         try:
-            out[lib] = metadata.version(lib)
-        except metadata.PackageNotFoundError:
-            out[lib] = "not installed"
+            with _PYPROJECT.open("rb") as fh:
+                return str(tomllib.load(fh)["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+def package_version(name: str, missing: str = "not installed") -> str:
+    """The installed version of a distribution (``missing`` when it is not installed)."""
+    if name == "focus-abm":
+        return model_version()
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return missing
+
+
+def library_versions(
+    libraries: Sequence[str] = RUN_LIBRARIES, *, with_platform: bool = False
+) -> dict[str, str]:
+    """Versions of Python (and the platform) and of ``libraries``."""
+    out = {"python": platform.python_version()}
+    if with_platform:
+        out["platform"] = platform.platform(terse=True)
+    out.update({lib: package_version(lib) for lib in libraries})
     return out
 
 

@@ -320,6 +320,7 @@ def _build_talent(
         abroad=np.concatenate([np.zeros(n_emp + n_unemp, np.int64), np.ones(n_pool, np.int64)]),
         reservation=c("labour.reservation_initial") * eco.labour.skill_wage[skill],
         experience=np.concatenate([sector[firm_rows_], np.full(n_unemp + n_pool, -1)]),
+        attracted=0,
     )
     eco.labour.residents, eco.labour.staff = eco.recount_talent()
 

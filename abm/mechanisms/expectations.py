@@ -31,9 +31,13 @@ def expect_and_price(eco: EconomyState, f: QuarterFlows) -> None:
     )
     mu = fp.markup * (1 + ups * np.clip(rel, -0.5, 0.5))
     fp.markup = np.clip(mu, 0.5 * st.markup0[fp.sector], 2.0 * st.markup0[fp.sector] + 0.05)
-    # unit cost: sum_k mix[s, k] w_{i,k} / a_i with w_{i,k} = W_k theta_s omega_i, plus
-    # sum_j A[j, s] P_j and non-personnel R&D, all per sector but the firm's own premium
-    sector_wage = (st.skill_mix @ eco.labour.skill_wage) * st.sector_premium
-    labour_cost = sector_wage[fp.sector] * fp.wage_premium / fp.productivity
-    per_sector = eco.sectors.price_index @ st.io + st.rd_nonlabour_cost
-    fp.price = (1 + fp.markup) * (labour_cost + per_sector[fp.sector])
+    wages = eco.firm_wages()
+    mix = st.skill_mix[fp.sector]
+    labour_cost = (mix * wages).sum(axis=1) / fp.productivity
+    # sum_j A[j, s] P_j depends on the firm's sector alone: summed per sector, with the memory
+    # layout of the per-firm sum (a column gather: numpy sums each column pairwise), so the
+    # same bits at the cost of a few sectors instead of S x firms
+    sectors = np.arange(st.io.shape[1])
+    interm = (st.io[:, sectors] * eco.sectors.price_index[:, None]).sum(axis=0)[fp.sector]
+    rd_cost = st.rd_nonlabour_cost[fp.sector]
+    fp.price = (1 + fp.markup) * (labour_cost + interm + rd_cost)

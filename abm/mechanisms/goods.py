@@ -156,6 +156,7 @@ def clear(eco: EconomyState, f: QuarterFlows) -> None:
     f.real_output_sector = np.bincount(fp.sector, weights=fp.output, minlength=S)
     f.nominal_output_sector = np.bincount(fp.sector, weights=fp.output * fp.price, minlength=S)
     f.berd = float(fp.rd.sum())
+    f.berd_sector = np.bincount(fp.sector, weights=fp.rd, minlength=S)
     f.sold = sold
     alloc = (
         fp.share

@@ -75,10 +75,10 @@ def transfers_and_taxes(eco: EconomyState, f: QuarterFlows) -> None:
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
-    home, employed = eco.talent_census()
-    unemployed = (home - employed).astype(float)
+    tp = eco.talent_pop
+    unemp = np.flatnonzero((tp.abroad == 0) & (tp.employer < 0))
     benefits = float(
-        (c("labour.benefit_replacement") * eco.labour.skill_wage * unemployed).sum() * eco.scale
+        (c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemp]]).sum() * eco.scale
     )
     yt = eco.trend_gdp()
     transfers = (c("government.transfers_share") + extra_spending_share(eco, eco.year)) * yt

@@ -30,8 +30,11 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
+    tp = eco.talent_pop
     bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
-    received = float(bill.sum())  # what the firms' staff earn: the talent agents' wages
+    # what the talent agents earn, summed agent by agent (equal to bill.sum() up to rounding)
+    emp = np.flatnonzero(tp.employer >= 0)
+    received = float((eco.firm_wages()[tp.employer[emp], tp.skill[emp]] * eco.scale).sum())
     fp.cash = fp.cash - bill
     bs.deposits_h += received
     acc.pay("wages", F, bill.sum())

@@ -6,14 +6,19 @@ effort = R&D staff per employee over the sector's 2025 ratio (size-free); a shar
 1 - exp(-zeta effort m_s) with spillover multiplier m_s = 1 + sigma (k_s/k_ref)^eta, k_s the
 sector's knowledge stock over annual value added (sigma, eta, zeta: assumptions with ranges);
 an innovation multiplies productivity by 1 + x, x ~ Beta on [``rd.jump_low``, ``rd.jump_high``].
-Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + mission output_s + dual-use
-knowledge_s (delta_K = ``rd.knowledge_depreciation``, 15% a year: Hall, Mairesse & Mohnen 2010).
+Knowledge: K_s <- (1 - delta_K/4) K_s + BERD_s + public research_s + dual-use knowledge_s
+(delta_K = ``rd.knowledge_depreciation``, 15% a year: Hall, Mairesse & Mohnen 2010); mission
+research widens the innovation draws instead (``abm.policy.mission_agency``).
 R&D rule: the planned R&D-to-sales ratio r_i adjusts partially, ln r_i <- (1 - lambda) ln r_i +
 lambda ln(nu_i u_i^-eps_LR), and planned R&D is r_i sales_i; lambda = 1 - (1 - eps_SR/eps_LR)^(1/4)
 (Bloom, Griffith & Van Reenen 2002: eps_SR ~ 0.1, eps_LR ~ 1), nu_i the firm's own 2025 ratio at
 unit user cost (the sector's nu_s for entrants), so R&D keeps pace with sales.
-User cost u_i = 1 - (credit + grant + w_box box benefit) / R&D, the box weighted by
-``rd.box_user_cost_weight`` (FACTS: 0.28 vs 0.70 euro of extra R&D per euro for box vs WBSO).
+User cost u_i = (1 - (credit + grant + w_box box benefit) / R&D) / o_s, the box weighted by
+``rd.box_user_cost_weight`` (FACTS: 0.28 vs 0.70 euro of extra R&D per euro for box vs WBSO)
+and o_s = m_s / m_s,2025 the sector's technological opportunity: the cost of R&D per unit of
+expected innovation, since the success probability per unit of effort rises with m_s. Knowledge
+that others fund (public research, government-funded business R&D) thus crowds in
+private R&D through opportunity, with the same elasticity as its price, not an imposed ratio.
 """
 
 from __future__ import annotations
@@ -39,18 +44,21 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     xi = c("rd.innovation_share")
     va_s = np.bincount(fp.sector, weights=f.va_firm, minlength=S)
     berd_s = np.bincount(fp.sector, weights=fp.rd, minlength=S)
-    mission = mission_agency.arrivals(eco)
     dk = c("rd.knowledge_depreciation") / 4
     sec = eco.sectors
-    sec.knowledge = (
-        (1 - dk) * sec.knowledge + berd_s + f.public_rd_knowledge + mission + f.dual_use_knowledge
-    )
+    sec.knowledge = (1 - dk) * sec.knowledge + berd_s + f.public_rd_knowledge + f.dual_use_knowledge
+    widen = mission_agency.widening(eco, sec.knowledge)
     intensity = sec.knowledge / np.maximum(4 * va_s, 1e-9)
     k_ref = sec.knowledge.sum() / max(4 * va_s.sum(), 1e-9)
+    # technological opportunity: the spillover multiplier m_s, relative to its 2025 level
+    opportunity = 1 + c("rd.sigma") * (intensity / max(k_ref, 1e-12)) ** c("rd.eta")
+    if eco.quarter < 0 or sec.opportunity_2025 is None:
+        sec.opportunity_2025 = opportunity.copy()
+    sec.opportunity = opportunity / sec.opportunity_2025
     d = eco.shocks(fp.key, Shock.INNOVATE, 8)
     lo, hi = c("rd.jump_low"), c("rd.jump_high")
     a_, b_ = c("rd.jump_beta")
-    jump = lo + (hi - lo) * eco.streams["innovation"].beta(a_, b_, n)
+    jump = lo + (hi * (1 + widen[fp.sector]) - lo) * eco.streams["innovation"].beta(a_, b_, n)
     order = np.argsort(fp.sector, kind="stable").astype(np.int64)
     start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(np.int64)
     newp, innov, _imit = innovate_kernel(
@@ -86,7 +94,9 @@ def plan_rd(eco: EconomyState) -> None:
     c = eco.c
     eps_l, eps_s = c("rd.elasticity_long"), c("rd.elasticity_short")
     lam = 1 - (1 - min(eps_s / max(eps_l, 1e-9), 0.99)) ** 0.25
-    ucost = np.clip(1 - fp.subsidy_rate, 0.05, 1.0)
+    # the user cost per unit of expected innovation: the price of R&D after support, over the
+    # sector's technological opportunity (success per euro rises with the spillover multiplier)
+    ucost = np.clip(1 - fp.subsidy_rate, 0.05, 1.0) / eco.sectors.opportunity[fp.sector]
     target = np.maximum(fp.rd_nu * ucost ** (-eps_l), 1e-9)
     cur = np.maximum(fp.rd_ratio, 1e-9)
     fp.rd_ratio = np.exp((1 - lam) * np.log(cur) + lam * np.log(target))

@@ -6,7 +6,8 @@ delivered), with T_i the firm's trend demand (a slow average of expected demand,
 u* the calibrated utilisation (FACTS: capital-output ratio, depreciation). A firm orders the
 whole gap K* - (1 - delta) K once it exceeds a threshold drawn each quarter uniformly on
 [0, 2 ``firms.investment_threshold``] times its capital (lumpy investment). Co-investment crowds
-in extra investment in targeted sectors (``abm.policy.coinvestment``); defence_tech firms build
+in targeted sectors (``abm.policy.coinvestment``: desired capital x (1 + crowd x intensity));
+defence_tech firms build
 for announced orders (``abm.policy.defence``); energy-intensive sectors may add at most
 ``grid.congestion_cap`` of their capital a quarter plus what public grid capacity connects
 (``abm.policy.grid_capacity``). Orders beyond cash become funding requests: what cash cannot
@@ -43,6 +44,10 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     # capacity is planned on trend demand (a slow average), not on this quarter's mood
     fp.sales_trend = fp.sales_trend + c("firms.trend_weight") * (fp.expected - fp.sales_trend)
     kstar = fp.sales_trend * (1 + g) / (st.kappa[fp.sector] * util)
+    # co-invested sectors: cheaper, less risky expansion capital raises the capital firms want
+    coinvestment.offer(eco, f)
+    factor = coinvestment.crowding_in(eco, f, sector_capital_value(eco, p_inv))
+    kstar = kstar * factor[fp.sector]
     if eco.scenario.defence.announced:
         # a stable, early-announced order stream: defence_tech firms build capacity for the
         # orders announced for next year (their share of the sector's sales grows with it)
@@ -53,9 +58,6 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     # threshold, so firms do not invest in lockstep
     thr = c("firms.investment_threshold") * 2.0 * eco.shocks(fp.key, Shock.INVEST)[:, 0]
     want = np.where(gap > thr * fp.capital, gap, 0.0)
-    coinvestment.offer(eco, f)
-    factor = coinvestment.crowding_in(eco, f, sector_capital_value(eco, p_inv))
-    want = np.where(gap > 0, np.maximum(want, 0.0) * factor[fp.sector], want)
     want = _grid_congestion(eco, f, want)
     order = want * p_inv
     need = order + c("firms.wage_cash_need") * f.wage_bill - fp.cash

@@ -87,7 +87,7 @@ def draw_foreign_pool(
 
 def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     """Retirement, emigration and immigration (module docstring); talent attraction
-    programmes change who comes (``abm.policy.talent_attraction``)."""
+    programmes buy additional residents (``abm.policy.talent_attraction``)."""
     c = eco.c
     tp = eco.talent_pop
     lab = eco.labour
@@ -95,11 +95,13 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     if eco.quarter == -1:
         calibrate_base_rates(eco)
     src = eco.cal
-    # the pool abroad: immigration probabilities (talent attraction programmes change who comes)
+    # the pool abroad: who comes by the base rate, and the residents talent programmes buy
+    # (chosen before anyone moves, as ``talent_attraction.recruit`` counts its residents)
     arows = np.flatnonzero(tp.abroad == 1)
-    boost = talent_attraction.immigration_boost(eco, arows)
     resp = _immigration_response_by_skill(eco)[tp.skill[arows]]
-    p_imm = np.minimum(lab.p0_immigrate * resp * boost, 0.9)
+    imm_draw = eco.shocks(tp.id[arows], Shock.IMMIGRATE)[:, 0]
+    arriving = imm_draw < np.minimum(lab.p0_immigrate * resp, 0.9)
+    arriving[np.searchsorted(arows, talent_attraction.recruit(eco, arows, arriving))] = True
     # emigration: kernels.migration computes the response of migration_response(emigrate=True)
     # for the residents whose draw is below its bound only (tests/abm/test_talent_step.py)
     key0, key1, q = eco.shock_key()
@@ -113,7 +115,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         float(src["labour.migration_mobility"]),
         float(src["labour.moving_cost"]),
         arows,
-        p_imm,
+        arriving.astype(np.float64),  # probability 1 or 0: U < 1 always holds
         c("labour.reservation_immigrant") * lab.skill_wage,
         HIGH,
         key0,
@@ -124,6 +126,9 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         int(Shock.IMMIGRATE),
         eco.threads,
     )
+    # a programme's resident who left is one no longer (only emigrants can be abroad with a mark)
+    marked = np.flatnonzero(tp.attracted)
+    tp.arrays["attracted"][marked[tp.abroad[marked] == 1]] = 0
     lab.residents += delta
     f.emigration = float(n_emi) * eco.scale
     f.immigration = float(n_imm) * eco.scale
@@ -176,4 +181,5 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
             abroad=np.concatenate([np.zeros(n_new, np.int8), np.ones(n_pool, np.int8)]),
             reservation=c("labour.reservation_entrant") * eco.labour.skill_wage[skills],
             experience=np.full(m, -1),
+            attracted=0,
         )

@@ -78,10 +78,10 @@ def produce(eco: EconomyState, f: QuarterFlows) -> None:
     fp.rd = rd
     f.rd_staff = rd_staff
     f.rd_wages = rd_wages
-    # intermediate purchases: A[j, s] q_i from each supplying sector j at its price P_j
-    price = eco.sectors.price_index
+    # intermediate purchases by supplying sector (euros), per firm total
+    interm = st.io[:, fp.sector] * q[None, :] * eco.sectors.price_index[:, None]  # S x n
     rd_purchases = rd - rd_wages
-    f.interm_by_firm = q * (price @ st.io)[fp.sector] + rd_purchases
-    d = price * (st.io @ np.bincount(fp.sector, weights=q, minlength=N_SECTORS))
+    f.interm_by_firm = interm.sum(axis=0) + rd_purchases
+    d = interm.sum(axis=1)
     d[SECTOR_INDEX["services"]] += rd_purchases.sum()
     f.interm_demand = d

@@ -4,11 +4,12 @@ A ``coinvestment`` programme commits a quarter of its yearly budget each quarter
 its committed amount in the equal-budget sum, DESIGN §3; money not placed lapses), spread over
 its target sectors by ``target_mask``. Within a sector the capital market funds requests best
 prospects first, the fund adding ``match_ratio`` euros per private euro while it has money
-(``kernels.capital.fund_requests``). Investors see the risk of a co-invested sector lowered by
-``finance.coinvest_risk_relief`` times the public share m/(1+m) of matched money, and firms
-there invest beyond their capacity gap (cheaper, less risky expansion capital) by
-``finance.coinvest_crowding_in`` times the fund's intensity (public money with its private
-match over the sector's replacement investment). Both coefficients are assumptions.
+(``kernels.capital.fund_requests``). The fund's intensity I_s is its money with the private match
+over the sector's replacement investment (at most 1): investors see the risk of a co-invested
+sector lowered by ``finance.coinvest_risk_relief`` x m/(1+m) x I_s (so the relief has a size:
+a small fund in a large sector barely moves it), and firms there want more capital (cheaper,
+less risky expansion capital): desired capital x (1 + ``finance.coinvest_crowding_in`` x I_s). Both
+coefficients are assumptions.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def offer(eco: EconomyState, f: QuarterFlows) -> None:
 
 
 def crowding_in(eco: EconomyState, f: QuarterFlows, capital_value: np.ndarray) -> np.ndarray:
-    """Factor on a firm's wanted investment by sector: 1 + crowd x intensity."""
+    """Factor on the capital firms want, by sector: 1 + crowd x intensity."""
     intensity = np.minimum(
         1.0,
         np.divide(
@@ -50,15 +51,18 @@ def crowding_in(eco: EconomyState, f: QuarterFlows, capital_value: np.ndarray) -
             where=capital_value > 0,
         ),
     )
+    f.coinvest_intensity = intensity
     return 1 + eco.c("finance.coinvest_crowding_in") * intensity
 
 
 def risk_relief(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
-    """Factor on the risk investors see in each sector."""
-    return 1 - eco.c("finance.coinvest_risk_relief") * f.coinvest_share
+    """Factor on the risk investors see in each sector: relief x public share of matched money x
+    the fund's size relative to the sector's replacement investment (at most 1)."""
+    return 1 - eco.c("finance.coinvest_risk_relief") * f.coinvest_share * f.coinvest_intensity
 
 
 def commit(eco: EconomyState) -> None:
     """Book this quarter's commitments (the budget, placed or not)."""
-    for i, _p in active(eco, INSTRUMENT):
-        spend(eco, i, float(quarter_budget(eco, i)))
+    for i, p in active(eco, INSTRUMENT):
+        mask = p.spec.target_mask(eco.structure.size_weights)
+        spend(eco, i, float(quarter_budget(eco, i)), mask)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.policy.budget import active, quarter_budget, spend
+from abm.policy.budget import active, by_firm_sector, quarter_budget, spend
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 
@@ -39,7 +39,7 @@ def award(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
         g = np.zeros(n)
         g[ranked] = np.clip(budget - before, 0.0, ask[ranked])
         grants += g
-        spend(eco, i, float(g.sum()))
+        spend(eco, i, float(g.sum()), by_firm_sector(eco, g))
     return grants
 
 

@@ -26,8 +26,10 @@ def build(eco: EconomyState, out: Purchases) -> None:
         amt = quarter_budget(eco, i)
         out.regular[SECTOR_INDEX["other_industry"]] += other * amt
         out.regular[SECTOR_INDEX["services"]] += (1 - other) * amt
-        spend(eco, i, amt)
         mask = p.spec.target_mask(eco.structure.size_weights) * eco.c("sectors.energy_intensive")
+        spend(
+            eco, i, amt, mask if mask.sum() > 0 else p.spec.target_mask(eco.structure.size_weights)
+        )
         if mask.sum() > 0:
             eco.policy.grid_connected += (
                 amt / eco.c("grid.grid_cost_per_capacity") * mask / mask.sum()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.policy.budget import active, spend
+from abm.policy.budget import active, by_firm_sector, spend
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 
@@ -45,5 +45,5 @@ def tax_after_box(
     tax = np.maximum(tax_std - box_cost, 0.0)
     f.box_benefit = tax_std - tax
     if row >= 0:
-        spend(eco, row, float(f.box_benefit.sum()))
+        spend(eco, row, float(f.box_benefit.sum()), by_firm_sector(eco, f.box_benefit))
     return tax

@@ -30,4 +30,4 @@ def place_orders(eco: EconomyState, out: Purchases) -> None:
         orders = amt * mask / mask.sum()
         out.directed += orders
         out.directed_dom += orders * share
-        spend(eco, i, amt)
+        spend(eco, i, amt, orders)

@@ -32,7 +32,7 @@ def pay(eco: EconomyState, f: QuarterFlows) -> float:
     for i, p in active(eco, INSTRUMENT):
         amt = quarter_budget(eco, i)
         total += amt
-        spend(eco, i, amt)
         mask = p.spec.target_mask(eco.structure.size_weights) * split(eco)
+        spend(eco, i, amt, mask)
         f.public_rd_knowledge += amt * mask / mask.sum()
     return total

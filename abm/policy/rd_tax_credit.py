@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.policy.budget import active, spend
+from abm.policy.budget import active, by_firm_sector, spend
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 
@@ -34,6 +34,6 @@ def credit(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
             sp.rate_second * scale_r, 1.0
         ) * np.maximum(rd_wage - sp.bracket, 0.0)
         out = np.where(mask, annual / 4 * fp.weight, 0.0)
-        spend(eco, i, float(out.sum()))
+        spend(eco, i, float(out.sum()), by_firm_sector(eco, out))
         break
     return out

@@ -1,11 +1,17 @@
-"""Talent attraction: programmes that raise high-skill immigration.
+"""Talent attraction: a programme that buys additional high-skill residents at a price per person.
 
-A ``talent_attraction`` programme spends a quarter of its yearly budget each quarter on
-purchases from services (recruitment, allowances administered at home). It multiplies the
-immigration probability of high-skill people abroad by 1 + b x ``labour.talent_boost_per_100m``
-with b = budget / EUR 100 m x ``immigration_boost``; a programme with a list of target sectors
-recruits technical (STEM) high-skill talent only. The coefficient is an assumption (issue #11
-replaces it with a price per additional person from the evidence on the 30% ruling).
+A ``talent_attraction`` programme spends a quarter of its yearly budget each quarter on purchases
+from services (recruitment and allowances administered at home). It keeps a stock of additional
+residents N* = B e / p, with B the yearly budget, p = ``labour.talent_cost_per_resident`` (FACTS,
+30% ruling: EUR 1.1 bn a year for 1,765-5,575 additional workers in the country, i.e. EUR
+200k-620k a year per additional worker) and e the scenario's ``immigration_boost`` (1 = the
+evidence). The price is per additional resident-year and the figure is a stock, so departures and
+deadweight (most of the money goes to people who would have come anyway) are inside it: each
+quarter the programme recruits the shortfall between N* and the attracted people still resident
+(stochastic rounding to agents with a programme-level draw), choosing among high-skill people
+abroad by their own shock (technical people when the targets are a list of sectors: the same
+money buys the same headcount whatever field it aims at). Attracted people arrive, search for
+work, pay taxes, and may leave like anyone else; those who leave are replaced.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 
 from abm.policy.budget import active, quarter_budget, spend
 from abm.policy.purchases import Purchases
-from abm.state.economy import EconomyState
+from abm.state.economy import EconomyState, Shock
 from abm.state.sectors import HIGH, SECTOR_INDEX
 
 INSTRUMENT = "talent_attraction"
@@ -23,21 +29,41 @@ INSTRUMENT = "talent_attraction"
 def purchase(eco: EconomyState, out: Purchases) -> None:
     """This quarter's programme outlays (purchases from services)."""
     services = SECTOR_INDEX["services"]
-    for i, _p in active(eco, INSTRUMENT):
+    for i, p in active(eco, INSTRUMENT):
         amt = quarter_budget(eco, i)
         out.regular[services] += amt
-        spend(eco, i, amt)
+        # the sectors it recruits for: its targets, or all sectors by size
+        aim = (
+            p.spec.target_mask(eco.structure.size_weights)
+            if isinstance(p.spec.targets, list)
+            else eco.structure.size_weights
+        )
+        spend(eco, i, amt, aim)
 
 
-def immigration_boost(eco: EconomyState, abroad_rows: np.ndarray) -> np.ndarray:
-    """Multiplier of each foreign-pool member's immigration probability (1 without a programme)."""
+def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) -> np.ndarray:
+    """Talent rows (among ``abroad_rows``, not already ``arriving``) the programmes bring in this
+    quarter; they are marked with their programme in the ``attracted`` field."""
     tp = eco.talent_pop
-    boost = np.ones(abroad_rows.size)
+    out = []
+    price = eco.c("labour.talent_cost_per_resident")
+    taken = arriving.copy()
     for i, p in active(eco, INSTRUMENT):
-        b = eco.programme_pop.budget_year[i] / 1e8 * p.spec.immigration_boost
-        # targeted programmes recruit technical (STEM) high-skill talent for their sectors
-        aim = tp.skill[abroad_rows] == HIGH
+        target = eco.programme_pop.budget_year[i] * p.spec.immigration_boost / price / eco.scale
+        held = int(np.count_nonzero((tp.attracted == i + 1) & (tp.abroad == 0)))
+        u = eco.shocks(np.array([eco.programme_pop.id[i]], np.int64), Shock.ATTRACT)[0, 0]
+        need = int(np.floor(target - held + u))
+        if need <= 0:
+            continue
+        eligible = (tp.skill[abroad_rows] == HIGH) & ~taken
         if isinstance(p.spec.targets, list):
-            aim &= tp.field[abroad_rows] == 1
-        boost = boost + np.where(aim, eco.c("labour.talent_boost_per_100m") * b, 0.0)
-    return boost
+            eligible &= tp.field[abroad_rows] == 1
+        cand = abroad_rows[eligible]
+        if cand.size == 0:
+            continue
+        draw = eco.shocks(tp.id[cand], Shock.ATTRACT)[:, 0]
+        chosen = cand[np.argsort(draw, kind="stable")[:need]]
+        tp.arrays["attracted"][chosen] = i + 1
+        taken[np.searchsorted(abroad_rows, chosen)] = True
+        out.append(chosen)
+    return np.concatenate(out) if out else np.zeros(0, np.int64)

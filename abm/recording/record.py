@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.policy import defence
+from abm.policy import budget, defence
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import INDUSTRY_MASK, N_SECTORS, N_SKILLS, G
@@ -29,6 +29,9 @@ class QuarterRecord:
     date: _dt.date
     gdp: float
     gdp_real: float
+    gdp_real_per_capita: float
+    gdp_real_per_worker: float
+    population: float
     consumption: float
     consumption_real: float
     investment_real: float
@@ -42,6 +45,8 @@ class QuarterRecord:
     rd_intensity_business: float
     rd_intensity_public: float
     business_rd: float
+    business_rd_by_sector: np.ndarray
+    business_rd_government_funded: np.ndarray
     employment: float
     labour_force: float
     unemployment_rate: float
@@ -55,6 +60,7 @@ class QuarterRecord:
     exits: np.ndarray
     talent_stock: np.ndarray
     talent_emigration: float
+    talent_attracted: float
     talent_immigration: float
     high_skill_emigration: float
     high_skill_immigration: float
@@ -63,6 +69,7 @@ class QuarterRecord:
     exports: np.ndarray
     imports: np.ndarray
     programme_spending: np.ndarray
+    policy_money: np.ndarray
     government_balance: float
     government_debt: float
     defence_procurement: float
@@ -93,9 +100,12 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
     fp = eco.firm_pop
     gdp = f.gdp
     va_s = f.va_sector
+    tp = eco.talent_pop
     home_k, employed_k = eco.talent_census()
     emp_persons = float(employed_k.sum()) * eco.scale
     lf = float(home_k.sum()) * eco.scale
+    lf0 = eco.trends.labour_force_2025
+    population = eco.c("macro.population_2025") * (lf / lf0 if lf0 > 0 else 1.0)
     emp_s, emp_k = f.employment_sector, f.employment_skill
     berd = f.berd
     public = float(f.public_rd) + float(f.mission_spend)
@@ -106,6 +116,9 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         date=eco.date,
         gdp=gdp,
         gdp_real=f.gdp_real,
+        gdp_real_per_capita=f.gdp_real / population if population > 0 else 0.0,
+        gdp_real_per_worker=f.gdp_real / emp_persons if emp_persons > 0 else 0.0,
+        population=population,
         consumption=float(f.consumption.sum()),
         consumption_real=float((f.consumption / rel_price).sum()),
         investment_real=float((f.investment_goods / rel_price).sum()),
@@ -119,6 +132,8 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         rd_intensity_business=_share(berd, gdp),
         rd_intensity_public=_share(public, gdp),
         business_rd=berd,
+        business_rd_by_sector=f.berd_sector,
+        business_rd_government_funded=f.grants_sector,
         employment=emp_persons,
         labour_force=lf,
         unemployment_rate=1 - emp_persons / lf if lf else 0.0,
@@ -132,6 +147,7 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         exits=np.asarray(f.exits, float),
         talent_stock=home_k.astype(float) * eco.scale,
         talent_emigration=f.emigration,
+        talent_attracted=float(np.count_nonzero((tp.abroad == 0) & (tp.attracted > 0))) * eco.scale,
         talent_immigration=f.immigration,
         high_skill_emigration=f.emigration_high,
         high_skill_immigration=f.immigration_high,
@@ -140,6 +156,7 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         exports=f.exports,
         imports=f.imports,
         programme_spending=np.array(eco.programme_pop.spent, dtype=float),
+        policy_money=budget.innovation_money_by_sector(eco),
         government_balance=float(eco.accounts.net_lending()[G]),
         government_debt=eco.bs.bonds_b + eco.bs.bonds_r,
         defence_procurement=float(f.defence_procurement),

@@ -17,6 +17,26 @@ TP = ("time", "programme")
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "gdp": (T, "EUR", "gross domestic product, nominal euros per quarter", "time: sum"),
     "gdp_real": (T, "EUR", "gross domestic product in 2025 prices, euros per quarter", "time: sum"),
+    "gdp_real_per_capita": (
+        T,
+        "EUR",
+        "real GDP (2025 prices) per resident, euros per person per quarter; population 18.13 m "
+        "at the end of 2025 (CBS) moving with the resident labour force (migration included)",
+        "time: sum",
+    ),
+    "gdp_real_per_worker": (
+        T,
+        "EUR",
+        "real GDP (2025 prices) per employed person, euros per person per quarter",
+        "time: sum",
+    ),
+    "population": (
+        T,
+        "1",
+        "resident population (persons): 18.13 m at the end of 2025 times the resident labour "
+        "force relative to its end-2025 level",
+        "time: point",
+    ),
     "consumption": (T, "EUR", "household final consumption, euros per quarter", "time: sum"),
     "consumption_real": (
         T,
@@ -97,6 +117,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "exits": (TS, "1", "firm agents exiting by sector", "time: sum"),
     "talent_stock": (TK, "1", "resident labour force by skill (persons)", "time: point"),
     "talent_emigration": (T, "1", "labour-force emigrants (persons per quarter)", "time: sum"),
+    "talent_attracted": (
+        T,
+        "1",
+        "residents brought in by talent attraction programmes and still resident (persons)",
+        "time: point",
+    ),
     "talent_immigration": (T, "1", "labour-force immigrants (persons per quarter)", "time: sum"),
     "high_skill_emigration": (T, "1", "high-skill emigrants (persons per quarter)", "time: sum"),
     "high_skill_immigration": (T, "1", "high-skill immigrants (persons per quarter)", "time: sum"),
@@ -119,6 +145,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "time: sum",
     ),
     "imports": (TS, "EUR", "imports by product sector, euros per quarter", "time: sum"),
+    "policy_money": (
+        TS,
+        "EUR",
+        "public innovation money (programme outlays, tax expenditure, co-investment committed) reaching each sector, euros per quarter",
+        "time: sum",
+    ),
     "programme_spending": (
         TP,
         "EUR",
@@ -146,6 +178,18 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str, str]] = {
         "time: sum",
     ),
     "business_rd": (T, "EUR", "business R&D expenditure, euros per quarter", "time: sum"),
+    "business_rd_by_sector": (
+        TS,
+        "EUR",
+        "business R&D expenditure by sector, euros per quarter",
+        "time: sum",
+    ),
+    "business_rd_government_funded": (
+        TS,
+        "EUR",
+        "government-funded business R&D (competitive R&D grants to firms) by sector, euros per quarter",
+        "time: sum",
+    ),
     "price_index": (
         TS,
         "1",

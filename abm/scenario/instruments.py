@@ -293,15 +293,18 @@ class PublicResearchSpec(ProgrammeBase):
 
 
 class TalentAttractionSpec(ProgrammeBase):
-    """``talent_attraction``: a programme that draws high-skill talent from abroad.
+    """``talent_attraction``: a programme that buys additional high-skill residents from abroad.
 
-    It raises the immigration probability of high-skill talent (technical talent only, unless
-    ``targets = "all"``) in proportion to its budget.
+    It keeps a stock of additional residents of budget / price (calibration key
+    ``labour.talent_cost_per_resident``, the 30% ruling's cost per additional worker in the
+    country), drawn from high-skill talent abroad (technical talent only when ``targets`` is a
+    list of sectors); the same money buys the same headcount whatever field it aims at.
 
     Attributes
     ----------
     immigration_boost : float
-        Immigration response per EUR 100 m of annual budget.
+        Efficiency of the programme: headcount bought relative to the calibrated price (1 = the
+        evidence on the 30% ruling).
     """
 
     instrument: Literal["talent_attraction"] = "talent_attraction"

@@ -206,6 +206,9 @@ def _format_error(source: str, err: ValidationError) -> str:
         key = ".".join(str(x) for x in loc if not str(x).startswith("literal["))
         kind, msg = e["type"], e["msg"]
         inp = e.get("input")
+        if not loc and kind == "value_error" and msg.startswith("Value error, key '"):
+            parts.append(msg.removeprefix("Value error, "))  # a whole-scenario check names its key
+            continue
         if kind == "union_tag_not_found":
             key += ".instrument"
             msg = f"Field required; allowed: {', '.join(INSTRUMENTS)}"

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import numpy as np
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from abm.calibration import load_calibration
 from abm.scenario.instruments import ProgrammeBase, ProgrammeSpec, instrument_fields
@@ -109,6 +109,14 @@ class Scenario(_Strict):
     parameters: dict[str, float | list[float]] = Field(default_factory=dict)
     programmes: dict[str, ProgrammeSpec] = Field(default_factory=dict)
     defence: DefenceSettings = Field(default_factory=DefenceSettings)
+    reallocation: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="the dose of focus: share of the R&D tax credit and innovation box budget "
+        "moved, at equal total budget, into the scenario's targeted market programmes (those "
+        "with a list of target sectors), pro rata to their budgets",
+    )
     uncertain: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
         default_factory=dict
     )
@@ -125,6 +133,16 @@ class Scenario(_Strict):
                     "code has one credit and one box; change its rates or budget instead)"
                 )
         return v
+
+    @model_validator(mode="after")
+    def _reallocation_needs_targeted_programmes(self) -> Scenario:
+        if self.reallocation > 0 and not targeted_programmes(self):
+            raise ValueError(
+                f"key 'reallocation': {self.reallocation:g} needs targeted market programmes "
+                "(programmes with a list of target sectors, not the credit, box or public "
+                "research) to move the money into; this scenario has none"
+            )
+        return self
 
     def to_toml(self) -> str:
         """The fully resolved scenario as TOML text (stored in output provenance).
@@ -156,3 +174,16 @@ class Scenario(_Strict):
         data = self.model_dump(exclude={"source_file"})
         data["parameters"] = {**self.parameters, **overrides}
         return validate_data(data, self.source_file or f"<scenario {self.name}>")
+
+
+def targeted_programmes(scenario: Scenario) -> list[str]:
+    """Names of the scenario's targeted market programmes: enabled, with a list of target
+    sectors, neither demand-driven (credit, box) nor public research."""
+    return [
+        n
+        for n, p in scenario.programmes.items()
+        if p.enabled
+        and isinstance(p.targets, list)
+        and not p.demand_driven
+        and p.instrument != "public_research"
+    ]

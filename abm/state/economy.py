@@ -44,6 +44,7 @@ class Shock(IntEnum):
     FIRE = 8
     INVEST = 9
     SEARCH = 10
+    ATTRACT = 11
 
 
 #: Mechanism streams spawned from the member seed (DESIGN §5), in a fixed order.
@@ -95,6 +96,8 @@ class SectorState:
     world_price: float  #: world price level (2025 = 1)
     knowledge: np.ndarray  #: knowledge stock, euros of R&D
     world_shock: float = 0.0  #: log world-demand shock (AR(1))
+    opportunity: np.ndarray = field(default_factory=lambda: np.ones(S))  #: m_s / m_s,2025
+    opportunity_2025: np.ndarray | None = None  #: spillover multiplier at the end of 2025
 
 
 @dataclass
@@ -111,6 +114,7 @@ class Trends:
     price_2025: np.ndarray | None = None  #: 2025 average sector prices (real use deflators)
     base_sums: np.ndarray | None = None  #: 2025 sums of value added, output and prices
     deflator_prev: float = 1.0  #: last quarter's GDP deflator (2025 = 1)
+    labour_force_2025: float = 0.0  #: resident labour force at the end of 2025 (persons)
     profit_rate_hist: list[np.ndarray] = field(default_factory=list)  #: sector profit rates
 
 
@@ -164,7 +168,9 @@ class PolicyState:
     """Stocks that programmes build up."""
 
     grid_connected: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: capital, 2025 euros
-    mission_pipeline: list[tuple[int, np.ndarray]] = field(default_factory=list)  #: (due, K)
+    mission_pipeline: list[tuple[int, np.ndarray]] = field(default_factory=list)  #: (due, M)
+    mission_stock: np.ndarray = field(default_factory=lambda: np.zeros(S))  #: mission research
+    money: np.ndarray = field(default_factory=lambda: np.zeros((0, S)))  #: programme x sector
 
 
 class EconomyState:

@@ -53,8 +53,9 @@ TALENT_FIELDS: dict[str, type] = {
     "field": np.int8,  # 1 technical (STEM), 0 other
     "employer": np.int32,  # firm row, -1 if none
     "abroad": np.int8,  # 1 when living abroad
-    "reservation": np.float32,  # reservation wage, euros per quarter (a behavioural threshold)
+    "reservation": np.float64,  # reservation wage, euros per quarter
     "experience": np.int8,  # sector of the last job, -1 if none
+    "attracted": np.int32,  # 1 + row of the talent programme that brought this person, 0 none
 }
 INVESTOR_FIELDS: dict[str, type] = {
     "id": np.int64,

@@ -70,6 +70,7 @@ class QuarterFlows:
     real_output_sector: np.ndarray = field(default_factory=_empty)
     nominal_output_sector: np.ndarray = field(default_factory=_empty)
     berd: float = 0.0  # business R&D spending
+    berd_sector: np.ndarray = field(default_factory=_empty)  # business R&D by sector
     # 6 R&D and innovation
     innovations: np.ndarray = field(default_factory=_empty)  # successful firm agents by sector
     knowledge_intensity: np.ndarray = field(default_factory=_empty)  # by sector
@@ -77,6 +78,7 @@ class QuarterFlows:
     coinvest_share: np.ndarray = field(default_factory=_empty)  # public share of matched money
     coinvest_budget: np.ndarray = field(default_factory=_empty)  # public money by sector
     coinvest_match: np.ndarray = field(default_factory=_empty)  # public euros per private euro
+    coinvest_intensity: np.ndarray = field(default_factory=_empty)  # fund over replacement inv.
     investment_order: np.ndarray = field(default_factory=_empty)  # wanted, euros (per firm)
     funding_request: np.ndarray = field(default_factory=_empty)  # outside money (per firm)
     grid_use: float = 0.0
@@ -91,6 +93,7 @@ class QuarterFlows:
     # 9 programmes pay
     credit: float = 0.0
     grants: float = 0.0
+    grants_sector: np.ndarray = field(default_factory=_empty)  # government-funded business R&D
     # 10 government
     benefits: float = 0.0
     transfers: float = 0.0

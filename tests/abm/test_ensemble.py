@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+import cloudpickle
 import netCDF4
 import numpy as np
 import psutil
@@ -27,18 +28,72 @@ import xarray as xr
 from click.testing import CliRunner
 
 from abm import EconomyModel, load_scenario
+from abm.cli.ensemble import ensemble_cmd
 from abm.ensemble import (
     EnsembleInputError,
-    FaultInjection,
     job_script,
     make_jobqueue_cluster,
     run_ensemble,
+    worker,
 )
-from abm.ensemble_cli import ensemble_cmd
+
+# the test hooks below are shipped to the dask workers by value (they are not importable there)
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 Q, SCALE = 2, 4000.0  # tiny members
 TINY = ["--quarters", str(Q), "--scale", str(int(SCALE)), "--no-progress"]
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# ----------------------------------------------------------------------------- test hooks
+class InjectedFailure(RuntimeError):
+    """Raised inside a member by :func:`failing_members`."""
+
+
+def slow_members(seconds: float):  # noqa: ANN201 - a replacement of worker.run_member
+    """Every member sleeps first (so a test can kill or interrupt the run mid-way)."""
+    real = worker.run_member
+
+    def member(task):  # noqa: ANN001, ANN202
+        time.sleep(seconds)
+        return real(task)
+
+    return member
+
+
+def failing_members(always: set, first_attempt: set, marks: Path):  # noqa: ANN201
+    """Members (scenario, realization) that raise on every attempt, or only on the first
+    (marked by a file, so the retry dask makes succeeds)."""
+    real = worker.run_member
+    marks.mkdir(parents=True, exist_ok=True)
+
+    def member(task):  # noqa: ANN001, ANN202
+        key = (task.scenario.name, task.realization)
+        mark = marks / f"{key[0]}-{key[1]}"
+        if key in always or (key in first_attempt and not mark.exists()):
+            mark.touch()
+            raise InjectedFailure(f"injected failure (test hook) for {key[0]} realization {key[1]}")
+        return real(task)
+
+    return member
+
+
+def slow_driver(tmp_path: Path, seconds: float) -> list[str]:
+    """The command line of an `abm ensemble` driver whose members each sleep first."""
+    script = tmp_path / "slow_driver.py"
+    script.write_text(
+        "import sys, time\n"
+        "import abm.ensemble.worker as worker\n"
+        "from abm.cli.ensemble import ensemble_cmd\n"
+        "real = worker.run_member\n"
+        "def slow(task):\n"
+        f"    time.sleep({seconds})\n"
+        "    return real(task)\n"
+        "if __name__ == '__main__':  # the workers' processes import this file too\n"
+        "    worker.run_member = slow\n"
+        "    ensemble_cmd(sys.argv[1:])\n"
+    )
+    return [sys.executable, str(script)]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -211,12 +266,16 @@ def test_existing_scheduler_by_address(scheduler, tmp_path):
 
 
 # ----------------------------------------------------------------------------- failures
-def test_failing_member_is_retried_then_reported_while_the_rest_complete(scheduler, tmp_path):
+def test_failing_member_is_retried_then_reported_while_the_rest_complete(
+    scheduler, tmp_path, monkeypatch
+):
     out = tmp_path / "f.nc"
-    hook = {"fail_on": [["diffuse", 1], ["laissez_faire", 2, 1]]}  # always; only first attempt
+    hook = failing_members({("diffuse", 1)}, {("laissez_faire", 2)}, tmp_path / "marks")
     args = ["diffuse", "laissez_faire", "--runs", "3", "--scheduler", scheduler, "-o", str(out),
             *TINY]  # fmt: skip
-    r = _invoke([*args, "--inject-faults", json.dumps(hook)])
+    with monkeypatch.context() as m:
+        m.setattr(worker, "run_member", hook)
+        r = _invoke(args)
     assert r.exit_code == 3, r.output + r.stderr
     assert "1 member(s) failed" in r.stdout
     line = next(ln for ln in r.stdout.splitlines() if "diffuse realization 1" in ln)
@@ -251,7 +310,7 @@ def test_failing_member_is_retried_then_reported_while_the_rest_complete(schedul
     [
         (["atlantis"], "unknown scenario 'atlantis'"),
         (["diffuse", "--runs", "0"], "--runs"),
-        (["diffuse", "--runs", "many"], "'many' is not a whole number"),
+        (["diffuse", "--runs", "many"], "'many' is not a valid integer"),
         (["diffuse", "--seed", "-1"], "--seed"),
         (["diffuse", "--sweep", "rd.sigma"], "--sweep rd.sigma"),
         (["diffuse", "--sweep", "rd.sigma=1,x"], "expected KEY=V1,V2"),
@@ -326,9 +385,10 @@ def test_resume_refuses_a_different_ensemble_and_a_fresh_run_refuses_old_shards(
     assert r.exit_code == 2 and "different ensemble (differs in: runs)" in r.stderr
 
 
-def test_sigkill_of_a_worker_mid_run_loses_nothing(tmp_path):
+def test_sigkill_of_a_worker_mid_run_loses_nothing(tmp_path, monkeypatch):
     from distributed import Client, LocalCluster
 
+    monkeypatch.setattr(worker, "run_member", slow_members(0.3))
     out = tmp_path / "k.nc"
     parts = tmp_path / "k.nc.parts"
     killed: list[int] = []
@@ -349,7 +409,7 @@ def test_sigkill_of_a_worker_mid_run_loses_nothing(tmp_path):
         t.start()
         res = run_ensemble(
             "diffuse", runs=10, root_seed=2, quarters=Q, scale=SCALE, output=out,
-            scheduler=lc.scheduler_address, faults=FaultInjection(sleep=0.3),
+            scheduler=lc.scheduler_address,
         )  # fmt: skip
         t.join()
         assert killed and not psutil.pid_exists(killed[0])
@@ -366,8 +426,7 @@ def test_killing_the_driver_then_resume_gives_every_member_once(scheduler, tmp_p
     parts = tmp_path / "kd.nc.parts"
     args = ["laissez_faire", "--runs", "12", "--seed", "4", "-o", str(out), *TINY]
     driver = subprocess.Popen(
-        [sys.executable, "-m", "abm.ensemble_cli", *args, "--workers", "2",
-         "--inject-faults", json.dumps({"sleep": 0.3})],
+        [*slow_driver(tmp_path, 0.3), *args, "--workers", "2"],
         cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -507,13 +566,34 @@ def test_slurm_and_pbs_job_scripts_are_what_an_admin_expects():
     assert "#SBATCH --cpus-per-task=32" in r.stdout
 
 
-@pytest.mark.parametrize("script", ["slurm_ensemble.sh", "pbs_ensemble.sh"])
-def test_batch_scripts_are_valid_bash_and_run_the_driver(script):
+@pytest.mark.parametrize(
+    ("script", "cpus"), [("slurm_ensemble.sh", "SLURM_CPUS_PER_TASK"), ("pbs_ensemble.sh", "NCPUS")]
+)
+def test_batch_scripts_are_valid_bash_and_run_the_driver(script, cpus, tmp_path):
     path = ROOT / "scripts" / script
-    assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
-    text = path.read_text()
-    assert ("#SBATCH" if script.startswith("slurm") else "#PBS") in text
-    assert "abm ensemble" in text and "--resume" in text
+    body = ROOT / "scripts" / "ensemble_job.sh"
+    for f in (path, body):
+        assert subprocess.run(["bash", "-n", str(f)]).returncode == 0
+        if shutil.which("shellcheck"):
+            assert subprocess.run(["shellcheck", "-x", str(f)], cwd=ROOT).returncode == 0
+    assert ("#SBATCH" if script.startswith("slurm") else "#PBS") in path.read_text()
+    assert "ensemble_job.sh" in path.read_text()  # the two scripts share one body
     assert os.access(path, os.X_OK)
-    if shutil.which("shellcheck"):
-        assert subprocess.run(["shellcheck", str(path)]).returncode == 0
+    # run it with an `abm` that prints its arguments, from the repository's root
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "abm").write_text('#!/usr/bin/env bash\necho "$@"\n')
+    (fake / "abm").chmod(0o755)
+    kind = "slurm" if script.startswith("slurm") else "pbs"
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "RUNS": "20", "ACCOUNT": "p42"}
+    out = subprocess.run(["bash", str(path)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "ensemble", "diffuse", "focused", "--runs", "20", "--seed", "1", "-o",
+        "outputs/ensemble.nc", "--threads", "1", "--resume", "--no-progress", "--cluster", kind,
+        "--jobs", "4", "--cores", "32", "--memory", "64GB", "--walltime", "04:00:00",
+        "--account", "p42",
+    ]  # fmt: skip
+    local = {**env, "MODE": "local", cpus: "6", "THREADS": "2"}
+    out = subprocess.run(["bash", str(path)], cwd=ROOT, env=local, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split()[-2:] == ["--workers", "3"], out.stderr

@@ -86,25 +86,21 @@ def test_innovation_box_lowers_user_cost_and_raises_rd():
 
 
 def test_grants_raise_rd_in_their_target_sector():
-    none = variant()
-    grants = variant(
-        programmes={
-            "g": {
-                "instrument": "grant",
-                "budget": 2e9,
-                "targets": ["machinery"],
-                "grant_share": 0.5,
-            }
-        }
-    )
-    assert total(grants, "business_rd") > total(none, "business_rd")
+    prog = {
+        "g": {"instrument": "grant", "budget": 2e9, "targets": ["machinery"], "grant_share": 0.5}
+    }
     # the money went to machinery only: its knowledge stock per unit of output rises (a sector
-    # large enough to keep its talent agents at this coarse test scale)
+    # large enough to keep its talent agents at this coarse test scale); three paired seeds
     k = lambda ds, s: float(ds["knowledge_intensity"].sel(sector=s)[-1])  # noqa: E731
-    assert k(grants, "machinery") > k(none, "machinery")
-    assert k(grants, "machinery") / k(none, "machinery") > k(grants, "services") / k(
-        none, "services"
-    )
+    rd_gain, own, services = [], [], []
+    for seed in (1, 2, 3):
+        none, grants = variant(seed=seed), variant(seed=seed, programmes=prog)
+        rd_gain.append(total(grants, "business_rd") / total(none, "business_rd"))
+        own.append(k(grants, "machinery") / k(none, "machinery"))
+        services.append(k(grants, "services") / k(none, "services"))
+    assert np.mean(rd_gain) > 1.0
+    assert np.mean(own) > 1.0
+    assert np.mean(own) > np.mean(services)
 
 
 def test_procurement_domestic_share_raises_domestic_output_and_lowers_imports():
@@ -186,24 +182,33 @@ def test_crowding_in_raises_investment():
     assert total(strong, "investment") > total(weak, "investment")
 
 
-def test_mission_agency_adds_public_rd_and_target_knowledge():
-    none = variant(quarters=14)
-    agency = variant(
-        quarters=14,
-        programmes={
-            "m": {
-                "instrument": "mission_agency",
-                "budget": 3e9,
-                "delay_quarters": 2,
-                "failure_probability": 0.0,
-                "targets": ["biotech"],
-            }
-        },
-    )
-    assert float(agency["rd_intensity_public"].mean()) > float(none["rd_intensity_public"].mean())
-    k_on = float(agency["knowledge_intensity"].sel(sector="biotech")[-1])
-    k_off = float(none["knowledge_intensity"].sel(sector="biotech")[-1])
-    assert k_on > k_off
+def test_mission_agency_adds_public_rd_and_widens_its_targets_innovations():
+    def agency(failure: float, seed: int):
+        return variant(
+            seed=seed,
+            quarters=24,
+            parameters={"rd.mission_opportunity": 5.0},  # a strong channel, to see it at all
+            programmes={
+                "m": {
+                    "instrument": "mission_agency",
+                    "budget": 3e9,
+                    "delay_quarters": 2,
+                    "failure_probability": failure,
+                    "targets": ["machinery"],
+                }
+            },
+        )
+
+    prod = lambda ds: float(ds["productivity"].sel(sector="machinery")[-4:].mean())  # noqa: E731
+    public = lambda ds: float(ds["rd_intensity_public"].mean())  # noqa: E731
+    gains = []
+    for seed in (1, 2, 3):
+        ok, failed = agency(0.0, seed), agency(1.0, seed)
+        assert public(ok) > public(variant(seed=seed, quarters=24))
+        # the same money, all missions failing: the same public R&D, no wider innovations
+        assert public(failed) == pytest.approx(public(ok), rel=0.02)
+        gains.append(prod(ok) / prod(failed))
+    assert np.mean(gains) > 1.0
 
 
 def test_public_research_budget_raises_public_rd_intensity():
@@ -214,10 +219,22 @@ def test_public_research_budget_raises_public_rd_intensity():
     )
 
 
-def test_talent_attraction_raises_high_skill_immigration():
+def test_talent_attraction_buys_residents_at_its_price_whatever_the_field():
+    price = load_scenario("laissez_faire").calibration()["labour.talent_cost_per_resident"]
+    budget = 10e9  # a large budget: the stock is then many talent agents at the test scale
+    prog = {"instrument": "talent_attraction", "budget": budget, "budget_growth": 0.0}
     none = variant()
-    talent = variant(programmes={"t": {"instrument": "talent_attraction", "budget": 1e9}})
+    talent = variant(programmes={"t": prog})
+    cheap = variant(
+        programmes={"t": prog}, parameters={"labour.talent_cost_per_resident": price / 2}
+    )
+    aimed = variant(programmes={"t": {**prog, "targets": ["semiconductors", "machinery"]}})
     assert total(talent, "high_skill_immigration") > total(none, "high_skill_immigration")
+    held = float(talent["talent_attracted"][-1])
+    assert 0.8 * budget / price <= held <= 1.2 * budget / price
+    assert float(cheap["talent_attracted"][-1]) > 1.6 * held
+    assert abs(float(aimed["talent_attracted"][-1]) - held) <= 0.25 * held
+    assert float(none["talent_attracted"].max()) == 0.0
 
 
 def test_grid_capacity_lets_energy_intensive_firms_expand():

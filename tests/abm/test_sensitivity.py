@@ -296,16 +296,19 @@ def test_bad_input_one_line_error_status_2_and_nothing_written(tmp_path, extra, 
 
 
 def test_a_failing_member_is_left_out_reported_and_the_command_exits_3(tmp_path, monkeypatch):
-    import abm.sensitivity as sens
+    import abm.ensemble.points as points
 
-    real = sens.run_outcomes
+    real = points.run_outcomes
+    calls = []
 
-    def flaky(sc, seed, outcomes, **kw):  # the real one, failing for one member
-        if sc.name == "diffuse@1":
+    def flaky(sc, seed, outcomes, **kw):  # the real one, failing for B at point 1
+        calls.append(sc.name)  # in order: A and B of point 0, then of point 1, ...
+        if len(calls) == 4:
+            assert sc.name == "diffuse"
             raise RuntimeError("boom")
         return real(sc, seed, outcomes, **kw)
 
-    monkeypatch.setattr(sens, "run_outcomes", flaky)
+    monkeypatch.setattr(points, "run_outcomes", flaky)
     out = tmp_path / "sens"
     args = ["focused", "diffuse", "--samples", "2", "--workers", "1", "--parameter", "rd.sigma"]
     args += ["--outcome", "gdp_real_2026", "-o", str(out), "--quarters", "4", "--scale", "4000"]

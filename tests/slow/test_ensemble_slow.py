@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import cloudpickle
 import numpy as np
 import psutil
 import pytest
@@ -18,10 +19,12 @@ import xarray as xr
 from click.testing import CliRunner
 
 from abm import EconomyModel
-from abm.ensemble import FaultInjection, run_ensemble
-from abm.ensemble_cli import ensemble_cmd
+from abm.cli.ensemble import ensemble_cmd
+from abm.ensemble import run_ensemble, worker
 
 pytestmark = pytest.mark.slow
+# the test hooks below are shipped to the dask workers by value (they are not importable there)
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 Q, SCALE = 2, 4000.0
 TINY = ["--quarters", str(Q), "--scale", str(int(SCALE)), "--no-progress"]
@@ -43,6 +46,35 @@ def _check_members(ds: xr.Dataset, scenario: str, root: int, n: int) -> None:
             if "programme" in got.dims:
                 got = got.sel(programme=ref["programme"].values)
             np.testing.assert_array_equal(got.values, ref[v].values, err_msg=v)
+
+
+def slow_members(seconds: float):  # noqa: ANN201 - a replacement of worker.run_member
+    """Every member sleeps first (so a test can interrupt the run, or workers retire, mid-way)."""
+    real = worker.run_member
+
+    def member(task):  # noqa: ANN001, ANN202
+        time.sleep(seconds)
+        return real(task)
+
+    return member
+
+
+def slow_driver(tmp_path, seconds: float) -> list[str]:  # noqa: ANN001
+    """The command line of an `abm ensemble` driver whose members each sleep first."""
+    script = tmp_path / "slow_driver.py"
+    script.write_text(
+        "import sys, time\n"
+        "import abm.ensemble.worker as worker\n"
+        "from abm.cli.ensemble import ensemble_cmd\n"
+        "real = worker.run_member\n"
+        "def slow(task):\n"
+        f"    time.sleep({seconds})\n"
+        "    return real(task)\n"
+        "if __name__ == '__main__':  # the workers' processes import this file too\n"
+        "    worker.run_member = slow\n"
+        "    ensemble_cmd(sys.argv[1:])\n"
+    )
+    return [sys.executable, str(script)]
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -74,8 +106,7 @@ def test_interrupted_driver_keeps_its_shards_and_resume_completes(tmp_path, sig)
     parts = tmp_path / "i.nc.parts"
     args = ["laissez_faire", "--runs", "14", "--seed", "6", "-o", str(out), "--workers", "2", *TINY]
     driver = subprocess.Popen(
-        [sys.executable, "-m", "abm.ensemble_cli", *args,
-         "--inject-faults", json.dumps({"sleep": 0.4})],
+        [*slow_driver(tmp_path, 0.4), *args],
         cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
@@ -99,17 +130,18 @@ def test_interrupted_driver_keeps_its_shards_and_resume_completes(tmp_path, sig)
         _check_members(ds, "laissez_faire", 6, 14)
 
 
-def test_workers_retiring_at_their_lifetime_lose_nothing(tmp_path):
+def test_workers_retiring_at_their_lifetime_lose_nothing(tmp_path, monkeypatch):
     """What happens on HPC at a job's walltime (--lifetime): workers leave, members move."""
     from distributed import Client, LocalCluster
 
+    monkeypatch.setattr(worker, "run_member", slow_members(0.3))
     with LocalCluster(
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0",
         lifetime="3s", lifetime_stagger="1s", lifetime_restart=True,
     ) as lc, Client(lc):  # fmt: skip
         res = run_ensemble(
             "diffuse", runs=24, root_seed=8, quarters=Q, scale=SCALE, output=tmp_path / "l.nc",
-            scheduler=lc.scheduler_address, faults=FaultInjection(sleep=0.3),
+            scheduler=lc.scheduler_address,
         )  # fmt: skip
     assert res.ok and res.computed == 24
     with xr.open_dataset(res.path) as ds:

@@ -1,6 +1,9 @@
-"""Analysis helpers on output datasets (single runs or ensembles)."""
+"""Quarterly series of output datasets (one run or an ensemble): public innovation money, annual
+means, the complete calendar years, and the members an ensemble holds."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 import xarray as xr
@@ -38,4 +41,25 @@ def annual_mean(da: xr.DataArray, year: int) -> xr.DataArray:
     return da.where(m, drop=True).mean("time")
 
 
-_ = np
+def recorded_years(start_year: int, quarters: int) -> list[int]:
+    """Years with at least one recorded quarter."""
+    return sorted({start_year + q // 4 for q in range(quarters)})
+
+
+def complete_years(ds: xr.Dataset) -> list[int]:
+    """Calendar years with all four quarters in ``ds``, in order."""
+    counts = Counter(int(y) for y in ds["time"].dt.year.values)
+    return sorted(y for y, c in counts.items() if c == 4)
+
+
+def member_ok(ds: xr.Dataset) -> np.ndarray:
+    """Boolean (scenario, realization): the members written (``member_ok == 1``)."""
+    shape = (ds.sizes["scenario"], ds.sizes["realization"])
+    if "member_ok" not in ds:
+        return np.ones(shape, dtype=bool)
+    return np.asarray(ds["member_ok"].transpose("scenario", "realization").values) == 1
+
+
+def by_member(da: xr.DataArray) -> np.ndarray:
+    """The values of a (scenario, realization) array as floats, in that order."""
+    return np.asarray(da.transpose("scenario", "realization").values, dtype=float)
