@@ -1,5 +1,5 @@
 """Benchmark case for ``kernels.events.lottery_rows``: n agents (ids with 10% holes), the
-lottery of a quit rate of 1% a quarter. Work units are agents; the twin draws every byte in
+lottery of a quit rate of 1% a quarter. Work units are agents; the twin draws every uniform in
 plain Python (timed up to 10^5 agents)."""
 
 import numpy as np
