@@ -45,6 +45,7 @@ ENTRY_POINTS = (
     migration.immigrate_pass,
     rows_.drop_rows,
     firms.payroll,
+    firms.agent_wages,
     firms.sector_medians,
     labour.match_labour,
     labour.vacancy_rows,

@@ -20,6 +20,7 @@ from abm.policy import innovation_box
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, H, R
+from kernels.firms import agent_wages
 
 S = N_SECTORS
 
@@ -32,9 +33,8 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     bs = eco.bs
     tp = eco.talent_pop
     bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
-    # what the talent agents earn, summed agent by agent (equal to bill.sum() up to rounding)
-    emp = np.flatnonzero(tp.employer >= 0)
-    received = float((eco.firm_wages()[tp.employer[emp], tp.skill[emp]] * eco.scale).sum())
+    # what the talent agents earn, summed agent by agent by numpy (bill.sum() up to rounding)
+    received = float(agent_wages(tp.employer, tp.skill, eco.firm_wages(), eco.scale).sum())
     fp.cash = fp.cash - bill
     bs.deposits_h += received
     acc.pay("wages", F, bill.sum())

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernels.firms import payroll, payroll_py, sector_medians, sector_medians_py
+from kernels.firms import (
+    agent_wages,
+    agent_wages_py,
+    payroll,
+    payroll_py,
+    sector_medians,
+    sector_medians_py,
+)
 from kernels.labour import vacancy_rows, vacancy_rows_py
 from kernels.rows import drop_rows, drop_rows_py
 
@@ -21,11 +28,28 @@ def test_payroll_equals_twin_and_numpy(n):
     b = payroll_py(staff, wages, 20.0, sector, 8)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_allclose(x, y, rtol=1e-12)
-    empl = staff * 20.0
-    np.testing.assert_allclose(a[1], (empl * wages).sum(axis=1), rtol=1e-12)
-    np.testing.assert_allclose(a[3], (empl * wages).sum(axis=0), rtol=1e-12)
-    np.testing.assert_allclose(a[4], np.bincount(sector, weights=empl.sum(axis=1), minlength=8))
+    # the numpy expressions the model used before, bit for bit (the frozen references)
+    empl = staff.astype(float) * 20.0
+    np.testing.assert_array_equal(a[0], empl.sum(axis=1))
+    np.testing.assert_array_equal(a[1], (empl * wages).sum(axis=1))
+    np.testing.assert_array_equal(a[2], empl.sum(axis=0))
+    np.testing.assert_array_equal(a[3], (empl * wages).sum(axis=0))
+    np.testing.assert_array_equal(a[4], np.bincount(sector, weights=empl.sum(axis=1), minlength=8))
+    bill_s = np.bincount(sector, weights=(empl * wages).sum(axis=1), minlength=8)
+    np.testing.assert_array_equal(a[5], bill_s)
     assert abs(a[1].sum() - a[3].sum()) <= 1e-9 * max(a[1].sum(), 1.0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 5000])
+def test_agent_wages_equal_twin_and_numpy(n):
+    rng = np.random.default_rng(n)
+    wages = rng.uniform(5e3, 3e4, (7, 3))
+    employer = rng.integers(-1, 7, n).astype(np.int32)
+    skill = rng.integers(0, 3, n).astype(np.int8)
+    a = agent_wages(employer, skill, wages, 20.0)
+    np.testing.assert_array_equal(a, agent_wages_py(employer, skill, wages, 20.0))
+    emp = np.flatnonzero(employer >= 0)
+    np.testing.assert_array_equal(a, wages[employer[emp], skill[emp]] * 20.0)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 999])
