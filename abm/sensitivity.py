@@ -17,7 +17,8 @@ from abm.analysis.design import (
 )
 from abm.analysis.errors import SensitivityInputError
 from abm.analysis.flip import FLIP_LEVEL, flip_point, flip_table
-from abm.analysis.outcomes import ALIASES, MEASURES, Measure, Outcome, parse_outcome
+from abm.analysis.outcome_names import Outcome, parse_outcome
+from abm.analysis.outcomes import ALIASES, MEASURES, Measure
 from abm.analysis.results import SensitivityResult
 from abm.analysis.sensitivity import (
     DEFAULT_OUTCOMES,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from abm.analysis.design import BOOTSTRAP
-from abm.analysis.outcomes import Outcome
+from abm.analysis.outcome_names import Outcome
 
 #: Confidence of the flip interval (5% - 95%).
 FLIP_LEVEL = 0.90

@@ -29,14 +29,18 @@ are reported, never forced:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from abm.model import EconomyModel
 from abm.scenario import Scenario, load_scenario
 
 #: A job: (experiment arm, scenario, member index).
@@ -238,6 +242,25 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
         (0.3, 0.8),
     )
     add(
+        "extra privately funded business R&D per extra euro of government-funded business R&D "
+        "(+10% grants), 2031-2040",
+        "Moretti, Steinwender & Van Reenen 2025 (their elasticity at this share)",
+        "elasticity 0.5 x private/government-funded",
+        [
+            (private_and_public("grants_x1.1", i)[0] - private_and_public("diffuse", i)[0])
+            / max(
+                private_and_public("grants_x1.1", i)[1] - private_and_public("diffuse", i)[1], 1.0
+            )
+            for i in k
+        ],
+    )
+    add(
+        "government-funded share of business R&D, 2031-2040 (%)",
+        "CBS 84644ENG (the Netherlands: a few per cent)",
+        "a few per cent",
+        [100 * g / (p + g) for p, g in (private_and_public("diffuse", i) for i in k)],
+    )
+    add(
         "+10% university and institute research: change of business R&D (%), 2031-2040",
         "FACTS (elasticities)",
         "no published band",
@@ -262,6 +285,12 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
             for i in k
         ],
         (200e3, 620e3),
+    )
+    add(
+        "additional residents the talent programme holds, 2035 (persons)",
+        "30% ruling (FACTS): EUR 1.1 bn for 1,765-5,575",
+        "about 160-510 per EUR 0.1 bn",
+        [_mean(d("diffuse", i), "talent_attracted", 2035, 2035) for i in k],
     )
     add(
         "talent programme's total effect on high-skill residents, 2035 (persons)",
@@ -371,3 +400,33 @@ def literature_report(
     out = run_member(todo)
     results = {(arm, i): ds for (arm, _, i), ds in zip(todo, out, strict=True)}
     return report(results, runs)
+
+
+def _member(args: tuple[Job, int, int, float | None]) -> xr.Dataset:
+    (_, sc, k), runs, seed, scale = args
+    ss = np.random.SeedSequence(seed).spawn(runs)[k]
+    return EconomyModel(sc, ss, scale=scale).run().to_dataset()
+
+
+def run_literature(
+    runs: int = 8,
+    seed: int = 1,
+    scale: float | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LiteratureReport:
+    """Run every experiment of the table (``runs`` members per arm, member *k* of every arm
+    seeded with ``SeedSequence(seed).spawn(runs)[k]``) on ``workers`` processes (default: one
+    per core) and build it; ``progress`` is called with 1 after each member."""
+
+    def run_all(todo: Sequence[Job]) -> list[xr.Dataset]:
+        n = workers or max(1, min(len(todo), os.cpu_count() or 1))
+        out = []
+        with ProcessPoolExecutor(n, mp_context=get_context("spawn")) as pool:
+            for ds in pool.map(_member, [(j, runs, seed, scale) for j in todo]):
+                out.append(ds)
+                if progress is not None:
+                    progress(1)
+        return out
+
+    return literature_report(runs, run_all)

@@ -1,8 +1,9 @@
 """Outcome names for exploratory modelling: a grammar over the registry's measures.
 
-The grammar extends the names of :func:`abm.analysis.outcomes.parse_outcome` (``MEASURE_YEAR``,
-``MEASURE_total``) with year ranges, trajectories and differences; ``MEASURE`` is a name of
-:data:`abm.analysis.outcomes.MEASURES` (or a comparison alias such as ``talent_high``):
+The grammar extends the names of :func:`parse_outcome` (``MEASURE_YEAR``, ``MEASURE_total``:
+the names of ``abm sensitivity`` and ``abm report``) with year ranges, trajectories and
+differences; ``MEASURE`` is a name of :data:`abm.analysis.outcomes.MEASURES` (or a comparison
+alias such as ``talent_high``):
 
 ==============================  ==========================================================
 name                            value
@@ -34,7 +35,101 @@ import numpy as np
 import xarray as xr
 
 from abm.analysis.errors import SensitivityInputError
-from abm.analysis.outcomes import ALIASES, MEASURES, Measure, annual_value, parse_outcome
+from abm.analysis.outcomes import ALIASES, MEASURES, Measure
+
+# ----------------------------------------------------------------------------- outcome names
+_OUTCOME_RE = re.compile(r"^([a-z_]+?)_(\d{4}|total)$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A parsed outcome name: a measure in one year, or a flow's total over the run."""
+
+    name: str
+    measure: Measure
+    year: int | None
+
+    @property
+    def units(self) -> str:
+        """Units of the outcome's values (and of its differences)."""
+        if self.year is None:
+            return self.measure.units.replace(" per year", "")
+        return self.measure.units
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether ``A`` beats ``B`` when the difference ``A - B`` is positive."""
+        return self.measure.higher_is_better
+
+    @property
+    def description(self) -> str:
+        """One line: what and when."""
+        when = "total over the recorded quarters" if self.year is None else f"in {self.year}"
+        return f"{self.measure.description}, {when}"
+
+    def value(self, ds: xr.Dataset) -> xr.DataArray:
+        """The outcome of a run (or of every member of an ensemble: other dimensions stay).
+
+        Raises
+        ------
+        ValueError
+            The year is not recorded in ``ds``.
+        """
+        if self.year is None:
+            return self.measure.series(ds).sum("time", skipna=False)
+        return annual_value(self.measure, ds, self.year, self.name)
+
+
+def annual_value(
+    measure: Measure, ds: xr.Dataset, year: int, name: str | None = None
+) -> xr.DataArray:
+    """A measure in ``year``: a flow's annual rate, a level's annual mean (see the module)."""
+    m = ds["time"].dt.year == year
+    if not bool(m.any()):
+        raise ValueError(f"outcome '{name or measure.name}': no quarter of {year} in the data")
+    v = measure.series(ds).where(m, drop=True).mean("time", skipna=False)
+    return v * 4 if measure.flow else v
+
+
+def parse_outcome(name: str, years: Sequence[int] | None = None) -> Outcome:
+    """Check and parse an outcome name (``gdp_real_2040``, ``capital_outflow_total``).
+
+    Parameters
+    ----------
+    name : str
+        ``MEASURE_YEAR`` or ``MEASURE_total`` (flows only); see :data:`MEASURES` (and the
+        comparison's names in :data:`ALIASES`).
+    years : sequence of int, optional
+        The recorded years; a year outside them is an error.
+
+    Raises
+    ------
+    SensitivityInputError
+        Unknown measure, malformed name, a total of a level, or a year not recorded.
+    """
+    m = _OUTCOME_RE.match(name.strip())
+    if not m or ALIASES.get(m.group(1), m.group(1)) not in MEASURES:
+        raise SensitivityInputError(
+            f"unknown outcome '{name}'; expected MEASURE_YEAR (e.g. gdp_real_2040) or "
+            f"MEASURE_total with MEASURE one of: {', '.join(MEASURES)}"
+        )
+    measure = MEASURES[ALIASES.get(m.group(1), m.group(1))]
+    if m.group(2) == "total":
+        if not measure.flow:
+            raise SensitivityInputError(
+                f"outcome '{name}': '{measure.name}' is a level or share, it has no total; "
+                f"use {measure.name}_YEAR"
+            )
+        return Outcome(name.strip(), measure, None)
+    year = int(m.group(2))
+    if years is not None and year not in years:
+        span = f"{min(years)}-{max(years)}" if years else "none"
+        raise SensitivityInputError(
+            f"outcome '{name}': year {year} is not recorded (the runs record {span}); "
+            "choose a recorded year or record more quarters (--quarters)"
+        )
+    return Outcome(name.strip(), measure, year)
+
 
 Form = Literal["year", "mean", "total", "series", "time"]
 

@@ -28,7 +28,7 @@ from abm.analysis.design import (
 )
 from abm.analysis.errors import SensitivityInputError
 from abm.analysis.flip import FLIP_LEVEL
-from abm.analysis.outcomes import Outcome, parse_outcome
+from abm.analysis.outcome_names import Outcome, parse_outcome
 from abm.analysis.series import recorded_years
 from abm.calibration import calibration_ranges
 from abm.io.provenance import model_version, now_iso, package_version
@@ -40,6 +40,7 @@ from abm.scenario.overrides import (
     parse_range,
     reraise_as,
 )
+from abm.scenario.schema import targeted_programmes
 
 #: The parameters varied by default (issue #5).
 DEFAULT_PARAMETERS: tuple[str, ...] = (
@@ -179,6 +180,17 @@ def apply_parameters(scenario: Scenario, values: Mapping[Parameter, float]) -> S
     """
     with reraise_as(SensitivityInputError):
         return apply_overrides(scenario, [(p.override, v) for p, v in values.items()])
+
+
+def _dose_values(
+    scenario: Scenario, other: Scenario, values: Mapping[Parameter, float]
+) -> dict[Parameter, float]:
+    """The values that apply to ``scenario`` in an A-B study: the dose of focus
+    (``reallocation``) applies to the scenarios with targeted programmes; the one without them
+    (``diffuse``, ``laissez_faire``) is what the dose is compared with, as in a sweep."""
+    if not targeted_programmes(scenario) and targeted_programmes(other):
+        return {p: v for p, v in values.items() if p.key != "reallocation"}
+    return dict(values)
 
 
 @dataclass(frozen=True)
@@ -332,9 +344,9 @@ def plan_study(
                 f"parameter '{p.key}': neither '{sa.name}' nor '{sb.name}' has a "
                 f"'{p.instrument}' programme"
             )
-    for sc in (sa, sb):  # both ends of every range must make valid scenarios
+    for sc, other in ((sa, sb), (sb, sa)):  # both ends of every range make valid scenarios
         for end in ("low", "high"):
-            apply_parameters(sc, {p: getattr(p, end) for p in params})
+            apply_parameters(sc, _dose_values(sc, other, {p: getattr(p, end) for p in params}))
     return Study(
         sa,
         sb,
@@ -359,7 +371,12 @@ def point_scenarios(study: Study, X: np.ndarray) -> list[tuple[Scenario, Scenari
     out = []
     for row in X:
         vals = dict(zip(study.parameters, row, strict=True))
-        out.append((apply_parameters(study.a, vals), apply_parameters(study.b, vals)))
+        out.append(
+            (
+                apply_parameters(study.a, _dose_values(study.a, study.b, vals)),
+                apply_parameters(study.b, _dose_values(study.b, study.a, vals)),
+            )
+        )
     return out
 
 

@@ -20,7 +20,9 @@ import click
 from tqdm import tqdm
 
 from abm.analysis.inputs import is_ensemble_file
-from abm.analysis.outcomes import parse_outcome, split_year
+from abm.analysis.literature import arms, run_literature
+from abm.analysis.outcome_names import parse_outcome
+from abm.analysis.outcomes import split_year
 from abm.analysis.sensitivity import DEFAULT_OUTCOMES
 from abm.analysis.series import recorded_years
 from abm.analysis.validate import validate
@@ -41,6 +43,7 @@ OPTIONS = {
     "sensitivity_outcomes": "--sensitivity-outcome",
     "validate_runs": "--validate-runs",
     "validate_quarters": "--validate-quarters",
+    "literature_runs": "--literature-runs",
     "quarters": "--quarters",
     "scale": "--scale",
     "workers": "--workers",
@@ -76,6 +79,7 @@ def report(
     sensitivity_outcomes: Sequence[str] | None = None,
     title: str | None = None,
     progress: bool = False,
+    literature_runs: int = 0,
 ) -> Path:
     """Compare scenarios, optionally analyse sensitivity and validate, and write the report.
 
@@ -118,6 +122,9 @@ def report(
         Page title.
     progress : bool
         Show progress bars on stderr where the underlying function supports them.
+    literature_runs : int
+        Members per experiment arm of the literature table (each policy channel against its
+        published figure, as ``abm validate --literature``); 0 skips it.
 
     Returns
     -------
@@ -146,6 +153,8 @@ def report(
         workers,
         validate_quarters,
     )
+    if literature_runs < 0:
+        raise ReportInputError(_SKIP.format(value=literature_runs), "literature_runs")
     loaded: dict[str, Scenario] = {}
     for item in items:
         if not is_ensemble_file(item):
@@ -203,7 +212,19 @@ def report(
                 scale=scale,
                 progress=bar.update,
             )
-    return make_report(cr, sr, vr, out, title, scenarios=loaded)
+    lr = None
+    if literature_runs > 0:
+        with tqdm(
+            total=literature_runs * len(arms()),
+            desc="literature table",
+            unit="run",
+            disable=not progress,
+            file=sys.stderr,
+        ) as bar:
+            lr = run_literature(
+                literature_runs, root_seed, scale, workers=workers, progress=bar.update
+            )
+    return make_report(cr, sr, vr, out, title, scenarios=loaded, literature=lr)
 
 
 def _check_sensitivity_outcomes(
@@ -355,6 +376,15 @@ _SKIP = "must be 0 (skip) or positive (got {value})"
     metavar="N",
     help="Recorded quarters of each validation run (>= 40).",
 )
+@click.option(
+    "--literature-runs",
+    type=options.IntAtLeast(0, _SKIP),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Add the literature table (each policy channel against its published figure, as "
+    "`abm validate --literature`) with N members per experiment (0: skip).",
+)
 @options.quarters(
     "Recorded quarters of the comparison runs (default: the scenarios', 60 = 2026-2040).",
     metavar="N",
@@ -372,8 +402,8 @@ def report_cmd(
     """Compare SCENARIOs (shipped names or TOML files; the first is the reference) and write
     one self-contained HTML report: the question and the 2030 targets, the scenarios'
     settings, the comparison and targets tables and figures, and optionally a sensitivity
-    analysis of the first two scenarios and the validation of the first. Open it in any
-    browser, offline.
+    analysis of the first two scenarios, the validation of the first and the literature table.
+    Open it in any browser, offline.
 
     Exit status: 0 report written, 2 bad input (nothing written).
     """

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import numba
 import numpy as np
 import xarray as xr
 from tqdm import tqdm
@@ -26,6 +27,9 @@ from abm.scenario import load_scenario
 @options.quarters("Recorded quarters after the burn-in (default: the scenario's, 60 = 2026-2040).")
 @options.scale("Persons per talent agent (default: the scenario's; 1 = the whole country).")
 @options.output_file(None, "NetCDF file (default outputs/SCENARIO_seedN.nc).")
+@options.threads(
+    "numba threads for the parallel kernels (the results are the same bits for any count)."
+)
 @options.no_progress()
 @options.no_checks()
 def run_cmd(
@@ -34,6 +38,7 @@ def run_cmd(
     quarters: int | None,
     scale: float | None,
     output: Path | None,
+    threads: int,
     no_progress: bool,
     no_checks: bool,
 ) -> None:
@@ -43,7 +48,19 @@ def run_cmd(
         out = output or Path("outputs") / f"{sc.name}_seed{seed}.nc"
         if out.suffix not in (".nc", ".nc4"):
             fail(f"option '-o': output file must end in .nc (got {out})")
-        model = EconomyModel(sc, seed, scale=scale, quarters=quarters, check_accounts=not no_checks)
+        if threads > numba.config.NUMBA_NUM_THREADS:
+            fail(
+                f"option '--threads': at most numba's {numba.config.NUMBA_NUM_THREADS} threads "
+                f"(set NUMBA_NUM_THREADS for more; got {threads})"
+            )
+        model = EconomyModel(
+            sc,
+            seed,
+            scale=scale,
+            quarters=quarters,
+            check_accounts=not no_checks,
+            threads=threads,
+        )
         with tqdm(
             total=model.quarters,  # the burn-in ran in EconomyModel()
             desc=f"{sc.name} seed {seed}",

@@ -5,24 +5,19 @@ target or an accounting identity fails. ``abm validate --baseline``: the unchang
 
 from __future__ import annotations
 
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import click
-import numpy as np
 from click.core import ParameterSource
 from tqdm import tqdm
 
 from abm.analysis.baseline import BASELINES, baseline_report
-from abm.analysis.literature import Job, literature_report
+from abm.analysis.literature import arms, run_literature
 from abm.analysis.validate import validate
 from abm.cli import options
 from abm.cli.errors import OneLineErrors, reported
 from abm.io import write_text_atomic
-from abm.model import EconomyModel
 from abm.scenario import load_scenario
 
 
@@ -125,35 +120,17 @@ def _baseline(
     sys.exit(0 if report.ok else 1)
 
 
-def _member(args: tuple[Job, int, int, float | None]):  # noqa: ANN202 - a worker function
-    (_, sc, k), runs, seed, scale = args
-    ss = np.random.SeedSequence(seed).spawn(runs)[k]
-    return EconomyModel(sc, ss, scale=scale).run().to_dataset()
-
-
 def _literature(
     runs: int, seed: int, scale: float | None, csv_path: Path | None, no_progress: bool
 ) -> None:
-    def run_all(todo):
-        # one process per core; the experiments are independent members
-        workers = max(1, min(len(todo), os.cpu_count() or 1))
-        with (
-            ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool,
-            tqdm(
-                total=len(todo),
-                desc="validate --literature",
-                unit="run",
-                disable=no_progress,
-                file=sys.stderr,
-            ) as bar,
-        ):
-            out = []
-            for ds in pool.map(_member, [(j, runs, seed, scale) for j in todo]):
-                out.append(ds)
-                bar.update(1)
-            return out
-
-    report = literature_report(runs, run_all)
+    with tqdm(
+        total=runs * len(arms()),
+        desc="validate --literature",
+        unit="run",
+        disable=no_progress,
+        file=sys.stderr,
+    ) as bar:
+        report = run_literature(runs, seed, scale, progress=bar.update)
     click.echo(report.to_text())
     if csv_path is not None:
         write_text_atomic(csv_path, report.to_frame().to_csv(index=False))

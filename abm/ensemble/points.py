@@ -21,7 +21,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from abm import EconomyModel
-from abm.analysis.outcomes import Outcome
+from abm.analysis.outcome_names import Outcome
 from abm.ensemble.plan import Design, member_seed
 from abm.ensemble.run import run_ensemble
 from abm.scenario import Scenario

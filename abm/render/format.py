@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from abm.analysis.errors import SensitivityInputError
-from abm.analysis.outcomes import KEY_OUTCOMES, Outcome, parse_outcome, split_year
+from abm.analysis.outcome_names import Outcome, parse_outcome
+from abm.analysis.outcomes import KEY_OUTCOMES, split_year
 
 #: Shown for a missing or non-finite value.
 NA = "n/a"

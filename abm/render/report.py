@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from abm.analysis.literature import LiteratureReport
 from abm.analysis.outcomes import TARGET_YEAR, TARGETS, label
 from abm.analysis.results import CompareResult, SensitivityResult
 from abm.analysis.validate import ValidationReport
@@ -32,7 +33,7 @@ from abm.render.format import NA
 from abm.render.html import KeyValues, figure, key_values
 from abm.render.report_comparison import comparison, glance, outcome_scales, targets
 from abm.render.report_scenarios import scenario_card, scenario_settings
-from abm.render.report_sensitivity import sensitivity, validation
+from abm.render.report_sensitivity import literature_section, sensitivity, validation
 from abm.scenario import Scenario
 
 #: Captions of the comparison's and sensitivity analysis' figures, by name.
@@ -177,6 +178,7 @@ def render_report(
     v: ValidationReport | pd.DataFrame | None = None,
     title: str | None = None,
     scenarios: Mapping[str, Scenario | str] | None = None,
+    literature: LiteratureReport | None = None,
 ) -> str:
     """The report page as HTML text (see :func:`make_report`)."""
     missing = [c for c in ("outcome", "scenario", "mean") if c not in cr.table.columns]
@@ -204,6 +206,14 @@ def render_report(
         )
     if v is not None:
         sections.append(Section("validation", "Validation", validation(v)))
+    if literature is not None:
+        sections.append(
+            Section(
+                "literature",
+                "Each policy channel against its published figure",
+                literature_section(literature),
+            )
+        )
     sections.append(Section("provenance", "Provenance", _provenance(cr, sr, v, created)))
     prov = cr.provenance or {}
     subtitle = f"{', '.join(cr.scenarios)}; reference {cr.scenarios[0] if cr.scenarios else ''}"
@@ -235,6 +245,7 @@ def make_report(
     title: str | None = None,
     *,
     scenarios: Mapping[str, Scenario | str] | None = None,
+    literature: LiteratureReport | None = None,
 ) -> Path:
     """Render a comparison (and optionally sensitivity and validation) as one HTML file.
 
@@ -257,6 +268,8 @@ def make_report(
         Settings of the scenarios by name. Scenarios not given here are taken from the
         comparison's provenance (``scenario_toml``), its ensemble file (variable
         ``scenario_toml``), or the shipped scenario of that name, in this order.
+    literature : LiteratureReport, optional
+        The table of :func:`abm.analysis.literature.run_literature`; adds its section.
 
     Returns
     -------
@@ -268,5 +281,7 @@ def make_report(
     ValueError
         If ``compare_result.table`` lacks a required column (nothing is written).
     """
-    text = render_report(compare_result, sensitivity_result, validation, title, scenarios)
+    text = render_report(
+        compare_result, sensitivity_result, validation, title, scenarios, literature
+    )
     return write_text_atomic(output, text)

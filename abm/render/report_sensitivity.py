@@ -1,6 +1,6 @@
 """The report's sensitivity and validation sections, as data for the templates: the index tables
 of each outcome difference, "when does the answer flip", the sampled ranges and outcome
-differences, and the validation table."""
+differences, the validation table and the literature table."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from abm.analysis.literature import LiteratureReport
 from abm.analysis.outcomes import label
 from abm.analysis.results import SensitivityResult
 from abm.analysis.validate import ValidationReport
@@ -247,3 +248,47 @@ def validation(v: ValidationReport | pd.DataFrame) -> Validation:
         )
     header = ["kind", "check", num_cell("statistic"), "target", "holds", "detail"]
     return Validation(meta, table(header, rows, table_id="validation-table"))
+
+
+@dataclass
+class Literature:
+    """The literature section: the report (how many members, whether banded rows pass) and
+    the table."""
+
+    report: LiteratureReport
+    table: Table
+
+
+def literature_section(lr: LiteratureReport) -> Literature:
+    """Each policy channel against its published figure (``abm validate --literature``)."""
+    rows = []
+    for r in lr.rows:
+        band = "" if r.band is None else f"{_edge(r.band[0])} to {_edge(r.band[1])}"
+        holds = r.holds
+        rows.append(
+            [
+                r.finding,
+                r.source,
+                r.published,
+                num_cell(num(r.value, 3)),
+                num_cell(f"{num(r.low, 3)} to {num(r.high, 3)}"),
+                band or "reported",
+                Cell("", "")
+                if holds is None
+                else Cell("yes" if holds else "no", "yes" if holds else "no"),
+            ]
+        )
+    header = [
+        "finding",
+        "source",
+        "published",
+        num_cell("model"),
+        num_cell("90% interval"),
+        "band",
+        "holds",
+    ]
+    return Literature(lr, table(header, rows, table_id="literature-table"))
+
+
+def _edge(v: float | None) -> str:
+    return "" if v is None else f"{v:g}"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from abm.analysis.flip import Ranged
-from abm.analysis.outcomes import Outcome
+from abm.analysis.outcome_names import Outcome
 from abm.render.figures import DPI, new_figure, save_plain_png
 
 

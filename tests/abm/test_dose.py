@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from abm import EconomyModel, ScenarioError, load_scenario
 from abm.analysis import innovation_budget
+from abm.analysis.errors import SensitivityInputError
+from abm.analysis.sensitivity import plan_study, point_scenarios
 from abm.cli import main
 from abm.sectors import CHOSEN_MARKETS
 
@@ -155,3 +157,28 @@ def test_compare_sweep_is_refused_for_files_and_for_two_parameters(tmp_path):
     assert r.exit_code != 0
     assert "one --sweep" in r.output
     assert not (tmp_path / "o" / "ensemble.nc").exists()
+
+
+def test_sensitivity_varies_the_dose_in_the_targeted_scenario_only():
+    """``abm sensitivity focused diffuse --parameter reallocation``: the dose applies to
+    ``focused``; ``diffuse`` (no targeted programmes) is what it is compared with, as in a sweep;
+    two scenarios without targeted programmes refuse the parameter."""
+    kw = dict(
+        method="morris",
+        samples=2,
+        outcomes=None,
+        root_seed=1,
+        quarters=None,
+        scale=None,
+        workers=1,
+        runs=1,
+        top=1,
+        check_accounts=False,
+        scheduler=None,
+    )
+    study = plan_study("focused", "diffuse", parameters=["reallocation"], **kw)
+    pairs = point_scenarios(study, np.array([[0.0], [0.75]]))
+    assert [a.reallocation for a, _ in pairs] == [0.0, 0.75]
+    assert [b.reallocation for _, b in pairs] == [0.0, 0.0]
+    with pytest.raises(SensitivityInputError, match="reallocation"):
+        plan_study("diffuse", "laissez_faire", parameters=["reallocation"], **kw)

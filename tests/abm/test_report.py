@@ -623,3 +623,32 @@ def test_scenario_settings_come_from_the_ensemble_file(tmp_path, compare_result)
     assert "a custom &lt;mix&gt;" in text
     assert "<td>biotech</td>" in text and "0.25 a year" in text
     assert "Generic instruments" in text  # diffuse's empty entry falls back to the shipped file
+
+
+def test_literature_table_is_a_section_with_pass_and_fail(tmp_path, compare_result):
+    from abm.analysis.literature import LiteratureReport, Row
+
+    lr = LiteratureReport(
+        [
+            Row("extra R&D per euro of credit", "WBSO", "0.81", 0.61, 0.38, 0.85, (0.5, 1.2)),
+            Row("crowding in <elasticity>", "MSV", "0.5-0.6", 0.01, -0.2, 0.2, (0.3, 0.8)),
+            Row("wage change (%)", "Goolsbee", "much", -0.2, -0.5, 0.1, None),
+        ],
+        runs=8,
+    )
+    out = make_report(compare_result, output=tmp_path / "r.html", literature=lr)
+    text = out.read_text(encoding="utf-8")
+    doc = _parse(text)
+    assert "literature" in doc.section_ids and "literature-table" in doc.table_ids
+    assert "crowding in &lt;elasticity&gt;" in text  # escaped
+    assert "some banded rows fail" in text and "8 member(s) per experiment" in text
+    # without it, no section
+    plain = _parse(make_report(compare_result, output=tmp_path / "p.html").read_text("utf-8"))
+    assert "literature" not in plain.section_ids
+
+
+def test_literature_runs_option_is_checked(tmp_path):
+    with pytest.raises(ReportInputError, match="literature_runs|0 \\(skip\\)"):
+        report(["diffuse", "focused"], literature_runs=-1, output=tmp_path / "r.html")
+    r = CliRunner().invoke(report_cmd, ["diffuse", "focused", "--literature-runs", "-1"])
+    assert r.exit_code == 2 and "--literature-runs" in r.stderr
