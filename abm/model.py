@@ -12,10 +12,13 @@ docs/model.md for the equations and their sources.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import mesa
+import numba
 import numpy as np
 import xarray as xr
 
@@ -47,6 +50,7 @@ from abm.state.economy import STREAMS, EconomyState
 from abm.state.fields import FIRM_FIELDS, INVESTOR_FIELDS, PROGRAMME_FIELDS, TALENT_FIELDS
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
+from kernels.cache import kernel_threads, uncached
 
 
 class EconomyModel(EconomyState, mesa.Model):
@@ -66,6 +70,9 @@ class EconomyModel(EconomyState, mesa.Model):
         Recorded quarters (overrides ``run.quarters``).
     check_accounts : bool
         Run the stock-flow checks after every quarter (default True).
+    threads : int, optional
+        numba threads for the kernels that run in parallel (None or 1: one thread, and numba's
+        thread pool is never started). Results are the same bits for any thread count.
     collect_agents : bool
         Collect the firm reporters in ``model.datacollector`` (off by default).
     agent_interval : int
@@ -86,6 +93,7 @@ class EconomyModel(EconomyState, mesa.Model):
         scale: float | None = None,
         quarters: int | None = None,
         check_accounts: bool = True,
+        threads: int | None = None,
         collect_agents: bool = False,
         agent_interval: int = 1,
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
@@ -105,6 +113,11 @@ class EconomyModel(EconomyState, mesa.Model):
         self.burn_in = run.burn_in
         self.start_year = run.start_year
         self.check_accounts_enabled = check_accounts
+        self.threads = kernel_threads(threads)
+        if self.threads > 1:  # before numba starts its pool: OpenMP threads that spin between
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels slow a shared machine
+        if missing := uncached(self.threads):  # before the build calls the first kernel
+            print(f"compiling numba kernels, once ({len(missing)} not cached) ...", file=sys.stderr)
         children = ss.spawn(len(STREAMS))
         self.streams = {
             n: np.random.Generator(np.random.PCG64(c))
@@ -183,6 +196,8 @@ class EconomyModel(EconomyState, mesa.Model):
         self.accounts.reset()
         self._nw_before = self.net_worth()
         self._foreign_before = foreign_position(self.bs)
+        if self.threads > 1:
+            numba.set_num_threads(self.threads)  # per calling thread: set every quarter
         fp = self.firm_pop
         self.flows = f = QuarterFlows(orders=fp.order.copy())
         fp.order = np.zeros(len(fp))

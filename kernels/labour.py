@@ -322,3 +322,63 @@ def match_labour_py(
             remaining[best] -= 1
             filled[best] += 1
     return match, filled
+
+
+@numba.njit(cache=True)
+def vacancy_rows(vacancies, high_tech, wages, high):
+    """The vacancy rows the matching serves: for each skill block ``k`` (any field, the
+    technical openings of skill ``high`` left out) and then a block of technical openings of
+    skill ``high``, the firms with openings in row order.
+
+    ``vacancies[i, k]`` are firm ``i``'s openings for skill ``k``, ``high_tech[i]`` how many of
+    its skill-``high`` openings need a technical field, ``wages[i, k]`` the wage offered.
+    Returns (firm row, skill, field or -1, openings, wage) per vacancy row (int64, float64).
+    """
+    n, n_skills = vacancies.shape
+    total = 0
+    for b in range(n_skills + 1):
+        for i in range(n):
+            total += _openings(vacancies, high_tech, high, n_skills, b, i) > 0
+    v_firm = np.empty(total, dtype=np.int64)
+    v_skill = np.empty(total, dtype=np.int64)
+    v_field = np.empty(total, dtype=np.int64)
+    openings = np.empty(total, dtype=np.int64)
+    v_wage = np.empty(total)
+    c = 0
+    for b in range(n_skills + 1):
+        k = b if b < n_skills else high
+        for i in range(n):
+            o = _openings(vacancies, high_tech, high, n_skills, b, i)
+            if o > 0:
+                v_firm[c] = i
+                v_skill[c] = k
+                v_field[c] = -1 if b < n_skills else 1
+                openings[c] = o
+                v_wage[c] = wages[i, k]
+                c += 1
+    return v_firm, v_skill, v_field, openings, v_wage
+
+
+@numba.njit(cache=True, inline="always")
+def _openings(vacancies, high_tech, high, n_skills, b, i):
+    if b == n_skills:
+        return high_tech[i]
+    return vacancies[i, b] - (high_tech[i] if b == high else 0)
+
+
+def vacancy_rows_py(vacancies, high_tech, wages, high):
+    """Plain-Python twin of :func:`vacancy_rows`."""
+    n, n_skills = vacancies.shape
+    rows = []
+    for b in range(n_skills + 1):
+        for i in range(n):
+            if b < n_skills:
+                o = vacancies[i, b] - (high_tech[i] if b == high else 0)
+                k, fld = b, -1
+            else:
+                o, k, fld = high_tech[i], high, 1
+            if o > 0:
+                rows.append((i, k, fld, o, wages[i, k]))
+    cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
+    ints = [np.array(col, dtype=np.int64) for col in cols[:4]]
+    return (*ints, np.array(cols[4], dtype=np.float64))

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 _M0 = np.uint64(0xD2E7470EE14C6C93)
 _M1 = np.uint64(0xCA5A826395121157)
@@ -28,23 +31,29 @@ _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
 
 
+@intrinsic
+def _mulhilo(typingctx, a, b):
+    """High and low 64-bit words of the 128-bit product ``a * b`` of two uint64.
+
+    One ``mul i128`` in LLVM, which x86-64 compiles to a single ``mul``/``mulx`` instruction:
+    about six times as fast as four 32-bit partial products (the results are the same bits).
+    """
+    if a != types.uint64 or b != types.uint64:
+        return None
+    sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64)
+
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        i128 = ir.IntType(128)
+        p = builder.mul(builder.zext(args[0], i128), builder.zext(args[1], i128))
+        lo = builder.trunc(p, i64)
+        hi = builder.trunc(builder.lshr(p, ir.Constant(i128, 64)), i64)
+        return context.make_tuple(builder, signature.return_type, [hi, lo])
+
+    return sig, codegen
+
+
 @numba.njit(cache=True, inline="always")
-def _mulhilo(a, b):
-    a_lo = a & np.uint64(0xFFFFFFFF)
-    a_hi = a >> np.uint64(32)
-    b_lo = b & np.uint64(0xFFFFFFFF)
-    b_hi = b >> np.uint64(32)
-    ll = a_lo * b_lo
-    lh = a_lo * b_hi
-    hl = a_hi * b_lo
-    hh = a_hi * b_hi
-    mid = (ll >> np.uint64(32)) + (lh & np.uint64(0xFFFFFFFF)) + (hl & np.uint64(0xFFFFFFFF))
-    hi = hh + (lh >> np.uint64(32)) + (hl >> np.uint64(32)) + (mid >> np.uint64(32))
-    lo = a * b
-    return hi, lo
-
-
-@numba.njit(cache=True)
 def philox4x64(c0, c1, c2, c3, k0, k1):
     """Philox4x64-10 block function (Salmon et al. 2011): 4 words of output for one counter."""
     m0 = np.uint64(0xD2E7470EE14C6C93)
@@ -59,6 +68,21 @@ def philox4x64(c0, c1, c2, c3, k0, k1):
         hi1, lo1 = _mulhilo(m1, c2)
         c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
     return c0, c1, c2, c3
+
+
+@numba.njit(cache=True, inline="always")
+def _uniforms_row(out, i, cid, q, m, k0, k1, n_draws):
+    for b in range((n_draws + 3) // 4):
+        x0, x1, x2, x3 = philox4x64(cid, q, m, np.uint64(b), k0, k1)
+        j = 4 * b
+        if j < n_draws:
+            out[i, j] = (x0 >> np.uint64(11)) * _INV53
+        if j + 1 < n_draws:
+            out[i, j + 1] = (x1 >> np.uint64(11)) * _INV53
+        if j + 2 < n_draws:
+            out[i, j + 2] = (x2 >> np.uint64(11)) * _INV53
+        if j + 3 < n_draws:
+            out[i, j + 3] = (x3 >> np.uint64(11)) * _INV53
 
 
 @numba.njit(cache=True)
@@ -80,26 +104,23 @@ def philox_uniforms(key0, key1, ids, quarter, mechanism, n_draws):
     -------
     float64[n, n_draws]
     """
-    n = ids.shape[0]
-    out = np.empty((n, n_draws))
+    out = np.empty((ids.shape[0], n_draws))
     q = np.uint64(quarter)
     m = np.uint64(mechanism)
-    k0 = np.uint64(key0)
-    k1 = np.uint64(key1)
-    n_blocks = (n_draws + 3) // 4
-    for i in range(n):
-        cid = np.uint64(ids[i])
-        for b in range(n_blocks):
-            x0, x1, x2, x3 = philox4x64(cid, q, m, np.uint64(b), k0, k1)
-            j = 4 * b
-            if j < n_draws:
-                out[i, j] = (x0 >> np.uint64(11)) * _INV53
-            if j + 1 < n_draws:
-                out[i, j + 1] = (x1 >> np.uint64(11)) * _INV53
-            if j + 2 < n_draws:
-                out[i, j + 2] = (x2 >> np.uint64(11)) * _INV53
-            if j + 3 < n_draws:
-                out[i, j + 3] = (x3 >> np.uint64(11)) * _INV53
+    for i in range(ids.shape[0]):
+        _uniforms_row(out, i, np.uint64(ids[i]), q, m, np.uint64(key0), np.uint64(key1), n_draws)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def philox_uniforms_parallel(key0, key1, ids, quarter, mechanism, n_draws):
+    """:func:`philox_uniforms` on numba's threads (each agent's draws are its own: the same
+    numbers whatever the thread count)."""
+    out = np.empty((ids.shape[0], n_draws))
+    q = np.uint64(quarter)
+    m = np.uint64(mechanism)
+    for i in numba.prange(ids.shape[0]):
+        _uniforms_row(out, i, np.uint64(ids[i]), q, m, np.uint64(key0), np.uint64(key1), n_draws)
     return out
 
 

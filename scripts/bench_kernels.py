@@ -2,7 +2,8 @@
 
 Every module in ``scripts/benchcases/`` that defines ``case(n, rng) -> dict`` is picked up (in
 order of file name). A case returns ``{"name", "kernel", "twin", "units", "unit_name"}``: two
-no-argument callables and the number of work units (``unit_name``) one call does. For each case and
+no-argument callables (the twin may be None where it would take minutes) and the number of work
+units (``unit_name``) one call does. For each case and
 size the harness warms the kernel up (compilation or cache load), times it as the best of several
 repeats, times the twin once (up to ``--max-twin-n``), and prints a table.
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             gc.collect()
             kernel_s = best_time(c["kernel"], args.repeats)
             twin_s = None
-            if n <= args.max_twin_n:
+            if n <= args.max_twin_n and c["twin"] is not None:  # a case may skip its twin
                 gc.collect()
                 t0 = time.perf_counter()
                 c["twin"]()

@@ -1,5 +1,5 @@
 """The ``abm`` command line: one module per command (``run``, ``scenarios``, ``validate``,
-``ensemble``, ``compare``, ``sensitivity``, ``report``), the options they share
+``ensemble``, ``compare``, ``sensitivity``, ``report``, ``dashboard``), the options they share
 (:mod:`abm.cli.options`) and the one error formatter (:mod:`abm.cli.errors`). Errors in the
 input end with a one-line message naming the file and the key, exit status 2, and no output
 file.
@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "compare": "abm.cli.compare",
     "sensitivity": "abm.cli.sensitivity",
     "report": "abm.cli.report",
+    "dashboard": "abm.cli.dashboard",
 }
 
 

@@ -108,6 +108,13 @@ def workers(help: str = "Local worker processes (default: one per core).", **kw:
     return click.option("--workers", type=IntAtLeast(1), default=None, help=help, **kw)
 
 
+def threads(help: str, **kw: Any) -> Decorator:
+    """``--threads N``: numba threads for the model's parallel kernels (at least 1)."""
+    return click.option(
+        "--threads", type=IntAtLeast(1), default=1, show_default=True, help=help, **kw
+    )
+
+
 def scheduler(help: str = "Use an existing dask scheduler.", **kw: Any) -> Decorator:
     """``--scheduler ADDRESS``: an existing dask scheduler."""
     return click.option("--scheduler", default=None, metavar="ADDRESS", help=help, **kw)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import numba
 import numpy as np
 import xarray as xr
 
@@ -90,6 +91,9 @@ def run_seed(
     "default: sector, skill and programme as names; cdo: as integer codes with "
     "flag_values/flag_meanings, which CDO reads."
 )
+@options.threads(
+    "numba threads for the parallel kernels (the results are the same bits for any count)."
+)
 @options.no_progress()
 @options.no_checks()
 @click.pass_context
@@ -103,6 +107,7 @@ def run_cmd(
     scale: float | None,
     output: Path | None,
     layout: str,
+    threads: int,
     no_progress: bool,
     no_checks: bool,
 ) -> None:
@@ -113,8 +118,18 @@ def run_cmd(
         out = output or Path("outputs") / f"{sc.name}_{tail}.nc"
         if out.suffix not in (".nc", ".nc4"):
             fail(f"option '-o': output file must end in .nc (got {out})")
+        if threads > numba.config.NUMBA_NUM_THREADS:
+            fail(
+                f"option '--threads': at most numba's {numba.config.NUMBA_NUM_THREADS} threads "
+                f"(set NUMBA_NUM_THREADS for more; got {threads})"
+            )
         model = EconomyModel(
-            sc, the_seed, scale=scale, quarters=quarters, check_accounts=not no_checks
+            sc,
+            the_seed,
+            scale=scale,
+            quarters=quarters,
+            check_accounts=not no_checks,
+            threads=threads,
         )
         # the burn-in ran in EconomyModel(); the bar counts recorded quarters
         with progress_bar(

@@ -83,6 +83,7 @@ def run_member(task: Task) -> tuple[xr.Dataset, dict[str, Any]]:
         scale=task.scale,
         quarters=task.quarters,
         check_accounts=task.check_accounts,
+        threads=task.threads,
     )
     model.run()
     ds = model.to_dataset()

@@ -298,11 +298,8 @@ def _build_talent(
     extra = rng.random(agents.shape) < (agents - base)
     counts = (base + extra).astype(np.int64)
     firm_rows_ = np.repeat(np.arange(len(sector)), counts.sum(axis=1))
-    skills = (
-        np.concatenate([np.repeat(np.arange(K), counts[i]) for i in range(len(sector))])
-        if len(sector)
-        else np.zeros(0, np.int64)
-    )
+    # each firm's agents by skill, firm after firm (skill 0 first)
+    skills = np.repeat(np.tile(np.arange(K), len(sector)), counts.ravel())
     n_emp = firm_rows_.size
     tech_need = c("sectors.technical_need")[sector[firm_rows_]]
     other_tech = c("labour.technical_share_not_high")
@@ -325,6 +322,7 @@ def _build_talent(
         experience=np.concatenate([sector[firm_rows_], np.full(n_unemp + n_pool, -1)]),
         attracted=0,
     )
+    eco.labour.residents, eco.labour.staff = eco.recount_talent()
 
 
 def _productivity_of_actual_staff(eco: EconomyState) -> None:

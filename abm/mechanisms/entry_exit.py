@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.mechanisms.labour import separate
+from abm.mechanisms.labour import job_arrays
 from abm.state.economy import EconomyState
 from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
+from kernels import talent
+from kernels.firms import sector_medians
 
 S = N_SECTORS
 
@@ -30,7 +32,6 @@ S = N_SECTORS
 def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     """Remove insolvent and marginal firms, book their write-offs, free their staff."""
     fp = eco.firm_pop
-    tp = eco.talent_pop
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
@@ -44,15 +45,16 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     exit_ &= fp.age > patience
     # keep a floor of agents per sector
     floor = int(c("firms.min_agents_per_sector"))
-    for s in range(S):
-        idx = np.flatnonzero(exit_ & (fp.sector == s))
-        if n_s[s] - idx.size < floor // 2:
-            exit_[idx] = False
+    leaving = np.bincount(fp.sector[exit_], minlength=S)
+    exit_ &= (n_s - leaving >= floor // 2)[fp.sector]
     f.exits = np.bincount(fp.sector[exit_], minlength=S)
     rows = np.flatnonzero(exit_)
     if not rows.size:
         return
-    separate(eco, np.flatnonzero(np.isin(tp.employer, rows)))
+    # staff of exiting firms become unemployed (at their last wages); the others are renumbered
+    mapping = np.full(len(fp), -1, dtype=np.int64)
+    mapping[~exit_] = np.arange(len(fp) - rows.size)
+    talent.exit_remap(mapping, *job_arrays(eco), threads=eco.threads)
     repay = np.minimum(np.maximum(fp.cash[rows], 0.0), fp.loans[rows])
     fp.arrays["cash"][rows] -= repay
     fp.arrays["loans"][rows] -= repay
@@ -78,9 +80,8 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.pay("capital_transfers", B, e_b)
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
     eco.unregister_firms(fp.id[rows])
-    mapping = fp.compact(~exit_)
-    emp = tp.employer >= 0
-    tp.arrays["employer"][emp] = mapping[tp.employer[emp]]
+    fp.drop(rows)
+    eco.labour.staff = eco.labour.staff[~exit_]
 
 
 def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
@@ -115,7 +116,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
         rng.normal(c("firms.entrant_productivity_gap"), c("firms.entrant_productivity_sd"), m)
     )
     med_w, med_sales, med_norm = (
-        np.array([np.median(v[fp.sector == s]) if n_s[s] else d for s in range(S)])
+        sector_medians(fp.sector, v, S, d)
         for v, d in ((fp.weight, 1.0), (fp.sales, 0.0), (fp.rd_norm, 1.0))
     )
     size = c("firms.entrant_size") * med_sales[sec]
@@ -153,5 +154,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
             subsidy_rate=st.subsidy_2025,
         )
     )
+    lab = eco.labour
+    lab.staff = np.concatenate([lab.staff, np.zeros((m, lab.staff.shape[1]), np.int64)])
     tot = np.bincount(fp.sector, weights=fp.share, minlength=S)
     fp.share = np.divide(fp.share, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)

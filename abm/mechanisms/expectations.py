@@ -34,6 +34,10 @@ def expect_and_price(eco: EconomyState, f: QuarterFlows) -> None:
     wages = eco.firm_wages()
     mix = st.skill_mix[fp.sector]
     labour_cost = (mix * wages).sum(axis=1) / fp.productivity
-    interm = (st.io[:, fp.sector] * eco.sectors.price_index[:, None]).sum(axis=0)
+    # sum_j A[j, s] P_j depends on the firm's sector alone: summed per sector, with the memory
+    # layout of the per-firm sum (a column gather: numpy sums each column pairwise), so the
+    # same bits at the cost of a few sectors instead of S x firms
+    sectors = np.arange(st.io.shape[1])
+    interm = (st.io[:, sectors] * eco.sectors.price_index[:, None]).sum(axis=0)[fp.sector]
     rd_cost = st.rd_nonlabour_cost[fp.sector]
     fp.price = (1 + fp.markup) * (labour_cost + interm + rd_cost)

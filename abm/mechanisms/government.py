@@ -73,9 +73,9 @@ def demand(eco: EconomyState, f: QuarterFlows) -> tuple[np.ndarray, np.ndarray, 
 def transfers_and_taxes(eco: EconomyState, f: QuarterFlows) -> None:
     """Benefits, other transfers and the household tax; households then plan consumption."""
     c = eco.c
-    tp = eco.talent_pop
     acc = eco.accounts
     bs = eco.bs
+    tp = eco.talent_pop
     unemp = np.flatnonzero((tp.abroad == 0) & (tp.employer < 0))
     benefits = float(
         (c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemp]]).sum() * eco.scale

@@ -20,6 +20,7 @@ from abm.policy import innovation_box
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, H, R
+from kernels.firms import agent_wages
 
 S = N_SECTORS
 
@@ -27,24 +28,17 @@ S = N_SECTORS
 def pay(eco: EconomyState, f: QuarterFlows) -> None:
     """Wages, interest, taxes and dividends of the quarter (module docstring)."""
     fp = eco.firm_pop
-    tp = eco.talent_pop
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
-    wages = eco.firm_wages()
-    empl = eco.firm_employment()
-    bill = (empl * wages).sum(axis=1)
-    emp = np.flatnonzero(tp.employer >= 0)
-    received = float((wages[tp.employer[emp], tp.skill[emp]] * eco.scale).sum())
+    tp = eco.talent_pop
+    bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
+    # what the talent agents earn, summed agent by agent by numpy (bill.sum() up to rounding)
+    received = float(agent_wages(tp.employer, tp.skill, eco.firm_wages(), eco.scale).sum())
     fp.cash = fp.cash - bill
     bs.deposits_h += received
     acc.pay("wages", F, bill.sum())
     acc.receive("wages", H, received)
-    f.wage_bill = bill
-    f.bill_sector = np.bincount(fp.sector, weights=bill, minlength=S)
-    f.employment_skill = empl.sum(axis=0)
-    f.bill_skill = (empl * wages).sum(axis=0)
-    f.employment_sector = np.bincount(fp.sector, weights=empl.sum(axis=1), minlength=S)
     labour_tax = eco.government.wage_tax * received
     bs.deposits_h -= labour_tax
     bs.deposits_g += labour_tax

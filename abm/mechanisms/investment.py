@@ -60,8 +60,7 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     want = np.where(gap > thr * fp.capital, gap, 0.0)
     want = _grid_congestion(eco, f, want)
     order = want * p_inv
-    wage_est = (eco.firm_employment() * eco.firm_wages()).sum(axis=1)
-    need = order + c("firms.wage_cash_need") * wage_est - fp.cash
+    need = order + c("firms.wage_cash_need") * f.wage_bill - fp.cash
     f.funding_request = np.maximum(
         np.maximum(need, 0.0), c("finance.external_finance_share") * order
     )

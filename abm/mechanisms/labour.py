@@ -29,7 +29,8 @@ import numpy as np
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
-from kernels.labour import match_labour
+from kernels import talent
+from kernels.labour import match_labour, vacancy_rows
 
 K = N_SKILLS
 
@@ -37,14 +38,24 @@ K = N_SKILLS
 def separate(eco: EconomyState, rows: np.ndarray) -> None:
     """End the jobs of talent ``rows``: they keep a reservation wage of
     ``labour.reservation_after_job`` times their last wage and their sector as experience."""
-    tp = eco.talent_pop
     if rows.size == 0:
         return
-    fr = tp.employer[rows]
-    wages = eco.firm_wages()[fr, tp.skill[rows]]
-    tp.arrays["reservation"][rows] = eco.c("labour.reservation_after_job") * wages
-    tp.arrays["experience"][rows] = eco.firm_pop.sector[fr]
-    tp.arrays["employer"][rows] = -1
+    talent.separate(rows.astype(np.int64, copy=False), *job_arrays(eco))
+
+
+def job_arrays(eco: EconomyState) -> tuple:
+    """The arrays a separation writes or reads, in the order of ``kernels.talent.separate``."""
+    tp = eco.talent_pop
+    return (
+        tp.employer,
+        tp.skill,
+        tp.experience,
+        tp.reservation,
+        eco.firm_wages(),
+        eco.firm_pop.sector,
+        float(eco.c("labour.reservation_after_job")),
+        eco.labour.staff,
+    )
 
 
 def talent_wages(eco: EconomyState, rows: np.ndarray) -> np.ndarray:
@@ -63,51 +74,56 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     tp = eco.talent_pop
     c = eco.c
     rng = eco.streams["labour"]
-    home = tp.abroad == 0
-    emp = tp.employer >= 0
-    quit_draw = eco.shocks(tp.id, Shock.QUIT)[:, 0]
-    quitters = np.flatnonzero(emp & home & (quit_draw < c("labour.quit_rate")))
-    separate(eco, quitters)
-    unemployed = np.flatnonzero(home & (tp.employer < 0))
-    floor = c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemployed]]
-    tp.arrays["reservation"][unemployed] = np.maximum(
-        floor, tp.reservation[unemployed] * c("labour.reservation_decay")
+    # quits, reservation wages of the unemployed, and who searches (one pass over talent)
+    key0, key1, q = eco.shock_key()
+    seekers, _ = talent.quits_and_search(
+        tp.id,
+        tp.abroad,
+        *job_arrays(eco),
+        c("labour.benefit_replacement") * eco.labour.skill_wage,
+        float(c("labour.reservation_decay")),
+        float(c("labour.quit_rate")),
+        float(c("labour.search_probability")),
+        key0,
+        key1,
+        q,
+        int(Shock.QUIT),
+        int(Shock.SEARCH),
+        eco.threads,
     )
-    # search friction: an unemployed resident searches this quarter with its own probability
-    searching = eco.shocks(tp.id[unemployed], Shock.SEARCH)[:, 0] < c("labour.search_probability")
-    seekers = unemployed[searching]
     vac = f.vacancies
     wages = eco.firm_wages()
     tech_need = c("sectors.technical_need")[fp.sector]
     # vacancy rows: (firm, skill[, technical]) with openings
     n_f = len(fp)
     high_tech = np.round(vac[:, HIGH] * tech_need).astype(np.int64)
-    v_firm = np.concatenate([np.arange(n_f)] * (K + 1))
-    v_skill = np.concatenate([np.full(n_f, k) for k in range(K)] + [np.full(n_f, HIGH)])
-    v_field = np.concatenate([np.full(n_f * K, -1), np.full(n_f, 1)])
-    openings = np.concatenate([vac[:, 0], vac[:, 1], vac[:, HIGH] - high_tech, high_tech])
-    v_wage = wages[v_firm, v_skill]
-    keep = openings > 0
-    v_firm, v_skill, v_field = v_firm[keep], v_skill[keep], v_field[keep]
-    openings, v_wage = openings[keep], v_wage[keep]
+    v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
     n_s, n_v = seekers.size, v_firm.size
     k = int(c("labour.search_sample"))
     order = rng.permutation(n_s).astype(np.int64)
     samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0)).astype(np.int64)
     matched, filled = match_labour(
-        tp.skill[seekers],
-        tp.field[seekers],
-        tp.reservation[seekers],
+        tp.skill[seekers].astype(np.int64),
+        tp.field[seekers].astype(np.int64),
+        tp.reservation[seekers].astype(np.float64),
         order,
-        v_skill.astype(np.int64),
-        v_field.astype(np.int64),
+        v_skill,
+        v_field,
         v_wage,
-        openings.astype(np.int64),
+        openings,
         samples,
     )
     hired = matched >= 0
-    tp.arrays["employer"][seekers[hired]] = v_firm[matched[hired]]
-    tp.arrays["experience"][seekers[hired]] = fp.sector[v_firm[matched[hired]]]
+    staff = eco.labour.staff
+    talent.hire(
+        seekers[hired],
+        v_firm[matched[hired]],
+        tp.employer,
+        tp.skill,
+        tp.experience,
+        fp.sector,
+        staff,
+    )
     opened = np.bincount(v_firm, weights=openings, minlength=n_f)
     got = np.bincount(v_firm, weights=filled, minlength=n_f)
     fp.unfilled = np.divide(opened - got, opened, out=np.zeros(n_f), where=opened > 0)
@@ -120,7 +136,7 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     prem = np.clip(prem, 0.7, 2.0)
     # premiums are relative wages: their employment-weighted mean stays 1, so bidding moves
     # wages between firms and sectors while the level follows the skill wage indices
-    emp_f = np.bincount(tp.employer[tp.employer >= 0], minlength=n_f).astype(float)
+    emp_f = staff @ np.ones(staff.shape[1])  # persons per firm, in agent units
     mean = float(np.average(prem, weights=emp_f)) if emp_f.sum() > 0 else 1.0
     fp.wage_premium = prem / mean
     f.vacancies_open = float((opened - got).sum()) * eco.scale
@@ -134,12 +150,8 @@ def set_wages(eco: EconomyState, f: QuarterFlows) -> None:
     (employment-weighted mean, so it adds nothing to the level); growth clipped to -2%..+5% a
     quarter."""
     c = eco.c
-    tp = eco.talent_pop
-    home = tp.abroad == 0
-    unemp_rate = np.zeros(K)
-    for k in range(K):
-        m = home & (tp.skill == k)
-        unemp_rate[k] = float(np.mean(tp.employer[m] < 0)) if m.any() else 0.0
+    home, employed_k = eco.talent_census()
+    unemp_rate = np.divide((home - employed_k).astype(float), home, out=np.zeros(K), where=home > 0)
     f.unemployment_by_skill = unemp_rate
     lab = eco.labour
     if eco.quarter < 0:
@@ -147,7 +159,7 @@ def set_wages(eco: EconomyState, f: QuarterFlows) -> None:
         w = c("labour.natural_rate_burn_in_weight")
         lab.natural_rate = (1 - w) * lab.natural_rate + w * unemp_rate
     gap = lab.natural_rate - unemp_rate
-    employed = np.bincount(tp.skill[tp.employer >= 0], minlength=K).astype(float)
+    employed = employed_k.astype(float)
     mean_gap = float(np.average(gap, weights=employed)) if employed.sum() > 0 else 0.0
     growth = (
         (1 + c("macro.inflation_target")) ** 0.25

@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from abm.calibration import load_calibration
-from abm.mechanisms.labour import separate, talent_wages
+from abm.mechanisms.labour import job_arrays, talent_wages
 from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
+from kernels.migration import migrate as migration_kernel
 
 K = N_SKILLS
 
@@ -89,43 +90,64 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     programmes buy additional residents (``abm.policy.talent_attraction``)."""
     c = eco.c
     tp = eco.talent_pop
-    home = tp.abroad == 0
-    f.residents_before_migration = int(home.sum())
+    lab = eco.labour
+    f.residents_before_migration = int(lab.residents.sum())
     if eco.quarter == -1:
         calibrate_base_rates(eco)
-    # retirement
-    ret = eco.shocks(tp.id, Shock.RETIRE)[:, 0] < c("labour.retirement_rate") / 4
-    retire = home & ret
-    # emigration
-    resp = migration_response(eco, emigrate=True)
-    hrows = np.flatnonzero(home)
-    emi_draw = eco.shocks(tp.id[hrows], Shock.EMIGRATE)[:, 0]
-    emigrate = np.zeros(len(tp), bool)
-    emigrate[hrows] = (emi_draw < eco.labour.p0_emigrate * resp) & ~retire[hrows]
-    # immigration, and the residents talent programmes buy
-    arows = np.flatnonzero(~home)
-    imm_resp = migration_response(eco, emigrate=False)
+    src = eco.cal
+    # the pool abroad: who comes by the base rate, and the residents talent programmes buy
+    # (chosen before anyone moves, as ``talent_attraction.recruit`` counts its residents)
+    arows = np.flatnonzero(tp.abroad == 1)
+    resp = _immigration_response_by_skill(eco)[tp.skill[arows]]
     imm_draw = eco.shocks(tp.id[arows], Shock.IMMIGRATE)[:, 0]
-    immigrate = np.zeros(len(tp), bool)
-    arriving = imm_draw < np.minimum(eco.labour.p0_immigrate * imm_resp, 0.9)
-    immigrate[arows] = arriving
-    immigrate[talent_attraction.recruit(eco, arows, arriving)] = True
-    f.emigration = float(emigrate.sum()) * eco.scale
-    f.immigration = float(immigrate.sum()) * eco.scale
-    f.emigration_high = float((emigrate & (tp.skill == HIGH)).sum()) * eco.scale
-    f.immigration_high = float((immigrate & (tp.skill == HIGH)).sum()) * eco.scale
-    leaving = np.flatnonzero(emigrate)
-    separate(eco, leaving[tp.employer[leaving] >= 0])
-    tp.arrays["abroad"][emigrate] = 1
-    tp.arrays["attracted"][emigrate] = 0  # a programme's resident no longer
-    tp.arrays["abroad"][immigrate] = 0
-    tp.arrays["employer"][immigrate] = -1
-    tp.arrays["reservation"][immigrate] = (
-        c("labour.reservation_immigrant") * eco.labour.skill_wage[tp.skill[immigrate]]
+    arriving = imm_draw < np.minimum(lab.p0_immigrate * resp, 0.9)
+    arriving[np.searchsorted(arows, talent_attraction.recruit(eco, arows, arriving))] = True
+    # emigration: kernels.migration computes the response of migration_response(emigrate=True)
+    # for the residents whose draw is below its bound only (tests/abm/test_talent_step.py)
+    key0, key1, q = eco.shock_key()
+    retire, n_emi, n_emi_high, n_imm, n_imm_high, delta = migration_kernel(
+        tp.id,
+        tp.abroad,
+        *job_arrays(eco),
+        float(c("labour.retirement_rate") / 4),
+        float(lab.p0_emigrate),
+        src["labour.foreign_wage_ratio"] * lab.foreign_wage_level,
+        float(src["labour.migration_mobility"]),
+        float(src["labour.moving_cost"]),
+        arows,
+        arriving.astype(np.float64),  # probability 1 or 0: U < 1 always holds
+        c("labour.reservation_immigrant") * lab.skill_wage,
+        HIGH,
+        key0,
+        key1,
+        q,
+        int(Shock.RETIRE),
+        int(Shock.EMIGRATE),
+        int(Shock.IMMIGRATE),
+        eco.threads,
     )
-    separate(eco, np.flatnonzero(retire & (tp.employer >= 0)))
-    tp.compact(~retire)
-    f.retirements = float(retire.sum()) * eco.scale
+    # a programme's resident who left is one no longer (only emigrants can be abroad with a mark)
+    marked = np.flatnonzero(tp.attracted)
+    tp.arrays["attracted"][marked[tp.abroad[marked] == 1]] = 0
+    lab.residents += delta
+    f.emigration = float(n_emi) * eco.scale
+    f.immigration = float(n_imm) * eco.scale
+    f.emigration_high = float(n_emi_high) * eco.scale
+    f.immigration_high = float(n_imm_high) * eco.scale
+    tp.drop(retire, eco.threads)
+    f.retirements = float(retire.size) * eco.scale
+
+
+def _immigration_response_by_skill(eco: EconomyState) -> np.ndarray:
+    """``migration_response(eco, emigrate=False)`` by skill: abroad it depends on the skill
+    alone (the same numbers, computed for three skills instead of the whole pool)."""
+    src = eco.cal
+    lab = eco.labour
+    here = lab.skill_wage
+    other = src["labour.foreign_wage_ratio"] * lab.foreign_wage_level
+    ratio = here / np.maximum(other, 1e-9)
+    kappa, cost = src["labour.migration_mobility"], src["labour.moving_cost"]
+    return 2.0 / (1.0 + np.exp(-kappa * (ratio - 1.0 - cost)))
 
 
 def educate(eco: EconomyState, f: QuarterFlows) -> None:
@@ -143,11 +165,12 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
     shares = c("labour.skill_shares")
     sk = rng.choice(K, n_new, p=shares / shares.sum())
     fld = (rng.random(n_new) < c("labour.technical_share")).astype(np.int64)
-    pool = int((tp.abroad == 1).sum())
+    pool = len(tp) - int(eco.labour.residents.sum())  # everyone else lives abroad
     want_pool = int(round(n_home * c("labour.foreign_pool_ratio")))
     n_pool = max(want_pool - pool, 0)
     psk, pfl = draw_foreign_pool(eco, rng, n_pool)
     m = n_new + n_pool
+    eco.labour.residents += np.bincount(sk, minlength=K)
     if m:
         skills = np.concatenate([sk, psk])
         tp.append(
@@ -155,7 +178,7 @@ def educate(eco: EconomyState, f: QuarterFlows) -> None:
             skill=skills,
             field=np.concatenate([fld, pfl]),
             employer=np.full(m, -1),
-            abroad=np.concatenate([np.zeros(n_new, np.int64), np.ones(n_pool, np.int64)]),
+            abroad=np.concatenate([np.zeros(n_new, np.int8), np.ones(n_pool, np.int8)]),
             reservation=c("labour.reservation_entrant") * eco.labour.skill_wage[skills],
             experience=np.full(m, -1),
             attracted=0,

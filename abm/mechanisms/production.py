@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.mechanisms.labour import separate
+from abm.mechanisms.labour import job_arrays
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
-from abm.state.sectors import HIGH, N_SKILLS, SECTOR_INDEX
+from abm.state.sectors import HIGH, N_SECTORS, N_SKILLS, SECTOR_INDEX
+from kernels import talent
+from kernels.firms import payroll
 
 K = N_SKILLS
 
@@ -40,34 +42,33 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     want = desired / eco.scale
     u = eco.shocks(fp.key, Shock.ROUND, K)
     want = np.floor(want + u).astype(np.int64)
-    have = (eco.firm_employment() / eco.scale).round().astype(np.int64)
+    have = eco.labour.staff
     # labour hoarding: only a surplus above the margin is shed, half of it per quarter
     margin = 1 + eco.c("firms.hoarding_margin")
     surplus = np.where(have > np.ceil(want * margin), (have - want + 1) // 2, 0)
-    emp = tp.employer >= 0
     if surplus.any():
-        idx = np.flatnonzero(emp)
-        rows = tp.employer[idx]
-        sk = tp.skill[idx]
-        p_fire = np.divide(
-            surplus[rows, sk], have[rows, sk], out=np.zeros(idx.size), where=have[rows, sk] > 0
+        p_fire = np.divide(surplus, have, out=np.zeros(have.shape), where=have > 0)
+        key0, key1, q = eco.shock_key()
+        f.layoffs = talent.layoffs(
+            tp.id, tp.abroad, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE), eco.threads
         )
-        draw = eco.shocks(tp.id[idx], Shock.FIRE)[:, 0]
-        fired = idx[draw < p_fire]
-        separate(eco, fired)
-        f.layoffs = fired.size
-    have = (eco.firm_employment() / eco.scale).round().astype(np.int64)
-    f.vacancies = np.maximum(want - have, 0)
+    f.vacancies = np.maximum(want - eco.labour.staff, 0)
 
 
 def produce(eco: EconomyState, f: QuarterFlows) -> None:
     """Output, R&D actually staffed, and purchases of intermediate inputs (module docstring)."""
     fp = eco.firm_pop
     st = eco.structure
-    empl = eco.firm_employment()
     wages = eco.firm_wages()
-    rd_staff = np.minimum(f.rd_staff_desired, empl[:, HIGH])
-    prod_staff = empl.sum(axis=1) - rd_staff
+    staff = eco.labour.staff
+    persons, bill, persons_k, bill_k, persons_s, bill_s = payroll(
+        staff, wages, eco.scale, fp.sector, N_SECTORS
+    )
+    f.employment_persons = persons
+    f.wage_bill, f.bill_sector, f.bill_skill = bill, bill_s, bill_k
+    f.employment_sector, f.employment_skill = persons_s, persons_k
+    rd_staff = np.minimum(f.rd_staff_desired, staff[:, HIGH] * eco.scale)
+    prod_staff = persons - rd_staff
     q = np.minimum(f.plan, fp.productivity * prod_staff)
     q = np.maximum(q, 0.0)
     fp.output = q
@@ -84,4 +85,3 @@ def produce(eco: EconomyState, f: QuarterFlows) -> None:
     d = interm.sum(axis=1)
     d[SECTOR_INDEX["services"]] += rd_purchases.sum()
     f.interm_demand = d
-    f.employment_persons = empl.sum(axis=1)

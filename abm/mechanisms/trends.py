@@ -26,7 +26,6 @@ WINDOW = 16  # quarters of labour-productivity history behind the trend
 def update(eco: EconomyState, f: QuarterFlows) -> None:
     """GDP, real GDP and the trends (module docstring)."""
     tr = eco.trends
-    tp = eco.talent_pop
     gdp = float(f.va_firm.sum())
     f.gdp = gdp
     tr.gdp_hist.append(gdp)
@@ -39,10 +38,10 @@ def update(eco: EconomyState, f: QuarterFlows) -> None:
     if tr.va_per_output_build is None:
         tr.va_per_output_build = _ratio(va_s, out_s)
     real_build = float((out_s * tr.va_per_output_build).sum())
-    home = tp.abroad == 0
-    emp_persons = float((home & (tp.employer >= 0)).sum()) * eco.scale
+    home_k, employed_k = eco.talent_census()
+    emp_persons = float(employed_k.sum()) * eco.scale
     if eco.quarter < 0 or tr.labour_force_2025 <= 0:
-        tr.labour_force_2025 = float(home.sum()) * eco.scale
+        tr.labour_force_2025 = float(home_k.sum()) * eco.scale
     if emp_persons > 0 and real_build > 0:
         tr.lp_hist.append(np.log(real_build / emp_persons))
         tr.lp_hist = tr.lp_hist[-(WINDOW + 1) :]

@@ -122,7 +122,18 @@ def records_to_dataset(model: RecordedRun) -> xr.Dataset:
         {"long_name": "instrument type of the programme"},
     )
     ds.attrs.update(provenance_attrs(model))
+    ds.attrs.update(agent_counts(model))
     return ds
+
+
+def agent_counts(model: Any) -> dict[str, int]:
+    """Global attributes ``talent_agents`` and ``firm_agents``: the run's agents at its end
+    (talent agents, the foreign pool included, and firm agents)."""
+    out = {}
+    for attr, pop in (("talent_agents", "talent_pop"), ("firm_agents", "firm_pop")):
+        if hasattr(model, pop):
+            out[attr] = int(len(getattr(model, pop)))
+    return out
 
 
 def snapshot_dataset(model: RecordedRun) -> xr.Dataset | None:

@@ -98,12 +98,12 @@ def _share(x: float, gdp: float) -> float:
 def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
     """This quarter's outcomes."""
     fp = eco.firm_pop
-    tp = eco.talent_pop
     gdp = f.gdp
     va_s = f.va_sector
-    home = tp.abroad == 0
-    emp_persons = float((home & (tp.employer >= 0)).sum()) * eco.scale
-    lf = float(home.sum()) * eco.scale
+    tp = eco.talent_pop
+    home_k, employed_k = eco.talent_census()
+    emp_persons = float(employed_k.sum()) * eco.scale
+    lf = float(home_k.sum()) * eco.scale
     lf0 = eco.trends.labour_force_2025
     population = eco.c("macro.population_2025") * (lf / lf0 if lf0 > 0 else 1.0)
     emp_s, emp_k = f.employment_sector, f.employment_skill
@@ -145,9 +145,9 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         firms=np.bincount(fp.sector, minlength=S).astype(float),
         entries=np.asarray(f.entries, float),
         exits=np.asarray(f.exits, float),
-        talent_stock=np.bincount(tp.skill[home], minlength=K).astype(float) * eco.scale,
+        talent_stock=home_k.astype(float) * eco.scale,
         talent_emigration=f.emigration,
-        talent_attracted=float(np.count_nonzero(home & (tp.attracted > 0))) * eco.scale,
+        talent_attracted=float(np.count_nonzero((tp.abroad == 0) & (tp.attracted > 0))) * eco.scale,
         talent_immigration=f.immigration,
         high_skill_emigration=f.emigration_high,
         high_skill_immigration=f.immigration_high,

@@ -20,7 +20,9 @@ from abm.state.accounts import Accounts, BalanceSheets, financial_net_worth
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
-from kernels.philox import philox_uniforms
+from kernels.philox import philox_uniforms, philox_uniforms_parallel
+from kernels.talent import census as talent_census
+from kernels.talent import count_staff
 
 if TYPE_CHECKING:
     from abm.scenario import Scenario
@@ -126,6 +128,10 @@ class LabourState:
     p0_emigrate: float = 0.0  #: quarterly base emigration probability
     p0_immigrate: float = 0.0  #: quarterly base immigration probability
     next_talent_id: int = 1
+    #: talent agents employed per firm row and skill (kept in step with every change of employer)
+    staff: np.ndarray = field(default_factory=lambda: np.zeros((0, K), np.int64))
+    #: talent agents living here, by skill (kept in step with migration, retirement, education)
+    residents: np.ndarray = field(default_factory=lambda: np.zeros(K, np.int64))
 
 
 @dataclass
@@ -178,6 +184,7 @@ class EconomyState:
 
     scenario: Scenario
     cal: dict[str, Any]
+    threads: int = 1  #: numba threads for the kernels that run in parallel (1: none started)
     scale: float
     quarters: int
     burn_in: int
@@ -243,7 +250,12 @@ class EconomyState:
     def shocks(self, ids: np.ndarray, mechanism: int, n_draws: int = 1) -> np.ndarray:
         """Per-agent uniforms keyed by (member seed, agent id, quarter, mechanism)."""
         q = self.quarter + 10_000  # keep the counter word non-negative
-        return philox_uniforms(self._key0, self._key1, ids, q, mechanism, n_draws)
+        draw = philox_uniforms_parallel if self.threads > 1 else philox_uniforms
+        return draw(self._key0, self._key1, ids, q, mechanism, n_draws)
+
+    def shock_key(self) -> tuple[np.uint64, np.uint64, int]:
+        """(key0, key1, counter quarter) for kernels that draw the per-agent shocks inline."""
+        return self._key0, self._key1, self.quarter + 10_000
 
     @property
     def date(self) -> _dt.date:
@@ -267,20 +279,42 @@ class EconomyState:
         )
 
     def firm_wages(self) -> np.ndarray:
-        """Wage matrix (firms x skills), euros per person-quarter."""
+        """Wage matrix (firms x skills), euros per person-quarter (read-only).
+
+        Kept until one of its inputs is replaced (skill wages, sector premiums, the firms'
+        sectors or wage premiums: mechanisms assign new arrays, never write into them), so
+        the dozen calls of a quarter compute it four times.
+        """
         fp = self.firm_pop
-        return (
-            self.labour.skill_wage[None, :]
-            * (self.structure.sector_premium[fp.sector] * fp.wage_premium)[:, None]
+        inputs = (
+            self.labour.skill_wage,
+            self.structure.sector_premium,
+            fp.sector,
+            fp.wage_premium,
         )
+        cached = self.__dict__.get("_wages_cache")
+        if cached is not None and all(a is b for a, b in zip(cached[0], inputs, strict=True)):
+            return cached[1]
+        wages = inputs[0][None, :] * (inputs[1][inputs[2]] * inputs[3])[:, None]
+        wages.flags.writeable = False
+        self.__dict__["_wages_cache"] = (inputs, wages)
+        return wages
 
     def firm_employment(self) -> np.ndarray:
         """Persons employed per firm and skill (firms x skills)."""
+        return self.labour.staff.astype(float) * self.scale
+
+    def talent_census(self) -> tuple[np.ndarray, np.ndarray]:
+        """Talent agents living here and those of them employed, by skill (int64; from the
+        counts kept in ``labour``, which ``tests/properties`` holds to a recount)."""
+        staff = self.labour.staff
+        return self.labour.residents.copy(), np.ones(staff.shape[0], np.int64) @ staff
+
+    def recount_talent(self) -> tuple[np.ndarray, np.ndarray]:
+        """Residents by skill and staff by firm and skill, counted afresh from the agents."""
         tp = self.talent_pop
-        emp = tp.employer >= 0
-        n = len(self.firm_pop)
-        counts = np.bincount(tp.employer[emp] * K + tp.skill[emp], minlength=n * K)
-        return counts.reshape(n, K).astype(float) * self.scale
+        home, _ = talent_census(tp.abroad, tp.employer, tp.skill, K)
+        return home, count_staff(tp.employer, tp.skill, len(self.firm_pop), K)
 
     def trend_gdp(self) -> float:
         """Trend nominal GDP per quarter: the mean of the last four quarters."""

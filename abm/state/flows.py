@@ -37,6 +37,11 @@ class QuarterFlows:
     interm_by_firm: np.ndarray = field(default_factory=_empty)  # inputs + R&D purchases
     interm_demand: np.ndarray = field(default_factory=_empty)  # by supplying sector
     employment_persons: np.ndarray = field(default_factory=_empty)  # per firm
+    wage_bill: np.ndarray = field(default_factory=_empty)  # per firm (paid in step 8)
+    bill_sector: np.ndarray = field(default_factory=_empty)
+    bill_skill: np.ndarray = field(default_factory=_empty)
+    employment_sector: np.ndarray = field(default_factory=_empty)  # persons
+    employment_skill: np.ndarray = field(default_factory=_empty)  # persons
     # 5 goods market (government demand included)
     defence_procurement: float = 0.0  # equipment orders
     defence_orders: np.ndarray = field(default_factory=_empty)  # by sector
@@ -82,11 +87,6 @@ class QuarterFlows:
     capital_inflow: float = 0.0
     coinvest_placed: float = 0.0  # public co-investment money placed
     # 8 incomes
-    wage_bill: np.ndarray = field(default_factory=_empty)  # per firm
-    bill_sector: np.ndarray = field(default_factory=_empty)
-    bill_skill: np.ndarray = field(default_factory=_empty)
-    employment_sector: np.ndarray = field(default_factory=_empty)  # persons
-    employment_skill: np.ndarray = field(default_factory=_empty)  # persons
     box_benefit: np.ndarray | float = 0.0  # per firm (0.0 before step 8)
     corporate_tax: float = 0.0
     household_income_capital: float = 0.0

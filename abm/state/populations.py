@@ -3,13 +3,24 @@
 Ids are assigned in increasing order and compaction keeps row order, so the id array is always
 sorted and a row is found by binary search (``row_of``). Agents (``abm.agents``) are views that
 read and write their own row.
+
+Each field's array is a view of the first ``len(pop)`` entries of a buffer with spare capacity,
+so appending rows writes into the spare room (the buffer grows by a quarter when full) and
+:meth:`Population.drop` removes rows in place (``kernels.rows.drop_rows``): neither copies the
+whole population every quarter. Both change the arrays in place, so a reference to a field's
+array taken before an append or a drop is stale afterwards; read the field again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from kernels.rows import drop_rows
+
+PARALLEL_DROP_ROWS = 1_000_000  #: rows from which a drop on several threads pays
 
 
 class Population:
@@ -21,6 +32,10 @@ class Population:
         if "id" not in self.fields:
             raise ValueError("a population needs an 'id' field")
         self.arrays: dict[str, np.ndarray] = {k: np.zeros(0, d) for k, d in self.fields.items()}
+        # field -> buffer whose first len(self) entries are the field's array, when the
+        # population allocated it (arrays assigned from outside may be shared, so they are not
+        # changed in place)
+        self._buffers: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return int(self.arrays["id"].shape[0])
@@ -38,6 +53,7 @@ class Population:
             if value.shape != arr.shape:
                 raise ValueError(f"{self.name}.{key}: shape {value.shape} != {arr.shape}")
             self.__dict__["arrays"][key] = value
+            self.__dict__["_buffers"].pop(key, None)
         else:
             object.__setattr__(self, key, value)
 
@@ -50,11 +66,47 @@ class Population:
         ids = np.asarray(values["id"], dtype=np.int64).reshape(n)
         if len(self) and n and ids[0] <= self.arrays["id"][-1]:
             raise ValueError(f"{self.name}: ids must increase")
+        if n and ids[-1] > np.iinfo(self.fields["id"]).max:
+            raise ValueError(f"{self.name}: id {ids[-1]} does not fit {self.fields['id']}")
         start = len(self)
+        end = start + n
         for k, d in self.fields.items():
-            v = np.broadcast_to(np.asarray(values[k], dtype=d), (n,))
-            self.arrays[k] = np.concatenate([self.arrays[k], v])
-        return np.arange(start, start + n)
+            buf = self._buffers.get(k)
+            if buf is None or buf.shape[0] < end:
+                buf = np.empty(end + end // 4 + 16, dtype=d)
+                buf[:start] = self.arrays[k]
+                self._buffers[k] = buf
+            buf[start:end] = np.broadcast_to(np.asarray(values[k], dtype=d), (n,))
+            self.arrays[k] = buf[:end]
+        return np.arange(start, end)
+
+    def drop(self, rows: np.ndarray, threads: int = 1) -> None:
+        """Remove ``rows`` (increasing and unique) in place, keeping the order of the others;
+        with ``threads > 1`` the fields of a large population move on that many threads."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return
+        n = len(self)
+        m = n - rows.size
+        keep = None
+        for k in self.fields:
+            if self._buffers.get(k) is None:  # not ours (assigned from outside): the kept rows
+                if keep is None:  # go to a new buffer with room, in one pass
+                    keep = np.ones(n, dtype=bool)
+                    keep[rows] = False
+                buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])
+                np.compress(keep, self.arrays[k], out=buf[:m])
+                self.arrays[k] = buf[:m]
+                self._buffers[k] = buf
+        bufs = [self._buffers[k] for k in self.fields if self.arrays[k].shape[0] == n]
+        if threads > 1 and n >= PARALLEL_DROP_ROWS:
+            with ThreadPoolExecutor(threads) as pool:  # drop_rows releases the GIL
+                list(pool.map(lambda b: drop_rows(b, n, rows), bufs))
+        else:
+            for b in bufs:
+                drop_rows(b, n, rows)
+        for k in self.fields:
+            self.arrays[k] = self._buffers[k][:m]
 
     def compact(self, keep: np.ndarray) -> np.ndarray:
         """Drop rows where ``keep`` is False. Returns old-row -> new-row map (-1 if dropped)."""
@@ -62,7 +114,7 @@ class Population:
         mapping = np.full(len(self), -1, dtype=np.int64)
         mapping[keep] = np.arange(int(keep.sum()))
         for k in self.fields:
-            self.arrays[k] = self.arrays[k][keep]
+            self.arrays[k] = self._buffers[k] = self.arrays[k][keep]  # a new array: ours
         return mapping
 
     def row_of(self, uid: int) -> int:

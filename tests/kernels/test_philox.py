@@ -33,3 +33,15 @@ def test_no_agents():
         0,
         3,
     )
+
+
+def test_parallel_draws_equal_serial():
+    from kernels.philox import philox_uniforms_parallel
+
+    ids = np.arange(1, 3001, dtype=np.int64) * 7
+    k0, k1 = np.uint64(11), np.uint64(13)
+    for n_draws in (1, 4, 8):
+        np.testing.assert_array_equal(
+            philox_uniforms(k0, k1, ids, 10_003, 6, n_draws),
+            philox_uniforms_parallel(k0, k1, ids, 10_003, 6, n_draws),
+        )

@@ -1,0 +1,101 @@
+"""numba's on-disk cache of the kernels: is it warm, and how many threads may the kernels use.
+
+numba compiles each kernel the first time a process calls it and keeps the machine code in its
+cache (``__pycache__`` beside the source, or ``NUMBA_CACHE_DIR``), keyed on the source file, the
+signature and the CPU. A first run in a fresh environment therefore compiles for tens of
+seconds; later processes load the code in milliseconds. :func:`uncached` looks up the cache
+index of every kernel a run calls (before any is called), so the model can say that it is
+compiling when it must, and a first run does not look stuck.
+"""
+
+from __future__ import annotations
+
+import numba
+
+from kernels import (
+    capital,
+    events,
+    firms,
+    goods,
+    innovation,
+    labour,
+    migration,
+    passes,
+    philox,
+    talent,
+)
+from kernels import rows as rows_
+
+#: the kernels a run calls from Python in its first quarter (their callees compile and are
+#: cached with them); the renumbering of employers after exits compiles when first needed
+ENTRY_POINTS = (
+    philox.philox_uniforms,
+    events.lottery_rows,
+    talent.count_staff,
+    talent.census,
+    talent.separate,
+    talent.hire,
+    passes.employees_of,
+    passes.leave_jobs,
+    passes.apply_separations,
+    passes.unemployed,
+    passes.search,
+    migration.retire_pass,
+    migration.emigrate_pass,
+    migration.immigrate_pass,
+    rows_.drop_rows,
+    firms.payroll,
+    firms.agent_wages,
+    firms.sector_medians,
+    labour.match_labour,
+    labour.vacancy_rows,
+    goods.allocate_demand,
+    capital.allocate_investors,
+    capital.fund_requests,
+    innovation.innovate,
+)
+#: and those it calls when ``threads > 1``
+PARALLEL_ENTRY_POINTS = (
+    philox.philox_uniforms_parallel,
+    events.lottery_rows_parallel,
+    passes.employees_of_parallel,
+    passes.leave_jobs_parallel,
+    passes.unemployed_parallel,
+    passes.search_parallel,
+    migration.retire_pass_parallel,
+    migration.emigrate_pass_parallel,
+    migration.immigrate_pass_parallel,
+)
+
+
+def is_cached(kernel: numba.core.registry.CPUDispatcher) -> bool:
+    """Whether numba's cache holds machine code of ``kernel`` for this CPU and source."""
+    if kernel.signatures:  # compiled (or loaded) in this process already
+        return True
+    try:
+        index = kernel._cache._cache_file._load_index()  # empty when missing or stale
+        magic = kernel.targetctx.codegen().magic_tuple()
+    except (AttributeError, OSError, EOFError, ValueError):  # numba internals moved: assume so
+        return True
+    return any(key[1] == magic for key in index)
+
+
+def uncached(threads: int = 1) -> list[str]:
+    """Names of the kernels a run with ``threads`` would have to compile first."""
+    kernels = ENTRY_POINTS + (PARALLEL_ENTRY_POINTS if threads > 1 else ())
+    return [f"{k.py_func.__module__}.{k.__name__}" for k in kernels if not is_cached(k)]
+
+
+def kernel_threads(threads: int | None) -> int:
+    """The thread count for the parallel kernels: None means 1; at most numba's pool size."""
+    if threads is None:
+        return 1
+    n = int(threads)
+    if n != threads or n < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if n > numba.config.NUMBA_NUM_THREADS:
+        raise ValueError(
+            f"threads={n} exceeds numba's thread pool ({numba.config.NUMBA_NUM_THREADS}; "
+            "set NUMBA_NUM_THREADS before starting Python for more)"
+        )
+    return n

@@ -1,0 +1,183 @@
+"""Keyed agent events: whether an agent acts this quarter, with common random numbers.
+
+Every agent event (a quit, a layoff, a retirement, a move abroad or home, a search) happens when
+the agent's uniform ``U(id, q, m) < p`` for its probability ``p``: the first uniform of the
+Philox4x64-10 block at counter ``(id, q, m, 0)`` under the member's key, exactly
+``kernels.philox.philox_uniforms(key0, key1, [id], q, m, 1)`` (what ``EconomyState.shocks``
+draws). It is a pure function of (member seed, agent id, quarter, mechanism), the same whichever
+other agents exist and in whatever order they are processed (common random numbers, docs/model.md §8),
+and the same ``U`` for every probability, so a scenario that raises ``p`` adds actors and
+removes none.
+
+Each agent that may act costs one Philox block (about 11 ns on the project machine); the passes
+over the agents run in fixed chunks, on one thread or several, with the same result.
+:func:`lottery_rows` returns the rows whose ``U`` is below a bound (an upper bound of their
+probabilities), with their ``U``, so a probability that is costly to compute is computed for
+them only. :func:`acts` is the inline building block; ``*_py`` are the plain-Python twins.
+"""
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
+
+from kernels.philox import philox4x64
+
+_INV53 = 1.0 / 9007199254740992.0
+_MASK = (1 << 64) - 1
+
+
+@intrinsic
+def _trailing_zeros(typingctx, x):
+    """Number of trailing zero bits of a non-zero uint64 (LLVM ``cttz``: one instruction)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        fn = builder.module.declare_intrinsic("llvm.cttz", [i64, ir.IntType(1)])
+        return builder.call(fn, [args[0], ir.Constant(ir.IntType(1), 1)])
+
+    return types.uint64(types.uint64), codegen
+
+
+@numba.njit(cache=True, inline="always")
+def own_uniform(key0, key1, tid, quarter, mechanism):
+    """U: the first uniform of counter ``(tid, quarter, mechanism, 0)``."""
+    x0, _x1, _x2, _x3 = philox4x64(
+        np.uint64(tid), np.uint64(quarter), np.uint64(mechanism), np.uint64(0), key0, key1
+    )
+    return (x0 >> np.uint64(11)) * _INV53
+
+
+@numba.njit(cache=True, inline="always")
+def acts(key0, key1, tid, quarter, mechanism, p):
+    """Whether agent ``tid`` acts with probability ``p``: ``U(tid, quarter, mechanism) < p``
+    (no draw when ``p <= 0``: no uniform is below it)."""
+    if p <= 0.0:
+        return False
+    return own_uniform(key0, key1, tid, quarter, mechanism) < p
+
+
+ROWS_PER_CHUNK = 1 << 15  #: agents per chunk of :func:`lottery_rows`
+
+
+@numba.njit(cache=True)
+def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
+    """The rows among ``k * ROWS_PER_CHUNK ..`` with ``U < bound``: written to ``rows`` and
+    ``draws`` from the chunk's first row on, their number to ``counts[k]``."""
+    lo = k * ROWS_PER_CHUNK
+    hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
+    c = 0
+    for r in range(lo, hi):
+        u = own_uniform(k0, k1, ids[r], q, m)
+        if u < bound:
+            rows[lo + c] = r
+            draws[lo + c] = u
+            c += 1
+    counts[k] = c
+
+
+@numba.njit(cache=True)
+def _lottery_gather(rows, draws, counts):
+    total = counts.sum()
+    out_rows = np.empty(total, dtype=np.int64)
+    out_draws = np.empty(total, dtype=np.float64)
+    c = 0
+    for k in range(counts.shape[0]):
+        for j in range(counts[k]):
+            out_rows[c] = rows[k * ROWS_PER_CHUNK + j]
+            out_draws[c] = draws[k * ROWS_PER_CHUNK + j]
+            c += 1
+    return out_rows, out_draws
+
+
+@numba.njit(cache=True)
+def lottery_rows(ids, key0, key1, quarter, mechanism, bound):
+    """The rows whose ``U(id, quarter, mechanism) < bound``, in row order, and their ``U``.
+
+    Agents outside these rows cannot act with any probability up to ``bound``. The rows are
+    taken in chunks of ``ROWS_PER_CHUNK``; :func:`lottery_rows_parallel` runs the chunks on
+    several threads with the same result.
+    """
+    n = ids.shape[0]
+    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if bound > 0.0 else 0
+    rows = np.empty(n if nc else 0, dtype=np.int64)  # chunk k writes from its first row on
+    draws = np.empty(n if nc else 0, dtype=np.float64)
+    counts = np.zeros(nc, dtype=np.int64)
+    k0, k1, q, m = np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism)
+    for k in range(nc):
+        _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts)
+    return _lottery_gather(rows, draws, counts)
+
+
+@numba.njit(cache=True, parallel=True)
+def lottery_rows_parallel(ids, key0, key1, quarter, mechanism, bound):
+    """:func:`lottery_rows` with its chunks on numba's threads (the same result)."""
+    n = ids.shape[0]
+    nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if bound > 0.0 else 0
+    rows = np.empty(n if nc else 0, dtype=np.int64)
+    draws = np.empty(n if nc else 0, dtype=np.float64)
+    counts = np.zeros(nc, dtype=np.int64)
+    k0, k1, q, m = np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism)
+    for k in numba.prange(nc):
+        _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts)
+    return _lottery_gather(rows, draws, counts)
+
+
+@numba.njit(cache=True)
+def event_uniforms(key0, key1, ids, quarter, mechanism):
+    """U(id, quarter, mechanism) for each of ``ids`` (float64[n])."""
+    k0 = np.uint64(key0)
+    k1 = np.uint64(key1)
+    out = np.empty(ids.shape[0])
+    for i in range(ids.shape[0]):
+        out[i] = own_uniform(k0, k1, ids[i], quarter, mechanism)
+    return out
+
+
+# ----------------------------------------------------------------------------- twins
+def philox4x64_py(c: list[int], key0: int, key1: int) -> list[int]:
+    """Plain-Python Philox4x64-10 block: four 64-bit words for counter ``c`` (four ints)."""
+    m0, m1 = 0xD2E7470EE14C6C93, 0xCA5A826395121157
+    w0, w1 = 0x9E3779B97F4A7C15, 0xBB67AE8584CAA73B
+    c = [int(x) & _MASK for x in c]
+    k = [int(key0) & _MASK, int(key1) & _MASK]
+    for r in range(10):
+        if r > 0:
+            k = [(k[0] + w0) & _MASK, (k[1] + w1) & _MASK]
+        p0 = m0 * c[0]
+        p1 = m1 * c[2]
+        c = [(p1 >> 64) ^ c[1] ^ k[0], p1 & _MASK, (p0 >> 64) ^ c[3] ^ k[1], p0 & _MASK]
+    return c
+
+
+def event_uniform_py(key0: int, key1: int, tid: int, quarter: int, mechanism: int) -> float:
+    """Plain-Python twin of U(tid, quarter, mechanism) (module docstring)."""
+    block = philox4x64_py([int(tid), int(quarter), int(mechanism), 0], key0, key1)
+    return (block[0] >> 11) * _INV53
+
+
+def event_uniforms_py(key0, key1, ids, quarter, mechanism):
+    """Plain-Python twin of :func:`event_uniforms`."""
+    return np.array(
+        [event_uniform_py(key0, key1, int(t), int(quarter), int(mechanism)) for t in ids],
+        dtype=np.float64,
+    )
+
+
+def lottery_rows_py(ids, key0, key1, quarter, mechanism, bound):
+    """Plain-Python twin of :func:`lottery_rows`: every row's uniform, compared one by one."""
+    rows, draws = [], []
+    for r, tid in enumerate(ids):
+        u = event_uniform_py(key0, key1, int(tid), int(quarter), int(mechanism))
+        if u < bound:
+            rows.append(r)
+            draws.append(u)
+    return np.array(rows, dtype=np.int64), np.array(draws, dtype=np.float64)
+
+
+def acts_py(key0, key1, tid, quarter, mechanism, p) -> bool:
+    """Plain-Python twin of :func:`acts`."""
+    return event_uniform_py(key0, key1, tid, quarter, mechanism) < p

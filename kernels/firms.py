@@ -1,0 +1,125 @@
+"""Firm-level kernels: the payroll of every firm, skill and sector in one pass.
+
+``payroll`` turns the staff counts (talent agents per firm and skill) into persons and wage
+bills per firm, per skill and per sector without the firms-by-skills temporaries and the slow
+short-axis reductions of the numpy expression (the same sums in the same order, so the same
+bits); ``agent_wages`` gathers what each employed talent agent earns, in row order, for numpy
+to sum as before. ``*_py`` are the plain-Python twins.
+"""
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def payroll(staff, wages, scale, firm_sector, n_sectors):
+    """Persons and wage bills of the quarter.
+
+    With ``e[i, k] = staff[i, k] * scale`` persons of skill ``k`` at firm ``i`` paid
+    ``wages[i, k]`` each: returns (persons per firm, bill per firm, persons per skill, bill per
+    skill, persons per sector, bill per sector), float64, the firm sums taken over skills in
+    skill order and the skill and sector sums over firms in row order.
+    """
+    n, n_skills = staff.shape
+    persons = np.empty(n)
+    bill = np.empty(n)
+    persons_k = np.zeros(n_skills)
+    bill_k = np.zeros(n_skills)
+    persons_s = np.zeros(n_sectors)
+    bill_s = np.zeros(n_sectors)
+    for i in range(n):
+        p = 0.0
+        b = 0.0
+        for k in range(n_skills):
+            e = staff[i, k] * scale
+            w = e * wages[i, k]
+            p += e
+            b += w
+            persons_k[k] += e
+            bill_k[k] += w
+        persons[i] = p
+        bill[i] = b
+        persons_s[firm_sector[i]] += p
+        bill_s[firm_sector[i]] += b
+    return persons, bill, persons_k, bill_k, persons_s, bill_s
+
+
+def payroll_py(staff, wages, scale, firm_sector, n_sectors):
+    """Plain-Python twin of :func:`payroll`."""
+    n, n_skills = staff.shape
+    persons, bill = np.zeros(n), np.zeros(n)
+    persons_k, bill_k = np.zeros(n_skills), np.zeros(n_skills)
+    persons_s, bill_s = np.zeros(n_sectors), np.zeros(n_sectors)
+    for i in range(n):
+        for k in range(n_skills):
+            e = float(staff[i, k]) * scale
+            persons[i] += e
+            bill[i] += e * wages[i, k]
+            persons_k[k] += e
+            bill_k[k] += e * wages[i, k]
+        persons_s[firm_sector[i]] += persons[i]
+        bill_s[firm_sector[i]] += bill[i]
+    return persons, bill, persons_k, bill_k, persons_s, bill_s
+
+
+@numba.njit(cache=True)
+def sector_medians(firm_sector, values, n_sectors, empty):
+    """Median of ``values`` over the firms of each sector (``empty`` for a sector without
+    firms), as ``numpy.median``: the middle value, or the mean of the two middle values."""
+    counts = np.zeros(n_sectors + 1, dtype=np.int64)
+    for i in range(firm_sector.shape[0]):
+        counts[firm_sector[i] + 1] += 1
+    start = np.cumsum(counts)
+    pos = start[:-1].copy()
+    grouped = np.empty(firm_sector.shape[0])
+    for i in range(firm_sector.shape[0]):
+        s = firm_sector[i]
+        grouped[pos[s]] = values[i]
+        pos[s] += 1
+    out = np.full(n_sectors, empty)
+    for s in range(n_sectors):
+        n = start[s + 1] - start[s]
+        if n == 0:
+            continue
+        g = np.partition(grouped[start[s] : start[s + 1]], n // 2)  # linear time, like numpy
+        upper = g[n // 2]
+        out[s] = upper if n % 2 else (g[: n // 2].max() + upper) / 2.0
+    return out
+
+
+def sector_medians_py(firm_sector, values, n_sectors, empty):
+    """Plain-Python twin of :func:`sector_medians`."""
+    out = np.full(n_sectors, float(empty))
+    for s in range(n_sectors):
+        v = sorted(float(x) for x, t in zip(values, firm_sector, strict=True) if t == s)
+        if v:
+            m = len(v) // 2
+            out[s] = v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2.0
+    return out
+
+
+@numba.njit(cache=True)
+def agent_wages(employer, skill, wages, scale):
+    """What each employed talent agent earns, ``wages[e, k] * scale``, in row order (float64):
+    ``(wages[employer[emp], skill[emp]] * scale)`` with ``emp = flatnonzero(employer >= 0)``,
+    in one pass and without the index temporaries."""
+    n = 0
+    for i in range(employer.shape[0]):
+        if employer[i] >= 0:
+            n += 1
+    out = np.empty(n)
+    c = 0
+    for i in range(employer.shape[0]):
+        e = employer[i]
+        if e >= 0:
+            out[c] = wages[e, skill[i]] * scale
+            c += 1
+    return out
+
+
+def agent_wages_py(employer, skill, wages, scale):
+    """Plain-Python twin of :func:`agent_wages`."""
+    return np.array(
+        [wages[int(e), int(k)] * scale for e, k in zip(employer, skill, strict=True) if e >= 0],
+        dtype=np.float64,
+    )

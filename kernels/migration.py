@@ -1,0 +1,313 @@
+"""Migration kernel: retirement, emigration and immigration of one quarter in one pass.
+
+The rules are those of ``abm.mechanisms.migration`` (its docstring gives the equations and the
+sources); whether an agent acts is decided by its keyed uniform (:mod:`kernels.events`), and
+only residents whose uniform is below the bound of their emigration probability compute it.
+``migrate_py`` is the plain-Python twin that ``tests/kernels/test_talent.py`` holds it to.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel
+from kernels.labour import _prefetch
+from kernels.passes import AHEAD, CHUNK
+from kernels.talent import separate, separate_py
+
+
+@numba.njit(cache=True, inline="always")
+def emigration_probability(p0, wage_abroad, wage_here, kappa, cost):
+    """p0 2 / (1 + exp(-kappa (wage_abroad / max(wage_here, 1e-9) - 1 - cost))): the base rate
+    times ``abm.mechanisms.migration.migration_response`` (the test holds the two together)."""
+    gap = wage_abroad / max(wage_here, 1e-9)
+    return p0 * (2.0 / (1.0 + math.exp(-kappa * (gap - 1.0 - cost))))
+
+
+def emigration_probability_py(p0, wage_abroad, wage_here, kappa, cost):
+    """Plain-Python twin of :func:`emigration_probability`."""
+    gap = wage_abroad / max(wage_here, 1e-9)
+    return p0 * (2.0 / (1.0 + math.exp(-kappa * (gap - 1.0 - cost))))
+
+
+@numba.njit(cache=True)
+def _retire_chunk(k, rows, draws, ids, abroad, p, key0, key1, quarter, m, go):
+    lo = k * CHUNK
+    hi = min(lo + CHUNK, rows.shape[0])
+    for j in range(lo, hi):
+        if j + AHEAD < hi:
+            _prefetch(abroad, rows[j + AHEAD])
+            _prefetch(ids, rows[j + AHEAD])
+        i = rows[j]
+        go[j] = abroad[i] == 0 and draws[j] < p
+
+
+@numba.njit(cache=True)
+def _emigrate_chunk(k, rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m, out):
+    """Candidates of chunk ``k`` who live here, do not retire and draw ``U < p``: ``out[j]`` is
+    1 + their employer row (0: stays), and they leave their jobs and the country."""
+    employer, skill, experience, reservation, wages, firm_sector, ratio = job
+    p0, foreign_wage, kappa, cost = emi
+    lo = k * CHUNK
+    hi = min(lo + CHUNK, rows.shape[0])
+    bound = 2.0 * p0
+    for j in range(lo, hi):
+        if j + AHEAD < hi:
+            later = rows[j + AHEAD]
+            _prefetch(abroad, later)
+            _prefetch(ids, later)
+            _prefetch(employer, later)
+            _prefetch(skill, later)
+            _prefetch(reservation, later)
+        i = rows[j]
+        out[j] = 0
+        if abroad[i] != 0:
+            continue
+        r = np.searchsorted(retired, i)
+        if r < retired.shape[0] and retired[r] == i:
+            continue
+        u = draws[j]
+        if u >= bound:
+            continue
+        kk = skill[i]
+        e = employer[i]
+        here = wages[e, kk] if e >= 0 else np.float64(reservation[i])
+        if u < emigration_probability(p0, foreign_wage[kk], here, kappa, cost):
+            if e >= 0:
+                reservation[i] = ratio * wages[e, kk]
+                experience[i] = firm_sector[e]
+                employer[i] = -1
+            abroad[i] = 1
+            out[j] = e + 2  # e >= -1
+
+
+@numba.njit(cache=True)
+def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_imm, key, out):
+    key0, key1, quarter, m = key
+    lo = k * CHUNK
+    hi = min(lo + CHUNK, rows.shape[0])
+    for j in range(lo, hi):
+        i = rows[j]
+        out[j] = acts(key0, key1, ids[i], quarter, m, p[j])
+        if out[j]:
+            abroad[i] = 0
+            employer[i] = -1
+            reservation[i] = r_imm[skill[i]]
+
+
+@numba.njit(cache=True)
+def retire_pass(rows, draws, ids, abroad, p, key0, key1, quarter, m):
+    """Whether each lottery row of retirement retires (a resident with ``U < p``)."""
+    go = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _retire_chunk(k, rows, draws, ids, abroad, p, key0, key1, quarter, m, go)
+    return go
+
+
+@numba.njit(cache=True, parallel=True)
+def retire_pass_parallel(rows, draws, ids, abroad, p, key0, key1, quarter, m):
+    """:func:`retire_pass` on numba's threads."""
+    go = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _retire_chunk(k, rows, draws, ids, abroad, p, key0, key1, quarter, m, go)
+    return go
+
+
+@numba.njit(cache=True)
+def emigrate_pass(rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m):
+    """The emigrants among the lottery rows of emigration (``_emigrate_chunk``)."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _emigrate_chunk(k, rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m, out)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def emigrate_pass_parallel(rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m):
+    """:func:`emigrate_pass` on numba's threads."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _emigrate_chunk(k, rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m, out)
+    return out
+
+
+@numba.njit(cache=True)
+def immigrate_pass(rows, p, ids, abroad, employer, skill, reservation, r_imm, key):
+    """Agents abroad ``rows`` come home when ``U < p[j]`` (reservation ``r_imm[k]``)."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_imm, key, out)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def immigrate_pass_parallel(rows, p, ids, abroad, employer, skill, reservation, r_imm, key):
+    """:func:`immigrate_pass` on numba's threads."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_imm, key, out)
+    return out
+
+
+def migrate(
+    ids,
+    abroad,
+    employer,
+    skill,
+    experience,
+    reservation,
+    wages,
+    firm_sector,
+    ratio,
+    staff,
+    retire_p,
+    p0_emigrate,
+    foreign_wage,
+    kappa,
+    cost,
+    away_rows,
+    p_immigrate,
+    reservation_immigrant,
+    high,
+    key0,
+    key1,
+    quarter,
+    m_ret,
+    m_emi,
+    m_imm,
+    threads=1,
+):
+    """Retirement, emigration and immigration of one quarter, in place.
+
+    A resident retires when ``U(id, m_ret) < retire_p`` (separated if employed; the caller
+    removes the returned rows). A resident who does not retire emigrates when
+    ``U(id, m_emi) < emigration_probability(p0_emigrate, foreign_wage[k], w_here, kappa, cost)``
+    with ``w_here`` its wage ``wages[e, k]`` (its reservation wage without a job): separated if
+    employed, then abroad. The probability is below ``2 p0_emigrate``, so only the lottery rows
+    below that bound compute it. Agent ``away_rows[j]`` (the rows abroad at the start, in row
+    order) comes home when ``U(id, m_imm) < p_immigrate[j]``, with reservation wage
+    ``reservation_immigrant[k]``.
+
+    Returns (retiring rows in row order, emigrants, high-skill emigrants, immigrants,
+    high-skill immigrants, change of residents by skill).
+    """
+    par = threads > 1
+    lottery = lottery_rows_parallel if par else lottery_rows
+    job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
+    n_skills = staff.shape[1]
+    # retirement
+    rows, draws = lottery(ids, key0, key1, quarter, m_ret, retire_p)
+    go = (retire_pass_parallel if par else retire_pass)(
+        rows, draws, ids, abroad, retire_p, key0, key1, quarter, m_ret
+    )
+    retired = rows[go]
+    employed = retired[employer[retired] >= 0]
+    separate(employed, *job, staff)
+    delta = -np.bincount(skill[retired], minlength=n_skills).astype(np.int64)
+    # emigration
+    rows, draws = lottery(ids, key0, key1, quarter, m_emi, 2.0 * p0_emigrate)
+    emi = (float(p0_emigrate), np.asarray(foreign_wage, np.float64), float(kappa), float(cost))
+    out = (emigrate_pass_parallel if par else emigrate_pass)(
+        rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m_emi
+    )
+    moved = out > 0
+    emigrants = rows[moved]
+    was = out[moved] - 2
+    np.subtract.at(staff, (was[was >= 0], skill[emigrants[was >= 0]]), 1)
+    sk = skill[emigrants]
+    delta -= np.bincount(sk, minlength=n_skills)
+    # immigration
+    key = (key0, key1, np.int64(quarter), np.int64(m_imm))
+    r_imm = np.asarray(reservation_immigrant, np.float64)
+    came = (immigrate_pass_parallel if par else immigrate_pass)(
+        away_rows,
+        np.asarray(p_immigrate, np.float64),
+        ids,
+        abroad,
+        employer,
+        skill,
+        reservation,
+        r_imm,
+        key,
+    )
+    sk_in = skill[away_rows[came]]
+    delta += np.bincount(sk_in, minlength=n_skills)
+    return (
+        retired,
+        int(emigrants.size),
+        int((sk == high).sum()),
+        int(sk_in.size),
+        int((sk_in == high).sum()),
+        delta,
+    )
+
+
+def migrate_py(
+    ids,
+    abroad,
+    employer,
+    skill,
+    experience,
+    reservation,
+    wages,
+    firm_sector,
+    ratio,
+    staff,
+    retire_p,
+    p0_emigrate,
+    foreign_wage,
+    kappa,
+    cost,
+    away_rows,
+    p_immigrate,
+    reservation_immigrant,
+    high,
+    key0,
+    key1,
+    quarter,
+    m_ret,
+    m_emi,
+    m_imm,
+):
+    """Plain-Python twin of :func:`migrate`: decide everyone first, then apply."""
+    job = (employer, skill, experience, reservation, wages, firm_sector, ratio, staff)
+    home = [i for i in range(len(ids)) if abroad[i] == 0]
+    retire = [i for i in home if acts_py(key0, key1, ids[i], quarter, m_ret, retire_p)]
+    gone = set(retire)
+    emigrants = []
+    for i in home:
+        if i in gone:
+            continue
+        k = int(skill[i])
+        here = wages[employer[i], k] if employer[i] >= 0 else float(reservation[i])
+        p = emigration_probability_py(p0_emigrate, foreign_wage[k], here, kappa, cost)
+        if acts_py(key0, key1, ids[i], quarter, m_emi, p):
+            emigrants.append(i)
+    immigrants = [
+        int(i)
+        for i, p in zip(away_rows, p_immigrate, strict=True)
+        if acts_py(key0, key1, ids[i], quarter, m_imm, p)
+    ]
+    for group in (retire, emigrants):
+        employed = np.array([i for i in group if employer[i] >= 0], dtype=np.int64)
+        separate_py(employed, *job)
+    delta = np.zeros(staff.shape[1], dtype=np.int64)
+    for i in retire + emigrants:
+        delta[int(skill[i])] -= 1
+    for i in emigrants:
+        abroad[i] = 1
+    for i in immigrants:
+        abroad[i] = 0
+        employer[i] = -1
+        reservation[i] = reservation_immigrant[int(skill[i])]
+        delta[int(skill[i])] += 1
+    n_high = lambda rows: sum(int(skill[i] == high) for i in rows)  # noqa: E731
+    return (
+        np.array(retire, dtype=np.int64),
+        len(emigrants),
+        n_high(emigrants),
+        len(immigrants),
+        n_high(immigrants),
+        delta,
+    )

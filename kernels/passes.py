@@ -1,0 +1,278 @@
+"""Chunked passes over the talent population, serial and parallel (``kernels.talent``).
+
+Each pass works on fixed chunks of ``CHUNK`` agents (or candidates) that write only their own
+agents' rows; what several agents share (the staff counts) is updated afterwards, in row order,
+by :func:`apply_separations` on one thread. Each pass has a serial driver and a ``*_parallel``
+driver that runs the same chunks with ``prange``: the thread count changes the speed, never
+the result. The steps of ``kernels.talent`` compose them; their twins there are the rules.
+"""
+
+import numba
+import numpy as np
+
+from kernels.events import _trailing_zeros, acts
+from kernels.labour import _prefetch
+
+AHEAD = 16  #: candidates between prefetching an agent's fields and reading them
+CHUNK = 1 << 14  #: agents or candidates per chunk of a pass (fixed: never the thread count)
+
+
+@numba.njit(cache=True, inline="always")
+def _separate_one(i, employer, skill, experience, reservation, wages, firm_sector, ratio, staff):
+    e = employer[i]
+    k = skill[i]
+    reservation[i] = ratio * wages[e, k]
+    experience[i] = firm_sector[e]
+    employer[i] = -1
+    staff[e, k] -= 1
+
+
+@numba.njit(cache=True, inline="always")
+def _leave_job(i, employer, skill, experience, reservation, wages, firm_sector, ratio, sep_e, j):
+    """Talent ``i`` leaves its job (its own row only); the employer goes to ``sep_e[j]``."""
+    e = employer[i]
+    reservation[i] = ratio * wages[e, skill[i]]
+    experience[i] = firm_sector[e]
+    employer[i] = -1
+    sep_e[j] = e
+
+
+@numba.njit(cache=True)
+def apply_separations(rows, sep_e, skill, staff):
+    """One fewer in ``staff[e, k]`` for each ``sep_e[j] = e >= 0`` (skill of ``rows[j]``), in
+    order; returns how many."""
+    n = 0
+    for j in range(rows.shape[0]):
+        e = sep_e[j]
+        if e >= 0:
+            staff[e, skill[rows[j]]] -= 1
+            n += 1
+    return n
+
+
+@numba.njit(cache=True)
+def _gather(rows, starts, counts):
+    out = np.empty(counts.sum(), dtype=np.int64)
+    c = 0
+    for k in range(starts.shape[0]):
+        for j in range(counts[k]):
+            out[c] = rows[starts[k] + j]
+            c += 1
+    return out
+
+
+# the unemployed residents: a flag per agent (vectorised), then the set flags 8 at a time
+@numba.njit(cache=True)
+def _unemployed_chunk(k, abroad, employer, flags, words, rows, counts):
+    lo = k * CHUNK  # a multiple of 8: the chunk's flags are whole words
+    hi = min(lo + CHUNK, employer.shape[0])
+    for i in range(lo, hi):
+        flags[i] = (abroad[i] == 0) & (employer[i] < 0)
+    c = 0
+    for w in range(lo >> 3, (hi + 7) >> 3):  # flags past the end are 0
+        word = words[w]  # eight flags: most words of employed agents are zero
+        while word != np.uint64(0):
+            rows[lo + c] = 8 * w + (np.int64(_trailing_zeros(word)) >> 3)
+            c += 1
+            word &= word - np.uint64(1)  # a flag is 0 or 1: one bit per set byte
+    counts[k] = c
+
+
+@numba.njit(cache=True)
+def _flag_words(n):
+    flags = np.zeros(8 * ((n + 7) // 8), dtype=np.uint8)
+    return flags, flags.view(np.uint64)
+
+
+@numba.njit(cache=True)
+def unemployed(abroad, employer):
+    """Rows of the unemployed residents, in row order."""
+    n = employer.shape[0]
+    nc = (n + CHUNK - 1) // CHUNK
+    flags, words = _flag_words(n)
+    rows = np.empty(n, dtype=np.int64)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in range(nc):
+        _unemployed_chunk(k, abroad, employer, flags, words, rows, counts)
+    return _gather(rows, np.arange(nc) * CHUNK, counts)
+
+
+@numba.njit(cache=True, parallel=True)
+def unemployed_parallel(abroad, employer):
+    """:func:`unemployed` on numba's threads."""
+    n = employer.shape[0]
+    nc = (n + CHUNK - 1) // CHUNK
+    flags, words = _flag_words(n)
+    rows = np.empty(n, dtype=np.int64)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in numba.prange(nc):
+        _unemployed_chunk(k, abroad, employer, flags, words, rows, counts)
+    return _gather(rows, np.arange(nc) * CHUNK, counts)
+
+
+# the employees of firms with sheds[e + 1] = 1
+@numba.njit(cache=True)
+def _employees_chunk(k, employer, sheds, rows, counts):
+    lo = k * CHUNK
+    c = 0
+    for i in range(lo, min(lo + CHUNK, employer.shape[0])):
+        if sheds[employer[i] + 1]:  # rare: a branch costs less than a store per agent
+            rows[lo + c] = i
+            c += 1
+    counts[k] = c
+
+
+@numba.njit(cache=True)
+def employees_of(employer, sheds):
+    """Rows of the agents employed by firms ``e`` with ``sheds[e + 1] != 0``, in row order."""
+    nc = (employer.shape[0] + CHUNK - 1) // CHUNK
+    rows = np.empty(employer.shape[0], dtype=np.int64)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in range(nc):
+        _employees_chunk(k, employer, sheds, rows, counts)
+    return _gather(rows, np.arange(nc) * CHUNK, counts)
+
+
+@numba.njit(cache=True, parallel=True)
+def employees_of_parallel(employer, sheds):
+    """:func:`employees_of` on numba's threads."""
+    nc = (employer.shape[0] + CHUNK - 1) // CHUNK
+    rows = np.empty(employer.shape[0], dtype=np.int64)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in numba.prange(nc):
+        _employees_chunk(k, employer, sheds, rows, counts)
+    return _gather(rows, np.arange(nc) * CHUNK, counts)
+
+
+# quits and layoffs: candidates leave their jobs; the staff counts follow in one thread
+@numba.njit(cache=True)
+def _leave_chunk(
+    k, rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
+):
+    """Candidates ``rows[j]`` (of chunk ``k``) that are employed residents leave their jobs
+    when ``U < p`` (or ``U < p_fire[e, k]`` when ``p_fire`` has rows; ``draws`` empty: draw
+    the byte too)."""
+    employer, skill, experience, reservation, wages, firm_sector, ratio = job
+    lo = k * CHUNK
+    hi = min(lo + CHUNK, rows.shape[0])
+    for j in range(lo, hi):
+        if j + AHEAD < hi:
+            later = rows[j + AHEAD]
+            _prefetch(abroad, later)
+            _prefetch(employer, later)
+            _prefetch(ids, later)
+            _prefetch(skill, later)
+        i = rows[j]
+        sep_e[j] = -1
+        e = employer[i]
+        if abroad[i] != 0 or e < 0:
+            continue
+        q = p_fire[e, skill[i]] if p_fire.shape[0] else p
+        if draws.shape[0]:
+            go = draws[j] < q
+        else:
+            go = acts(key0, key1, ids[i], quarter, mechanism, q)
+        if go:
+            _leave_job(
+                i, employer, skill, experience, reservation, wages, firm_sector, ratio, sep_e, j
+            )
+
+
+@numba.njit(cache=True)
+def leave_jobs(rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism):
+    """The separations of :func:`_leave_chunk` over all candidates; returns ``sep_e``."""
+    sep_e = np.empty(rows.shape[0], dtype=np.int64)
+    for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _leave_chunk(
+            k, rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
+        )
+    return sep_e
+
+
+@numba.njit(cache=True, parallel=True)
+def leave_jobs_parallel(rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism):
+    """:func:`leave_jobs` on numba's threads."""
+    sep_e = np.empty(rows.shape[0], dtype=np.int64)
+    for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _leave_chunk(
+            k, rows, draws, p_fire, ids, abroad, job, p, key0, key1, quarter, mechanism, sep_e
+        )
+    return sep_e
+
+
+# the unemployed: reservation wages and who searches
+@numba.njit(cache=True)
+def _search_chunk(k, rows, ids, skill, reservation, floor, decay, p, key0, key1, quarter, m, out):
+    lo = k * CHUNK
+    hi = min(lo + CHUNK, rows.shape[0])
+    for j in range(lo, hi):
+        if j + AHEAD < hi:
+            later = rows[j + AHEAD]
+            _prefetch(reservation, later)
+            _prefetch(skill, later)
+            _prefetch(ids, later)
+        i = rows[j]
+        reservation[i] = max(floor[skill[i]], reservation[i] * decay)
+        out[j] = acts(key0, key1, ids[i], quarter, m, p)
+
+
+@numba.njit(cache=True)
+def search(rows, ids, skill, reservation, floor, decay, p, key0, key1, quarter, m):
+    """Unemployed ``rows``: reservation wage ``max(floor[k], decay * reservation)``; whether
+    each searches (``U < p``), as a boolean array."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _search_chunk(
+            k, rows, ids, skill, reservation, floor, decay, p, key0, key1, quarter, m, out
+        )
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def search_parallel(rows, ids, skill, reservation, floor, decay, p, key0, key1, quarter, m):
+    """:func:`search` on numba's threads."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in numba.prange((rows.shape[0] + CHUNK - 1) // CHUNK):
+        _search_chunk(
+            k, rows, ids, skill, reservation, floor, decay, p, key0, key1, quarter, m, out
+        )
+    return out
+
+
+# exits of employers: renumber everybody's employer; collect the staff of exiting firms
+@numba.njit(cache=True)
+def _remap_chunk(k, padded, first_gone, employer, rows, counts):
+    """Chunk ``k``: employers from row ``first_gone`` on are renumbered (rows before it keep
+    their numbers); staff of exiting firms keep their employer and go to ``rows``."""
+    lo = k * CHUNK
+    c = 0
+    for i in range(lo, min(lo + CHUNK, employer.shape[0])):
+        e = employer[i]
+        if e >= first_gone:
+            m = padded[e + 1]
+            if m >= 0:
+                employer[i] = m
+            else:
+                rows[lo + c] = i
+                c += 1
+    counts[k] = c
+
+
+@numba.njit(cache=True)
+def _remap(padded, first_gone, employer):
+    nc = (employer.shape[0] + CHUNK - 1) // CHUNK
+    rows = np.empty(employer.shape[0], dtype=np.int64)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in range(nc):
+        _remap_chunk(k, padded, first_gone, employer, rows, counts)
+    return _gather(rows, np.arange(nc) * CHUNK, counts)
+
+
+@numba.njit(cache=True, parallel=True)
+def _remap_parallel(padded, first_gone, employer):
+    nc = (employer.shape[0] + CHUNK - 1) // CHUNK
+    rows = np.empty(employer.shape[0], dtype=np.int64)
+    counts = np.zeros(nc, dtype=np.int64)
+    for k in numba.prange(nc):
+        _remap_chunk(k, padded, first_gone, employer, rows, counts)
+    return _gather(rows, np.arange(nc) * CHUNK, counts)

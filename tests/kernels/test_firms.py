@@ -1,0 +1,94 @@
+"""Firm-level kernels (``kernels.firms``), vacancy rows (``kernels.labour.vacancy_rows``) and
+row removal (``kernels.rows``) against their plain-Python twins and numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kernels.firms import (
+    agent_wages,
+    agent_wages_py,
+    payroll,
+    payroll_py,
+    sector_medians,
+    sector_medians_py,
+)
+from kernels.labour import vacancy_rows, vacancy_rows_py
+from kernels.rows import drop_rows, drop_rows_py
+
+
+@pytest.mark.parametrize("n", [0, 1, 17, 5000])
+def test_payroll_equals_twin_and_numpy(n):
+    rng = np.random.default_rng(n)
+    staff = rng.integers(0, 40, (n, 3))
+    wages = rng.uniform(5e3, 3e4, (n, 3))
+    sector = rng.integers(0, 8, n)
+    a = payroll(staff, wages, 20.0, sector, 8)
+    b = payroll_py(staff, wages, 20.0, sector, 8)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-12)
+    # the numpy expressions the model used before, bit for bit (the frozen references)
+    empl = staff.astype(float) * 20.0
+    np.testing.assert_array_equal(a[0], empl.sum(axis=1))
+    np.testing.assert_array_equal(a[1], (empl * wages).sum(axis=1))
+    np.testing.assert_array_equal(a[2], empl.sum(axis=0))
+    np.testing.assert_array_equal(a[3], (empl * wages).sum(axis=0))
+    np.testing.assert_array_equal(a[4], np.bincount(sector, weights=empl.sum(axis=1), minlength=8))
+    bill_s = np.bincount(sector, weights=(empl * wages).sum(axis=1), minlength=8)
+    np.testing.assert_array_equal(a[5], bill_s)
+    assert abs(a[1].sum() - a[3].sum()) <= 1e-9 * max(a[1].sum(), 1.0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 9, 5000])
+def test_agent_wages_equal_twin_and_numpy(n):
+    rng = np.random.default_rng(n)
+    wages = rng.uniform(5e3, 3e4, (7, 3))
+    employer = rng.integers(-1, 7, n).astype(np.int32)
+    skill = rng.integers(0, 3, n).astype(np.int8)
+    a = agent_wages(employer, skill, wages, 20.0)
+    np.testing.assert_array_equal(a, agent_wages_py(employer, skill, wages, 20.0))
+    emp = np.flatnonzero(employer >= 0)
+    np.testing.assert_array_equal(a, wages[employer[emp], skill[emp]] * 20.0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 999])
+def test_sector_medians_equal_twin_and_numpy(n):
+    rng = np.random.default_rng(n)
+    sector = rng.integers(0, 6, n)
+    values = rng.lognormal(0, 1, n)
+    values[: n // 4] = 1.0  # ties
+    a = sector_medians(sector, values, 8, -1.0)
+    np.testing.assert_array_equal(a, sector_medians_py(sector, values, 8, -1.0))
+    ref = [np.median(values[sector == s]) if (sector == s).any() else -1.0 for s in range(8)]
+    np.testing.assert_array_equal(a, ref)
+
+
+@pytest.mark.parametrize("n", [0, 1, 30, 4000])
+def test_vacancy_rows_equal_twin(n):
+    rng = np.random.default_rng(n)
+    vac = rng.integers(0, 4, (n, 3)) * (rng.random((n, 3)) < 0.3)
+    high_tech = np.minimum(rng.integers(0, 3, n), vac[:, 2])
+    wages = rng.uniform(5e3, 3e4, (n, 3))
+    a = vacancy_rows(vac, high_tech, wages, 2)
+    b = vacancy_rows_py(vac, high_tech, wages, 2)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype
+    v_firm, _, _, openings, _ = a
+    assert openings.sum() == vac.sum() and (openings > 0).all()
+    np.testing.assert_array_equal(np.bincount(v_firm, weights=openings, minlength=n), vac.sum(1))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.float32, np.float64, np.int64])
+@pytest.mark.parametrize(("n", "m"), [(0, 0), (1, 1), (5, 0), (100, 1), (1000, 37), (1000, 1000)])
+def test_drop_rows_equals_twin(dtype, n, m):
+    rng = np.random.default_rng(n + m)
+    buf = np.concatenate([rng.integers(0, 100, n), np.full(10, 77)]).astype(dtype)  # spare room
+    rows = np.sort(rng.choice(n, m, replace=False)).astype(np.int64)
+    a, b = buf.copy(), buf.copy()
+    ka, kb = drop_rows(a, n, rows), drop_rows_py(b, n, rows)
+    assert ka == kb == n - m
+    np.testing.assert_array_equal(a[:ka], b[:kb])
+    np.testing.assert_array_equal(a[:ka], np.delete(buf[:n], rows))
+    np.testing.assert_array_equal(a[n:], buf[n:])  # the spare room is left alone

@@ -1,0 +1,204 @@
+"""Talent kernels (``kernels.talent``, ``kernels.migration``) against their plain-Python twins,
+on random populations and edge cases (no agents, no firms, everyone abroad or employed,
+probabilities 0 and 1), with the staff counts kept in step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kernels import migration, talent
+
+K0, K1, Q = np.uint64(0x1234ABCD5678EF01), np.uint64(7), 10_012
+HIGH = 2
+
+
+def population(seed: int, n: int, n_firms: int, abroad_share=0.13, employed_share=0.8):
+    """Talent arrays (compact dtypes, ids with holes), wages and the consistent staff counts."""
+    rng = np.random.default_rng(seed)
+    ids = np.sort(rng.choice(np.arange(1, 2 * n + 2), n, replace=False)).astype(np.int32)
+    skill = rng.integers(0, 3, n).astype(np.int8)
+    abroad = (rng.random(n) < abroad_share).astype(np.int8)
+    employed = (rng.random(n) < employed_share) & (abroad == 0) & (n_firms > 0)
+    employer = np.where(employed, rng.integers(0, max(n_firms, 1), n), -1).astype(np.int32)
+    experience = rng.integers(-1, 8, n).astype(np.int8)
+    reservation = rng.uniform(5e3, 2e4, n).astype(np.float32)
+    wages = rng.uniform(8e3, 3e4, (n_firms, 3))
+    sector = rng.integers(0, 8, n_firms).astype(np.int64)
+    staff = talent.count_staff(employer, skill, n_firms, 3)
+    return {
+        "ids": ids,
+        "abroad": abroad,
+        "job": [employer, skill, experience, reservation, wages, sector, 0.8, staff],
+    }
+
+
+def copies(pop):
+    out = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in pop.items()}
+    out["job"] = [x.copy() if isinstance(x, np.ndarray) else x for x in pop["job"]]
+    return out
+
+
+def assert_same(a, b):
+    np.testing.assert_array_equal(a["abroad"], b["abroad"])
+    for x, y in zip(a["job"], b["job"], strict=True):
+        np.testing.assert_array_equal(x, y)
+    employer, skill, _, _, wages, _, _, staff = a["job"]
+    np.testing.assert_array_equal(staff, talent.count_staff(employer, skill, wages.shape[0], 3))
+
+
+CASES = [(0, 0, 5), (1, 1, 1), (2, 300, 0), (3, 2000, 40), (4, 5000, 300)]
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
+def test_counts_and_census_equal_twins(seed, n, n_firms):
+    pop = population(seed, n, n_firms)
+    employer, skill = pop["job"][0], pop["job"][1]
+    np.testing.assert_array_equal(
+        talent.count_staff(employer, skill, n_firms, 3),
+        talent.count_staff_py(employer, skill, n_firms, 3),
+    )
+    a = talent.census(pop["abroad"], employer, skill, 3)
+    b = talent.census_py(pop["abroad"], employer, skill, 3)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
+def test_separate_and_hire_equal_twins(seed, n, n_firms):
+    pop = population(seed, n, n_firms)
+    rng = np.random.default_rng(seed)
+    employed = np.flatnonzero(pop["job"][0] >= 0)
+    rows = (
+        np.sort(rng.choice(employed, employed.size // 3, replace=False))
+        if employed.size
+        else employed
+    )
+    a, b = copies(pop), copies(pop)
+    talent.separate(rows.astype(np.int64), *a["job"])
+    talent.separate_py(rows, *b["job"])
+    assert_same(a, b)
+    if n_firms:
+        free = np.flatnonzero(a["job"][0] < 0)[:50].astype(np.int64)
+        firms = rng.integers(0, n_firms, free.size).astype(np.int64)
+        for x, f in ((a, talent.hire), (b, talent.hire_py)):
+            employer, skill, experience, _, _, sector, _, staff = x["job"]
+            f(free, firms, employer, skill, experience, sector, staff)
+        assert_same(a, b)
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
+@pytest.mark.parametrize("share", [0.0, 0.1, 1.0])
+def test_layoffs_equal_twin(seed, n, n_firms, share):
+    pop = population(seed, n, n_firms)
+    rng = np.random.default_rng(seed + 1)
+    p_fire = np.where(rng.random((n_firms, 3)) < share, rng.random((n_firms, 3)), 0.0)
+    if n_firms:
+        p_fire[0] = 1.0  # everyone of firm 0 goes
+    a, b = copies(pop), copies(pop)
+    na = talent.layoffs(a["ids"], a["abroad"], *a["job"], p_fire, K0, K1, Q, 8)
+    nb = talent.layoffs_py(b["ids"], b["abroad"], *b["job"], p_fire, int(K0), int(K1), Q, 8)
+    assert na == nb
+    assert_same(a, b)
+    if n_firms:
+        assert a["job"][-1][0].sum() == 0
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
+@pytest.mark.parametrize(("quit_p", "search_p"), [(0.0, 0.0), (0.01, 0.55), (0.7, 1.0)])
+def test_quits_and_search_equal_twin(seed, n, n_firms, quit_p, search_p):
+    pop = population(seed, n, n_firms)
+    floor = np.array([6e3, 9e3, 1.4e4])
+    a, b = copies(pop), copies(pop)
+    sa, qa = talent.quits_and_search(
+        a["ids"], a["abroad"], *a["job"], floor, 0.97, quit_p, search_p, K0, K1, Q, 1, 10
+    )
+    sb, qb = talent.quits_and_search_py(
+        b["ids"], b["abroad"], *b["job"], floor, 0.97, quit_p, search_p, int(K0), int(K1), Q, 1, 10
+    )
+    assert qa == qb
+    np.testing.assert_array_equal(sa, sb)
+    assert_same(a, b)
+    if search_p == 1.0:  # every unemployed resident searches
+        unemployed = np.flatnonzero((a["abroad"] == 0) & (a["job"][0] < 0))
+        np.testing.assert_array_equal(sa, unemployed)
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
+@pytest.mark.parametrize(
+    ("retire_p", "p0", "p_imm"), [(0.0, 0.0, 0.0), (0.0055, 0.003, 0.03), (0.3, 0.4, 1.0)]
+)
+def test_migrate_equals_twin(seed, n, n_firms, retire_p, p0, p_imm):
+    pop = population(seed, n, n_firms)
+    away = np.flatnonzero(pop["abroad"] == 1).astype(np.int64)
+    p_away = np.full(away.size, p_imm)
+    args = (retire_p, p0, np.array([1.1e4, 1.6e4, 2.6e4]), 4.0, 0.1, away, p_away)
+    args += (np.array([7e3, 1e4, 1.5e4]), HIGH)
+    a, b = copies(pop), copies(pop)
+    ra = migration.migrate(a["ids"], a["abroad"], *a["job"], *args, K0, K1, Q, 3, 2, 4)
+    rb = migration.migrate_py(b["ids"], b["abroad"], *b["job"], *args, int(K0), int(K1), Q, 3, 2, 4)
+    np.testing.assert_array_equal(ra[0], rb[0])
+    assert ra[1:5] == rb[1:5]
+    np.testing.assert_array_equal(ra[5], rb[5])
+    assert_same(a, b)
+    if p_imm == 1.0:
+        assert ra[3] == away.size and (a["abroad"][away] == 0).all()
+    # residents change by the movers (retirees leave the population afterwards)
+    home_before = np.bincount(pop["job"][1][pop["abroad"] == 0], minlength=3)
+    home_after = np.bincount(a["job"][1][a["abroad"] == 0], minlength=3)
+    retired = np.bincount(a["job"][1][ra[0]], minlength=3)
+    np.testing.assert_array_equal(home_after - retired - home_before, ra[5])
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), CASES[1:])
+def test_exit_remap_equals_twin(seed, n, n_firms):
+    pop = population(seed, n, n_firms)
+    rng = np.random.default_rng(seed + 2)
+    keep = rng.random(n_firms) > 0.2
+    mapping = np.full(n_firms, -1, np.int64)
+    mapping[keep] = np.arange(keep.sum())
+    a, b = copies(pop), copies(pop)
+    assert talent.exit_remap(mapping, *a["job"]) == talent.exit_remap_py(mapping, *b["job"])
+    for x, y in zip(a["job"], b["job"], strict=True):
+        np.testing.assert_array_equal(x, y)
+    employer = a["job"][0]
+    assert employer.max(initial=-1) < keep.sum()
+    assert (a["job"][-1][~keep] == 0).all()  # nobody left at an exiting firm
+
+
+@pytest.mark.parametrize(("seed", "n", "n_firms"), [(7, 3000, 50), (8, 70_000, 900)])
+def test_two_threads_give_the_same_bits(seed, n, n_firms):
+    """Every step on numba's threads (fixed chunks) equals the serial step bit for bit."""
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one numba thread on this machine")
+    pop = population(seed, n, n_firms)
+    rng = np.random.default_rng(seed)
+    p_fire = np.where(rng.random((n_firms, 3)) < 0.2, rng.random((n_firms, 3)), 0.0)
+    floor = np.array([6e3, 9e3, 1.4e4])
+    mapping = np.where(rng.random(n_firms) > 0.1, 0, -1)
+    mapping[mapping == 0] = np.arange((mapping == 0).sum())
+    away = np.flatnonzero(pop["abroad"] == 1).astype(np.int64)
+    mig = (0.05, 0.02, np.array([1.1e4, 1.6e4, 2.6e4]), 4.0, 0.1, away, np.full(away.size, 0.2))
+    mig += (np.array([7e3, 1e4, 1.5e4]), HIGH, K0, K1, Q, 3, 2, 4)
+    results = []
+    for threads in (1, 2):
+        x = copies(pop)
+        r = [talent.layoffs(x["ids"], x["abroad"], *x["job"], p_fire, K0, K1, Q, 8, threads)]
+        r.append(
+            talent.quits_and_search(
+                x["ids"], x["abroad"], *x["job"], floor, 0.97, 0.05, 0.55, K0, K1, Q, 1, 10, threads
+            )
+        )
+        r.append(migration.migrate(x["ids"], x["abroad"], *x["job"], *mig, threads))
+        r.append(talent.exit_remap(mapping, *x["job"], threads=threads))
+        results.append((r, x))
+    (ra, a), (rb, b) = results
+    assert ra[0] == rb[0] and ra[3] == rb[3]
+    np.testing.assert_array_equal(ra[1][0], rb[1][0])
+    np.testing.assert_array_equal(ra[2][0], rb[2][0])
+    assert ra[2][1:5] == rb[2][1:5]
+    np.testing.assert_array_equal(a["abroad"], b["abroad"])
+    for x, y in zip(a["job"], b["job"], strict=True):
+        np.testing.assert_array_equal(x, y)
