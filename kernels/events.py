@@ -5,9 +5,9 @@ the agent's uniform ``U(id, q, m) < p`` for its probability ``p``: the first uni
 Philox4x64-10 block at counter ``(id, q, m, 0)`` under the member's key, exactly
 ``kernels.philox.philox_uniforms(key0, key1, [id], q, m, 1)`` (what ``EconomyState.shocks``
 draws). It is a pure function of (member seed, agent id, quarter, mechanism), the same whichever
-other agents exist and in whatever order they are processed (common random numbers, docs/model.md §8),
-and the same ``U`` for every probability, so a scenario that raises ``p`` adds actors and
-removes none.
+other agents exist and in whatever order they are processed (common random numbers,
+docs/model.md §8), and the same ``U`` for every probability, so a scenario that raises ``p``
+adds actors and removes none.
 
 Each agent that may act costs one Philox block (about 11 ns on the project machine); the passes
 over the agents run in fixed chunks, on one thread or several, with the same result.

@@ -8,9 +8,9 @@ staff counts ``staff`` in step with every change of employer.
 Whether an agent acts is decided by its keyed uniform ``U(id, q, m) < p``
 (:mod:`kernels.events`): a pure function of the member's key and (agent id, quarter, mechanism),
 the same whichever other agents exist and in whatever order they are processed (common random
-numbers, docs/model.md §8), and drawn only for the agents who may act (quits for the employed, searches
-for the unemployed, layoffs for the staff of firms that shed). The key is passed in, nothing is
-global.
+numbers, docs/model.md §8), and drawn only for the agents who may act (quits for the employed,
+searches for the unemployed, layoffs for the staff of firms that shed). The key is passed in,
+nothing is global.
 
 Threads: the steps are made of the chunked passes of ``kernels.passes``; with ``threads > 1``
 they run on numba's threads (``prange`` over fixed chunks), with the same result whatever the
