@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Callable
 
 import pytest
 
 from abm import EconomyModel
+
+# A suite started in the background of a non-interactive shell (``nohup``, ``cmd &``) inherits
+# SIGINT ignored, and so would every ``abm`` process a test starts: the interrupt tests then see
+# no Ctrl-C at all. The tests are about how the code answers Ctrl-C, so they get Python's own
+# handler whatever the caller's disposition (children then start with the default action).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SMALL_SCALE = 1000.0  # persons per talent agent: ~12k agents, fast enough for unit tests
 
