@@ -6,7 +6,9 @@ target or an accounting identity fails. ``abm validate --baseline``: the unchang
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -91,10 +93,28 @@ def validate_cmd(
         raise click.UsageError("missing argument SCENARIO (or give --baseline)")
     with reported():
         sc = load_scenario(scenario)
-    with progress_bar(runs, f"validate {sc.name}", "run", enabled=not no_progress) as bar:
-        report = validate(
-            sc, runs=runs, seed=seed, quarters=quarters, scale=scale, progress=bar.update
-        )
+    _table(
+        runs,
+        f"validate {sc.name}",
+        lambda tick: validate(
+            sc, runs=runs, seed=seed, quarters=quarters, scale=scale, progress=tick
+        ),
+        csv_path,
+        no_progress,
+    )
+
+
+def _table(
+    total: int,
+    desc: str,
+    make: Callable[[Callable[[int], Any]], Any],
+    csv_path: Path | None,
+    no_progress: bool,
+) -> None:
+    """Run ``make(progress)`` under a progress display of ``total`` runs, print its table, write
+    it as CSV if asked, and exit 0 when every checked row holds, else 1."""
+    with progress_bar(total, desc, "run", enabled=not no_progress) as bar:
+        report = make(bar.update)
     click.echo(report.to_text())
     if csv_path is not None:
         write_text_atomic(csv_path, report.to_frame().to_csv(index=False))
@@ -104,24 +124,22 @@ def validate_cmd(
 def _baseline(
     runs: int, seed: int, scale: float | None, csv_path: Path | None, no_progress: bool
 ) -> None:
-    with progress_bar(
-        runs * len(BASELINES), "validate --baseline", "run", enabled=not no_progress
-    ) as bar:
-        report = baseline_report(runs=runs, seed=seed, scale=scale, progress=bar.update)
-    click.echo(report.to_text())
-    if csv_path is not None:
-        write_text_atomic(csv_path, report.to_frame().to_csv(index=False))
-    sys.exit(0 if report.ok else 1)
+    _table(
+        runs * len(BASELINES),
+        "validate --baseline",
+        lambda tick: baseline_report(runs=runs, seed=seed, scale=scale, progress=tick),
+        csv_path,
+        no_progress,
+    )
 
 
 def _literature(
     runs: int, seed: int, scale: float | None, csv_path: Path | None, no_progress: bool
 ) -> None:
-    with progress_bar(
-        runs * len(arms()), "validate --literature", "run", enabled=not no_progress
-    ) as bar:
-        report = run_literature(runs, seed, scale, progress=bar.update)
-    click.echo(report.to_text())
-    if csv_path is not None:
-        write_text_atomic(csv_path, report.to_frame().to_csv(index=False))
-    sys.exit(0 if report.ok else 1)
+    _table(
+        runs * len(arms()),
+        "validate --literature",
+        lambda tick: run_literature(runs, seed, scale, progress=tick),
+        csv_path,
+        no_progress,
+    )
