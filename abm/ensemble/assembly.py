@@ -24,7 +24,7 @@ import xarray as xr
 
 from abm.ensemble.plan import SEED_SCHEME, Plan
 from abm.ensemble.results import EnsembleError, MemberFailure
-from abm.ensemble.shards import expected_vars, local_writes, shard_name
+from abm.ensemble.shards import expected_vars, local_writes, shard_name, spread_programmes
 from abm.io.atomic import atomic_path
 from abm.io.netcdf import encoding_for, interrupts_held
 from abm.io.provenance import (
@@ -248,14 +248,7 @@ def _read_shard(
         sp = [str(p) for p in sh.variables["programme"][:]]
         for v, dims in variables.items():
             a = np.asarray(sh.variables[v][:], dtype=float)
-            if "programme" in dims:
-                ax = dims.index("programme")
-                full = np.zeros((*a.shape[:ax], len(p_index), *a.shape[ax + 1 :]))
-                sl: list[Any] = [slice(None)] * a.ndim
-                sl[ax] = [p_index[p] for p in sp]
-                full[tuple(sl)] = a
-                a = full
-            out[v] = a
+            out[v] = spread_programmes(a, dims, sp, p_index)
     return out
 
 

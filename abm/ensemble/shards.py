@@ -149,3 +149,19 @@ def kept_shards(
         + (f", {bad} corrupt shard(s) redone" if bad else "")
     )
     return done
+
+
+def spread_programmes(
+    a: np.ndarray, dims: tuple[str, ...], own: list[str], index: dict[str, int]
+) -> np.ndarray:
+    """A member's array with its own programmes (``own``, along the ``programme`` dimension of
+    ``dims``) spread over the ensemble's union (``index``: name -> position), zero where the
+    member's scenario has no such programme; arrays without that dimension pass through."""
+    if "programme" not in dims:
+        return a
+    ax = dims.index("programme")
+    full = np.zeros((*a.shape[:ax], len(index), *a.shape[ax + 1 :]))
+    sl: list[Any] = [slice(None)] * a.ndim
+    sl[ax] = [index[p] for p in own]
+    full[tuple(sl)] = a
+    return full

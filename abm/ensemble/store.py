@@ -26,7 +26,7 @@ import zarr
 
 from abm.ensemble.plan import Plan
 from abm.ensemble.results import EnsembleInputError, MemberFailure
-from abm.ensemble.shards import expected_vars, local_writes
+from abm.ensemble.shards import expected_vars, local_writes, spread_programmes
 from abm.io.netcdf import interrupts_held
 
 #: The store's record of which ensemble it holds (a global attribute).
@@ -124,15 +124,7 @@ def _member_arrays(
     index = {p: j for j, p in enumerate(programmes)}
     out = {}
     for v, dims in variables.items():
-        a = np.asarray(ds[v].values, dtype=float)
-        if "programme" in dims:
-            ax = dims.index("programme")
-            full = np.zeros((*a.shape[:ax], len(programmes), *a.shape[ax + 1 :]))
-            sl: list[Any] = [slice(None)] * a.ndim
-            sl[ax] = [index[p] for p in own]
-            full[tuple(sl)] = a
-            a = full
-        out[v] = a
+        out[v] = spread_programmes(np.asarray(ds[v].values, dtype=float), dims, own, index)
     return out
 
 
