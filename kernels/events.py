@@ -1,20 +1,31 @@
-"""Keyed agent events: whether an agent acts this quarter, with common random numbers.
+"""Keyed agent events: whether an agent acts this quarter, with common random numbers, at a cost
+that follows the agents who may act.
 
 Every agent event (a quit, a layoff, a retirement, a move abroad or home, a search) happens when
-the agent's uniform ``U(id, q, m) < p`` for its probability ``p``: the first uniform of the
-Philox4x64-10 block at counter ``(id, q, m, 0)`` under the member's key, exactly
-``kernels.philox.philox_uniforms(key0, key1, [id], q, m, 1)`` (what ``EconomyState.shocks``
-draws). It is a pure function of (member seed, agent id, quarter, mechanism), the same whichever
-other agents exist and in whatever order they are processed (common random numbers,
-docs/model.md §8), and the same ``U`` for every probability, so a scenario that raises ``p``
-adds actors and removes none.
+the agent's uniform ``U(id, q, m) < p`` for its probability ``p``. ``U`` is a pure function of
+(member seed, agent id, quarter, mechanism), the same whichever other agents exist and in
+whatever order they are processed (common random numbers, docs/model.md §8), and the same ``U``
+for every probability, so a scenario that raises ``p`` adds actors and removes none. It is drawn
+from numpy's Philox4x64-10 in two parts, so that only the agents who may act pay for a full draw:
 
-Each agent that may act costs one Philox block (about 11 ns on the project machine); the passes
-over the agents run in fixed chunks, on one thread or several, with the same result.
+    U(id, q, m) = (B(id, q, m) + V(id, q, m)) / 256
+
+B is the agent's "lottery byte": byte ``id & 31`` (little-endian within the four 64-bit words)
+of the Philox block at counter ``(id >> 5, q, m + 2**32, 0)``, one block shared by the 32 ids
+``32 (id >> 5) .. 32 (id >> 5) + 31``; V is the agent's own draw, the first uniform of counter
+``(id, q, m, 0)`` (what ``kernels.philox.philox_uniforms`` gives for one draw). B is uniform on
+0..255 and V on [0, 1), independent, so U is uniform on [0, 1). Since ``U >= B / 256``, an agent
+whose byte is at least ``256 p`` cannot act: a pass over the agents in id order computes one
+block per 32 ids and draws V only for the share ``ceil(256 p) / 256`` of them whose byte is
+below ``256 p`` (the flag ``2**32`` keeps the byte blocks' counters apart from the agents' own).
+
 :func:`lottery_rows` returns the rows whose ``U`` is below a bound (an upper bound of their
 probabilities), with their ``U``, so a probability that is costly to compute is computed for
-them only. :func:`acts` is the inline building block; ``*_py`` are the plain-Python twins.
+them only; its passes run in fixed chunks, on one thread or several, with the same result.
+:func:`acts` is the inline building block; ``*_py`` are the plain-Python twins.
 """
+
+import math
 
 import numba
 import numpy as np
@@ -24,7 +35,10 @@ from numba.extending import intrinsic
 
 from kernels.philox import philox4x64
 
+IDS_PER_BLOCK = 32  #: ids that share one block of lottery bytes
+LOTTERY_FLAG = 1 << 32  #: added to the mechanism word of the lottery byte blocks
 _INV53 = 1.0 / 9007199254740992.0
+_INV256 = 1.0 / 256.0
 _MASK = (1 << 64) - 1
 
 
@@ -44,7 +58,7 @@ def _trailing_zeros(typingctx, x):
 
 @numba.njit(cache=True, inline="always")
 def own_uniform(key0, key1, tid, quarter, mechanism):
-    """U: the first uniform of counter ``(tid, quarter, mechanism, 0)``."""
+    """V: the first uniform of counter ``(tid, quarter, mechanism, 0)``."""
     x0, _x1, _x2, _x3 = philox4x64(
         np.uint64(tid), np.uint64(quarter), np.uint64(mechanism), np.uint64(0), key0, key1
     )
@@ -52,12 +66,54 @@ def own_uniform(key0, key1, tid, quarter, mechanism):
 
 
 @numba.njit(cache=True, inline="always")
+def lottery_byte(cache, key0, key1, tid, quarter, mechanism):
+    """B: agent ``tid``'s byte of its shared block. ``cache`` (uint64[5], zeros to start) keeps
+    the last block, so agents visited in id order compute one block per 32 ids; it is a memo
+    only (the byte is the same with an empty cache)."""
+    t = np.uint64(tid)
+    w = t >> np.uint64(5)
+    if cache[0] != w + np.uint64(1):
+        m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
+        b0, b1, b2, b3 = philox4x64(w, np.uint64(quarter), m, np.uint64(0), key0, key1)
+        cache[0] = w + np.uint64(1)
+        cache[1] = b0
+        cache[2] = b1
+        cache[3] = b2
+        cache[4] = b3
+    j = t & np.uint64(31)
+    word = cache[np.int64(j >> np.uint64(3)) + 1]
+    return np.int64((word >> ((j & np.uint64(7)) * np.uint64(8))) & np.uint64(255))
+
+
+@numba.njit(cache=True, inline="always")
+def own_byte(key0, key1, tid, quarter, mechanism):
+    """B without a memo: the shared block computed for this agent alone."""
+    t = np.uint64(tid)
+    m = np.uint64(mechanism) + np.uint64(LOTTERY_FLAG)
+    b0, b1, b2, b3 = philox4x64(t >> np.uint64(5), np.uint64(quarter), m, np.uint64(0), key0, key1)
+    j = t & np.uint64(31)
+    h = j >> np.uint64(3)
+    word = b0 if h == 0 else (b1 if h == 1 else (b2 if h == 2 else b3))
+    return np.int64((word >> ((j & np.uint64(7)) * np.uint64(8))) & np.uint64(255))
+
+
+@numba.njit(cache=True, inline="always")
+def event_uniform(cache, key0, key1, tid, quarter, mechanism):
+    """U(tid, quarter, mechanism) = (B + V) / 256 (module docstring)."""
+    b = lottery_byte(cache, key0, key1, tid, quarter, mechanism)
+    return (b + own_uniform(key0, key1, tid, quarter, mechanism)) * _INV256
+
+
+@numba.njit(cache=True, inline="always")
 def acts(key0, key1, tid, quarter, mechanism, p):
     """Whether agent ``tid`` acts with probability ``p``: ``U(tid, quarter, mechanism) < p``
-    (no draw when ``p <= 0``: no uniform is below it)."""
+    (no draw when ``p <= 0``: no uniform is below it; V only when the byte allows it)."""
     if p <= 0.0:
         return False
-    return own_uniform(key0, key1, tid, quarter, mechanism) < p
+    b = own_byte(key0, key1, tid, quarter, mechanism)
+    if b >= 256.0 * p:
+        return False
+    return (b + own_uniform(key0, key1, tid, quarter, mechanism)) * _INV256 < p
 
 
 ROWS_PER_CHUNK = 1 << 15  #: agents per chunk of :func:`lottery_rows`
@@ -69,9 +125,24 @@ def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
     ``draws`` from the chunk's first row on, their number to ``counts[k]``."""
     lo = k * ROWS_PER_CHUNK
     hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
+    t = np.int64(min(math.ceil(256.0 * bound), 256.0))  # byte >= t: U >= bound
+    mb = m + np.uint64(LOTTERY_FLAG)
+    cur = np.int64(-1)  # no block yet
+    block = np.zeros(4, dtype=np.uint64)
+    by = block.view(np.uint8)  # byte j of the block (little-endian words)
     c = 0
     for r in range(lo, hi):
-        u = own_uniform(k0, k1, ids[r], q, m)
+        tid = ids[r]
+        w = tid >> 5
+        if w != cur:
+            block[0], block[1], block[2], block[3] = philox4x64(
+                np.uint64(w), q, mb, np.uint64(0), k0, k1
+            )
+            cur = w
+        b = by[tid & 31]
+        if b >= t:
+            continue
+        u = (np.float64(b) + own_uniform(k0, k1, ids[r], q, m)) * _INV256
         if u < bound:
             rows[lo + c] = r
             draws[lo + c] = u
@@ -131,9 +202,10 @@ def event_uniforms(key0, key1, ids, quarter, mechanism):
     """U(id, quarter, mechanism) for each of ``ids`` (float64[n])."""
     k0 = np.uint64(key0)
     k1 = np.uint64(key1)
+    cache = np.zeros(5, dtype=np.uint64)
     out = np.empty(ids.shape[0])
     for i in range(ids.shape[0]):
-        out[i] = own_uniform(k0, k1, ids[i], quarter, mechanism)
+        out[i] = event_uniform(cache, k0, k1, ids[i], quarter, mechanism)
     return out
 
 
@@ -155,8 +227,18 @@ def philox4x64_py(c: list[int], key0: int, key1: int) -> list[int]:
 
 def event_uniform_py(key0: int, key1: int, tid: int, quarter: int, mechanism: int) -> float:
     """Plain-Python twin of U(tid, quarter, mechanism) (module docstring)."""
-    block = philox4x64_py([int(tid), int(quarter), int(mechanism), 0], key0, key1)
-    return (block[0] >> 11) * _INV53
+    tid = int(tid)
+    byte = lottery_byte_py(key0, key1, tid, quarter, mechanism)
+    v = (philox4x64_py([tid, int(quarter), int(mechanism), 0], key0, key1)[0] >> 11) * _INV53
+    return (byte + v) * _INV256
+
+
+def lottery_byte_py(key0: int, key1: int, tid: int, quarter: int, mechanism: int) -> int:
+    """Plain-Python twin of :func:`lottery_byte`: byte ``tid & 31`` of the shared block."""
+    tid = int(tid)
+    block = philox4x64_py([tid >> 5, int(quarter), int(mechanism) + LOTTERY_FLAG, 0], key0, key1)
+    j = tid & 31
+    return (block[j // 8] >> (8 * (j % 8))) & 255
 
 
 def event_uniforms_py(key0, key1, ids, quarter, mechanism):

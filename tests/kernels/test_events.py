@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 from kernels.events import (
+    LOTTERY_FLAG,
+    acts,
+    acts_py,
     event_uniforms,
     event_uniforms_py,
     lottery_rows,
@@ -43,20 +46,46 @@ def test_event_uniforms_equal_twin(span):
     np.testing.assert_array_equal(a, b)
 
 
-def test_event_uniform_is_the_shock_of_the_agent():
-    """U is the agent's first per-agent uniform (``philox_uniforms``, what
-    ``EconomyState.shocks`` draws), so the kernels decide as the numpy code they replace."""
+def test_event_uniform_is_byte_plus_the_shock_of_the_agent():
+    """U = (B + V) / 256: V is the agent's first per-agent uniform (``philox_uniforms``, what
+    ``EconomyState.shocks`` draws) and B byte ``id & 31`` of numpy's Philox block at counter
+    ``(id >> 5, quarter, mechanism + 2**32, 0)``, shared by 32 ids."""
     import numba
 
-    ids = np.arange(1, 65, dtype=np.int64)
+    ids = np.arange(40, 104, dtype=np.int64)  # id >> 5 >= 1: numpy's counter starts one lower
 
     @numba.njit
     def own(ids):
         return np.array([own_uniform(K0, K1, t, 10_005, 2) for t in ids])
 
-    np.testing.assert_array_equal(own(ids), philox_uniforms(K0, K1, ids, 10_005, 2, 1)[:, 0])
+    v = own(ids)
+    np.testing.assert_array_equal(v, philox_uniforms(K0, K1, ids, 10_005, 2, 1)[:, 0])
+    key = np.array([int(K0), int(K1)], dtype=np.uint64)
+    b = np.empty(ids.size)
+    for i, t in enumerate(ids):
+        ctr = np.array([(t >> 5) - 1, 10_005, 2 + LOTTERY_FLAG, 0], dtype=np.uint64)
+        words = np.random.Philox(key=key, counter=ctr).random_raw(4)
+        b[i] = words.view(np.uint8)[t & 31]
     u = event_uniforms(K0, K1, ids, 10_005, 2)
-    np.testing.assert_array_equal(u, own(ids))
+    np.testing.assert_array_equal(u, (b + v) / 256)
+    assert len(set(b.tolist())) > 32  # bytes, not one per block
+
+
+def test_acts_decides_as_its_uniform():
+    """``acts`` (no memo, V only when the byte allows) agrees with ``U < p`` at every p."""
+    import numba
+
+    ids = np.arange(1, 3001, dtype=np.int64)
+    u = event_uniforms(K0, K1, ids, 10_005, 6)
+
+    @numba.njit
+    def decide(ids, p):
+        return np.array([acts(K0, K1, t, 10_005, 6, p) for t in ids])
+
+    for p in (0.0, 0.001, 1 / 256, 0.03, 0.5, 1.0):
+        np.testing.assert_array_equal(decide(ids, p), u < p)
+        twin = [acts_py(int(K0), int(K1), int(t), 10_005, 6, p) for t in ids[:200]]
+        np.testing.assert_array_equal(decide(ids[:200], p), twin)
 
 
 @pytest.mark.parametrize("bound", [0.0, 1e-9, 1 / 256, 0.0055, 0.01, 0.3, 0.5, 0.51, 0.9, 1.0, 2.0])
