@@ -119,6 +119,13 @@ def acts(key0, key1, tid, quarter, mechanism, p):
 ROWS_PER_CHUNK = 1 << 15  #: agents per chunk of :func:`lottery_rows`
 
 
+@numba.njit(cache=True, inline="never")
+def _fill_block(block, w, q, mb, k0, k1):
+    """The lottery-byte block of ids ``32 w .. 32 w + 31`` into ``block`` (a call, not inlined:
+    the hot loop over the rows stays small)."""
+    block[0], block[1], block[2], block[3] = philox4x64(np.uint64(w), q, mb, np.uint64(0), k0, k1)
+
+
 @numba.njit(cache=True)
 def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
     """The rows among ``k * ROWS_PER_CHUNK ..`` with ``U < bound``: written to ``rows`` and
@@ -135,9 +142,7 @@ def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
         tid = ids[r]
         w = tid >> 5
         if w != cur:
-            block[0], block[1], block[2], block[3] = philox4x64(
-                np.uint64(w), q, mb, np.uint64(0), k0, k1
-            )
+            _fill_block(block, w, q, mb, k0, k1)
             cur = w
         b = by[tid & 31]
         if b >= t:
