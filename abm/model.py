@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numba
 import numpy as np
-import xarray as xr
 
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
 from abm.collect import EconomyCollector
@@ -42,7 +41,6 @@ from abm.mechanisms import (
 )
 from abm.model_args import scenario_argument, seed_argument
 from abm.policy import budget
-from abm.recording import records_to_dataset
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
 from abm.scenario import Scenario
 from abm.state.accounts import foreign_position
@@ -51,6 +49,9 @@ from abm.state.fields import FIRM_FIELDS, INVESTOR_FIELDS, PROGRAMME_FIELDS, TAL
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from kernels.cache import kernel_threads, uncached
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 class EconomyModel(EconomyState, mesa.Model):
@@ -265,6 +266,8 @@ class EconomyModel(EconomyState, mesa.Model):
 
     def to_dataset(self) -> xr.Dataset:
         """The run as an xarray Dataset with units and long names (see ``abm.recording``)."""
+        from abm.recording.dataset import records_to_dataset  # xarray: not needed to run
+
         return records_to_dataset(self)
 
 
