@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numba
 import numpy as np
 
@@ -39,6 +38,7 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
+from abm.mesa_core import Model  # mesa.Model, imported without the rest of Mesa
 from abm.model_args import scenario_argument, seed_argument
 from abm.policy import budget
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 
-class EconomyModel(EconomyState, mesa.Model):
+class EconomyModel(EconomyState, Model):
     """An agent-based model of the Dutch economy and its innovation policy.
 
     Parameters
