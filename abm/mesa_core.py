@@ -4,57 +4,89 @@
 experimental modules (scipy.spatial, networkx) and its batch runner (tqdm, multiprocessing).
 That cost 0.65 s of CPU on the project machine (docs/performance.md, "Start-up"), a third of
 the start-up of a run, for parts a run never uses. The model needs three classes from three
-small modules: ``mesa.model``, ``mesa.agent`` and ``mesa.datacollection``.
+small modules, ``mesa.model``, ``mesa.agent`` and ``mesa.datacollection``, which import no other
+part of Mesa.
 
-When nothing has imported Mesa yet, :func:`defer_package_init` puts Mesa's package module into
-``sys.modules`` without running its ``__init__``; the three modules then import from it as
-usual. The ``__init__`` runs, in the same module object, the first time anything reads a name
-from ``mesa`` that those imports did not set (``mesa.space``, ``mesa.batch_run``,
-``mesa.__version__``, ``from mesa import DataCollector``). So ``import mesa`` anywhere in the
-process still gives the whole of Mesa, and ``mesa.Model`` is this :data:`Model`. When Mesa is
-imported already, nothing is deferred.
+When nothing has imported Mesa yet, :func:`import_deferring_init` imports those three modules
+with Mesa's package module in ``sys.modules`` but its ``__init__`` not run yet. The ``__init__``
+runs, in that module object, as soon as anything reads a name from ``mesa`` that the three
+imports did not set (``mesa.space``, ``mesa.__version__``, ``from mesa import batch_run``) or
+imports any other part of Mesa (``import mesa.visualization``: the ``__init__`` runs first, as
+in a plain import). So ``import mesa`` anywhere in the process still gives the whole of Mesa,
+and ``mesa.Model`` is this :data:`Model`. When Mesa is imported already, nothing is deferred.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
 import importlib.util
 import sys
 import threading
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
 _LOCK = threading.RLock()
 
 
-def defer_package_init(name: str) -> None:
-    """Put package ``name`` into ``sys.modules`` with its ``__init__`` not run yet (if it is not
-    imported already); the first read of a name its submodules did not set runs it."""
-    if name in sys.modules:
-        return
-    spec = importlib.util.find_spec(name)
+class _InitFirst(importlib.abc.MetaPathFinder):
+    """Runs a deferred package ``__init__`` before any other module of the package is found."""
+
+    def __init__(self, package: str, run_init: Callable[[], None]) -> None:
+        self.prefix = package + "."
+        self.run_init = run_init
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname.startswith(self.prefix):
+            self.run_init()
+        return None  # the other finders find the module, as usual
+
+
+def import_deferring_init(package: str, submodules: Sequence[str]) -> list[ModuleType]:
+    """Import ``package.<submodule>`` for each of ``submodules`` without running the package's
+    ``__init__`` (if the package is not imported already); it runs when a name of the package
+    is first read, or another of its modules is first imported."""
+    spec = None if package in sys.modules else importlib.util.find_spec(package)
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        return  # not a package: its import stays as it is
-    package = importlib.util.module_from_spec(spec)
+        return [importlib.import_module(f"{package}.{m}") for m in submodules]
+    module = importlib.util.module_from_spec(spec)
+    guard: _InitFirst | None = None
 
-    def __getattr__(attr: str) -> Any:
+    def run_init() -> None:
         with _LOCK:
-            if vars(package).get("__getattr__") is __getattr__:  # not run yet
-                del package.__getattr__
-                try:
-                    spec.loader.exec_module(package)
-                except BaseException:
-                    if sys.modules.get(name) is package:  # as a failed import leaves it
-                        del sys.modules[name]
-                    raise
-        return getattr(package, attr)
+            if vars(module).get("__getattr__") is not __getattr__:
+                return  # ran already
+            del module.__getattr__
+            if guard in sys.meta_path:
+                sys.meta_path.remove(guard)
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                if sys.modules.get(package) is module:  # as a failed import leaves it
+                    del sys.modules[package]
+                raise
 
-    package.__getattr__ = __getattr__  # type: ignore[attr-defined]
-    sys.modules[name] = package
+    def __getattr__(name: str) -> Any:
+        run_init()
+        return getattr(module, name)
+
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    sys.modules[package] = module
+    try:
+        imported = [importlib.import_module(f"{package}.{m}") for m in submodules]
+    except BaseException:  # an error of Mesa's: leave no half-made package behind
+        if sys.modules.get(package) is module:
+            del sys.modules[package]
+        raise
+    guard = _InitFirst(package, run_init)
+    sys.meta_path.insert(0, guard)
+    return imported
 
 
-defer_package_init("mesa")
+_agent, _collection, _model = import_deferring_init("mesa", ["agent", "datacollection", "model"])
+Agent = _agent.Agent
+DataCollector = _collection.DataCollector
+Model = _model.Model
 
-from mesa.agent import Agent  # noqa: E402
-from mesa.datacollection import DataCollector  # noqa: E402
-from mesa.model import Model  # noqa: E402
-
-__all__ = ["Agent", "DataCollector", "Model", "defer_package_init"]
+__all__ = ["Agent", "DataCollector", "Model", "import_deferring_init"]

@@ -127,6 +127,20 @@ def test_mesa_imported_after_the_model_is_the_whole_of_mesa():
     assert _modules(code) == [True] * 8
 
 
+@pytest.mark.parametrize(
+    "first", ["mesa.discrete_space.grid", "mesa.experimental.devs", "mesa.visualization"]
+)
+def test_a_part_of_mesa_imported_after_the_model_runs_mesas_init_first(first):
+    # in a plain import mesa/__init__ runs before any of its modules; so it does here
+    code = (
+        f"import abm.model, importlib, json, sys\nimportlib.import_module({first!r})\n"
+        "import mesa\n"
+        "print(json.dumps(['__getattr__' not in vars(mesa), 'mesa.space' in sys.modules,"
+        " not any(type(f).__name__ == '_InitFirst' for f in sys.meta_path)]))"
+    )
+    assert _modules(code) == [True, True, True]
+
+
 def test_mesa_imported_before_the_model_is_not_deferred():
     code = (
         "import mesa, json\n"
