@@ -1,6 +1,7 @@
 """Start-up: a run says that it compiles the numba kernels when (and only when) numba's cache
 does not hold them yet; a process with a warm cache does not recompile; and a run imports only
-what it uses before its first quarter (no xarray, dask, matplotlib, or the rest of Mesa)."""
+what it uses before its first quarter (no xarray, dask, matplotlib, the rest of Mesa or of
+scipy.linalg), and the packages whose ``__init__`` it defers are whole for everyone else."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ NOT_FOR_A_RUN = (
     "mesa.space",
     "mesa.batchrunner",
     "mesa.experimental",
+    "scipy.linalg._basic",  # scipy.linalg's __init__: numba's BLAS check needs cython_blas
+    "numpy.f2py",
     "abm.recording.dataset",
     "abm.io.netcdf",
     "abm.ensemble.run",
@@ -148,6 +151,20 @@ def test_mesa_imported_before_the_model_is_not_deferred():
         "print(json.dumps([core.Model is mesa.Model, '__getattr__' not in vars(mesa)]))"
     )
     assert _modules(code) == [True, True]
+
+
+@pytest.mark.parametrize("first", ["scipy.linalg", "scipy.linalg.blas", "scipy.stats"])
+def test_scipy_linalg_after_a_run_is_the_whole_of_it(first):
+    code = (
+        "from abm.model import EconomyModel\n"
+        "EconomyModel('diffuse', 0, scale=20000, quarters=1)\n"
+        f"import importlib, json, sys\nimportlib.import_module({first!r})\n"
+        "import numpy as np, scipy.linalg\n"
+        "from scipy.linalg import blas, solve\n"
+        "print(json.dumps([solve(np.eye(2), np.ones(2)).tolist(), callable(blas.get_blas_funcs),"
+        " '__getattr__' not in vars(scipy.linalg), 'lu' in dir(scipy.linalg)]))"
+    )
+    assert _modules(code) == [[1.0, 1.0], True, True, True]
 
 
 def test_lazy_names_of_a_package_are_its_modules_names():
