@@ -29,8 +29,6 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-_LOCK = threading.RLock()
-
 
 class _InitFirst(importlib.abc.MetaPathFinder):
     """Runs a deferred package ``__init__`` before any other module of the package is found."""
@@ -55,12 +53,14 @@ def import_deferring_init(package: str, submodules: Sequence[str]) -> list[Modul
     module = importlib.util.module_from_spec(spec)
     parent, _, child = package.rpartition(".")
     guard: _InitFirst | None = None
+    lock = threading.RLock()
+    state = ["deferred"]  # then "running", then "done"
 
     def run_init() -> None:
-        with _LOCK:
-            if vars(module).get("__getattr__") is not __getattr__:
-                return  # ran already
-            del module.__getattr__, module.__dir__
+        with lock:  # another thread that reads the package meanwhile waits here
+            if state[0] != "deferred":
+                return  # done, or running in this thread (the __init__ reads its own names)
+            state[0] = "running"
             if guard in sys.meta_path:
                 sys.meta_path.remove(guard)
             try:
@@ -69,14 +69,21 @@ def import_deferring_init(package: str, submodules: Sequence[str]) -> list[Modul
                 if sys.modules.get(package) is module:  # as a failed import leaves it
                     del sys.modules[package]
                 raise
+            finally:
+                state[0] = "done"
+                for name, hook in (("__getattr__", __getattr__), ("__dir__", __dir__)):
+                    if vars(module).get(name) is hook:  # not one the package defines itself
+                        delattr(module, name)
 
     def __getattr__(name: str) -> Any:
         run_init()
+        if state[0] == "running":  # the __init__ itself, part way: as in a plain import
+            raise AttributeError(f"partially initialized module {package!r} has no {name!r}")
         return getattr(module, name)
 
     def __dir__() -> list[str]:
         run_init()
-        return dir(module)
+        return sorted(vars(module))
 
     module.__getattr__ = __getattr__  # type: ignore[attr-defined]
     module.__dir__ = __dir__  # type: ignore[method-assign]

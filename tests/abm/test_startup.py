@@ -144,6 +144,21 @@ def test_a_part_of_mesa_imported_after_the_model_runs_mesas_init_first(first):
     assert _modules(code) == [True, True, True]
 
 
+def test_threads_that_read_mesa_at_once_wait_for_its_init():
+    code = (
+        "import abm.model, json, threading\n"
+        "import mesa\n"
+        "got, go = [], threading.Barrier(4)\n"
+        "def read():\n"
+        "    go.wait()\n"
+        "    got.append(callable(mesa.batch_run) and hasattr(mesa.space, 'MultiGrid'))\n"
+        "ts = [threading.Thread(target=read) for _ in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(json.dumps(got))"
+    )
+    assert _modules(code) == [True] * 4
+
+
 def test_mesa_imported_before_the_model_is_not_deferred():
     code = (
         "import mesa, json\n"
