@@ -17,12 +17,13 @@ start-up costs, the wall clock what a user waits):
 
 It reports the median, minimum and maximum of ``--runs`` processes per measurement, the CPU model
 (as ``lscpu`` names it) and the load average before and after, since other work on the machine
-slows the wall clock.
+slows the wall clock. ``--baseline DIR`` measures another checkout (``git worktree add /tmp/main
+main``) in turn with this one, process by process, so that both see the same load.
 
 Usage::
 
     python scripts/bench_startup.py [--runs 7] [--scenario diffuse] [--scale 1000] [--cli]
-                                    [--json FILE]
+                                    [--baseline DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -76,18 +77,18 @@ def load() -> str:
         return "unknown"
 
 
-def env() -> dict[str, str]:
-    """The children import this checkout's ``abm`` (before any installed copy)."""
-    path = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+def env(root: Path) -> dict[str, str]:
+    """The children import the ``abm`` of ``root`` (before any installed copy)."""
+    path = os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])
     return dict(os.environ, PYTHONPATH=path)
 
 
-def timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """Run ``cmd``; its wall time and CPU time (user + sys of the child) in seconds; the
-    completed process's ``started`` is the wall-clock time (``time.time()``) it was started."""
+def timed(cmd: list[str], root: Path) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Run ``cmd`` in ``root``; its wall time and CPU time (user + sys of the child) in seconds;
+    the completed process's ``started`` is the wall-clock time (``time.time()``) it started."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started, t0 = time.time(), time.perf_counter()
-    done = subprocess.run(cmd, env=env(), capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(cmd, env=env(root), capture_output=True, text=True, cwd=root)
     wall = time.perf_counter() - t0
     done.started = started  # type: ignore[attr-defined]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -109,51 +110,37 @@ def line(label: str, wall: list[float], cpu: list[float]) -> str:
     )
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--runs", type=int, default=7, help="processes per measurement (default 7)")
-    ap.add_argument("--scenario", default="diffuse")
-    ap.add_argument("--scale", type=float, default=1000.0, help="persons per talent agent")
-    ap.add_argument("--cli", action="store_true", help="also time `abm run` (writes a file)")
-    ap.add_argument("--json", type=Path, help="write the measurements to this file")
-    args = ap.parse_args()
-
+def measure_once(root: Path, args: argparse.Namespace, res: dict[str, list[float]]) -> None:
+    """One process of each measurement for the checkout ``root``; appends to ``res``."""
     py = sys.executable
-    child = FIRST_QUARTER.format(scenario=args.scenario, scale=args.scale)
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}")
-    print(f"load average before: {load()}")
-    _, _, warm = timed([py, "-c", child])  # fills numba's cache if it is cold
-    if "compiling" in warm.stderr:
-        print("numba's cache was cold: the first process compiled the kernels (not timed)")
-
-    res: dict[str, list[float]] = {}
 
     def add(key: str, value: float) -> None:
         res.setdefault(key, []).append(value)
 
-    for _ in range(args.runs):  # interleaved, so a burst of load hits every measurement
-        wall, cpu, _ = timed([py, "-c", "import abm"])
-        add("import_process_wall", wall)
-        add("import_process_cpu", cpu)
-        wall, cpu, done = timed([py, "-c", child])
-        if "compiling" in done.stderr:
-            raise SystemExit("a process with a warm cache compiled kernels:\n" + done.stderr)
-        add("process_wall", wall)
-        add("process_cpu", cpu)
-        phases = json.loads(done.stdout.strip().splitlines()[-1])
-        add("first_quarter_wall", phases.pop("end") - done.started)  # type: ignore[attr-defined]
-        for k, v in phases.items():
-            add(k, v)
-        if args.cli:
-            with tempfile.TemporaryDirectory() as tmp:
-                cmd = [py, "-m", "abm.cli", "run", args.scenario, "--scale", str(args.scale)]
-                cmd += ["--quarters", "1", "--no-progress", "-o", str(Path(tmp) / "run.nc")]
-                wall, cpu, _ = timed(cmd)
-            add("cli_process_wall", wall)
-            add("cli_process_cpu", cpu)
+    wall, cpu, _ = timed([py, "-c", "import abm"], root)
+    add("import_process_wall", wall)
+    add("import_process_cpu", cpu)
+    child = FIRST_QUARTER.format(scenario=args.scenario, scale=args.scale)
+    wall, cpu, done = timed([py, "-c", child], root)
+    if "compiling" in done.stderr:
+        raise SystemExit("a process with a warm cache compiled kernels:\n" + done.stderr)
+    add("process_wall", wall)
+    add("process_cpu", cpu)
+    phases = json.loads(done.stdout.strip().splitlines()[-1])
+    add("first_quarter_wall", phases.pop("end") - done.started)  # type: ignore[attr-defined]
+    for k, v in phases.items():
+        add(k, v)
+    if args.cli:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [py, "-m", "abm.cli", "run", args.scenario, "--scale", str(args.scale)]
+            cmd += ["--quarters", "1", "--no-progress", "-o", str(Path(tmp) / "run.nc")]
+            wall, cpu, _ = timed(cmd, root)
+        add("cli_process_wall", wall)
+        add("cli_process_cpu", cpu)
 
-    print(f"load average after:  {load()}")
-    print(f"median (min-max) of {args.runs} fresh processes, numba's cache warm")
+
+def report(root: Path, res: dict[str, list[float]], args: argparse.Namespace) -> None:
+    print(f"{root}: median (min-max) of {args.runs} fresh processes, numba's cache warm")
     print(line("python -c 'import abm'", res["import_process_wall"], res["import_process_cpu"]))
     label = f"start to first quarter at 1:{args.scale:g}"
     print(line(label, res["first_quarter_wall"], res["first_quarter_cpu"]))
@@ -164,9 +151,44 @@ def main() -> None:
         label = "abm run ... --quarters 1 (whole)"
         print(line(label, res["cli_process_wall"], res["cli_process_cpu"]))
     print(line("the first-quarter process (whole)", res["process_wall"], res["process_cpu"]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--runs", type=int, default=7, help="processes per measurement (default 7)")
+    ap.add_argument("--scenario", default="diffuse")
+    ap.add_argument("--scale", type=float, default=1000.0, help="persons per talent agent")
+    ap.add_argument("--cli", action="store_true", help="also time `abm run` (writes a file)")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git worktree add /tmp/main main`) measured in turn with "
+        "this one, so that both see the same load",
+    )
+    ap.add_argument("--json", type=Path, help="write the measurements to this file")
+    args = ap.parse_args()
+
+    roots = [ROOT] + ([args.baseline.resolve()] if args.baseline else [])
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}")
+    print(f"load average before: {load()}")
+    child = FIRST_QUARTER.format(scenario=args.scenario, scale=args.scale)
+    for root in roots:
+        _, _, warm = timed([sys.executable, "-c", child], root)  # fills a cold numba cache
+        if "compiling" in warm.stderr:
+            print(f"{root}: numba's cache was cold; a first process compiled the kernels (untimed)")
+
+    results: dict[Path, dict[str, list[float]]] = {root: {} for root in roots}
+    for _ in range(args.runs):  # interleaved, so a burst of load hits every measurement
+        for root in roots:
+            measure_once(root, args, results[root])
+
+    print(f"load average after:  {load()}")
+    for root in roots:
+        report(root, results[root], args)
     if args.json:
-        out = {"machine": cpu_model(), "cores": os.cpu_count(), "load_after": load()}
-        out |= {k: stats(v) for k, v in res.items()}
+        out: dict = {"machine": cpu_model(), "cores": os.cpu_count(), "load_after": load()}
+        for root in roots:
+            out[str(root)] = {k: stats(v) for k, v in results[root].items()}
         args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
 
