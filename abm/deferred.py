@@ -15,7 +15,11 @@ as soon as anything reads a name from the package that those imports did not set
 imports any other module of the package (``import mesa.visualization``: the ``__init__`` runs
 first, as in a plain import). So the package is whole for everyone who uses it, and its
 modules import in the order of a plain import. A package that is imported already is left as
-it is.
+it is. Another thread that reads the package while its ``__init__`` runs waits for it; unlike a
+plain import, which detects the case, two threads that first touch the package at the same
+moment, one reading a name and one importing another of its modules, could wait for each other
+(in abm only the dashboard reads Mesa after the deferral, from its main thread, and the analyses
+import scipy at module level).
 """
 
 from __future__ import annotations
