@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 
+from abm.mesa_core import Agent, Model
 from abm.sectors import SECTORS, SKILLS
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class ArrayField:
         pop.arrays[self.array][pop.row_of(obj.unique_id)] = value
 
 
-class _RowAgent(mesa.Agent):
+class _RowAgent(Agent):
     _population_attr = ""
 
     def _population(self) -> Population:
@@ -100,13 +100,13 @@ class Firm(_RowAgent):
         return float(self.model.firm_employment()[self.row].sum())
 
 
-class Talent(mesa.Agent):
+class Talent(Agent):
     """A worker or researcher (stands for ``model.scale`` persons); a handle made on demand.
 
     It searches for jobs, quits, retires and migrates (``abm.mechanisms.labour``, ``migration``).
     """
 
-    def __init__(self, model: mesa.Model, tid: int) -> None:  # noqa: D107 - not registered
+    def __init__(self, model: Model, tid: int) -> None:  # noqa: D107 - not registered
         self.model = model
         self.unique_id = int(tid)
         self.pos = None
@@ -175,7 +175,7 @@ class Programme(_RowAgent):
     budget_year = ArrayField("budget of the current year, euros")
     rate_scale = ArrayField("scaling of the rate demand-driven instruments use to stay on budget")
 
-    def __init__(self, model: mesa.Model, name: str, spec: Any) -> None:
+    def __init__(self, model: Model, name: str, spec: Any) -> None:
         super().__init__(model)
         self.name = name
         self.spec = spec
@@ -190,7 +190,7 @@ class AgentView:
     """Mapping ``unique_id -> agent`` for one population (``model.firms``, ``model.investors``)."""
 
     def __init__(
-        self, model: mesa.Model, pop_attr: str, registry: dict[int, Any] | None, factory: Any = None
+        self, model: Model, pop_attr: str, registry: dict[int, Any] | None, factory: Any = None
     ) -> None:
         self._model = model
         self._pop_attr = pop_attr

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 
+from abm.mesa_core import DataCollector
 from abm.sectors import SECTORS
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ FIRM_REPORTERS: dict[str, FirmColumn] = {
 }
 
 
-class EconomyCollector(mesa.DataCollector):
+class EconomyCollector(DataCollector):
     """A ``mesa.DataCollector`` keyed by recorded quarter, with the firm reporters read from
     the population arrays.
 

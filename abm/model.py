@@ -15,15 +15,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mesa
 import numba
 import numpy as np
-import xarray as xr
 
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
 from abm.collect import EconomyCollector
+from abm.deferred import scipy_blas_for_numba
 from abm.mechanisms import (
     build,
     entry_exit,
@@ -40,9 +39,9 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
+from abm.mesa_core import Model  # mesa.Model, imported without the rest of Mesa
 from abm.model_args import scenario_argument, seed_argument
 from abm.policy import budget
-from abm.recording import records_to_dataset
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
 from abm.scenario import Scenario
 from abm.state.accounts import foreign_position
@@ -52,8 +51,11 @@ from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from kernels.cache import kernel_threads, uncached
 
+if TYPE_CHECKING:
+    import xarray as xr
 
-class EconomyModel(EconomyState, mesa.Model):
+
+class EconomyModel(EconomyState, Model):
     """An agent-based model of the Dutch economy and its innovation policy.
 
     Parameters
@@ -116,6 +118,7 @@ class EconomyModel(EconomyState, mesa.Model):
         self.threads = kernel_threads(threads)
         if self.threads > 1:  # before numba starts its pool: OpenMP threads that spin between
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels slow a shared machine
+        scipy_blas_for_numba()  # before numba loads its first kernel (abm.deferred)
         if missing := uncached(self.threads):  # before the build calls the first kernel
             print(f"compiling numba kernels, once ({len(missing)} not cached) ...", file=sys.stderr)
         children = ss.spawn(len(STREAMS))
@@ -265,6 +268,8 @@ class EconomyModel(EconomyState, mesa.Model):
 
     def to_dataset(self) -> xr.Dataset:
         """The run as an xarray Dataset with units and long names (see ``abm.recording``)."""
+        from abm.recording.dataset import records_to_dataset  # xarray: not needed to run
+
         return records_to_dataset(self)
 
 

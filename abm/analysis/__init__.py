@@ -9,6 +9,21 @@ members), :mod:`~abm.analysis.stats` (bootstrap intervals and moments through sc
 
 from __future__ import annotations
 
-from abm.analysis.series import NOT_INNOVATION_MONEY, annual_mean, innovation_budget
+from typing import TYPE_CHECKING
+
+from abm.lazy import exports
+
+if TYPE_CHECKING:
+    from abm.analysis.series import NOT_INNOVATION_MONEY, annual_mean, innovation_budget
 
 __all__ = ["NOT_INNOVATION_MONEY", "annual_mean", "innovation_budget"]
+
+# loaded when first used (abm.lazy.exports): abm.analysis.errors without xarray
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "NOT_INNOVATION_MONEY": "abm.analysis.series",
+        "annual_mean": "abm.analysis.series",
+        "innovation_budget": "abm.analysis.series",
+    },
+)

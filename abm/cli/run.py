@@ -10,20 +10,20 @@ it has no ``realization`` dimension.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numba
 import numpy as np
-import xarray as xr
 
-from abm import EconomyModel
-from abm.analysis.outcomes import TARGET_YEAR, TARGETS
 from abm.cli import options
 from abm.cli.errors import OneLineErrors, fail, reported
-from abm.io import write_netcdf
 from abm.io.progress import progress_bar
-from abm.recording import snapshot_dataset
+from abm.model import EconomyModel
 from abm.scenario import load_scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: Root seed of ``abm ensemble`` when ``--seed`` is not given (``--member`` alone uses it).
 ENSEMBLE_ROOT_SEED = 1
@@ -136,6 +136,10 @@ def run_cmd(
             model.quarters, f"{sc.name} {said}", "quarter", enabled=not no_progress
         ) as bar:
             model.run(progress=bar.update)
+    # the file's libraries (xarray, netCDF4) are imported after the run, not before it starts
+    from abm.io.netcdf import write_netcdf
+    from abm.recording.dataset import snapshot_dataset
+
     ds = model.to_dataset()
     write_netcdf(ds, out, snapshot_dataset(model), layout=layout)
     click.echo(summary(ds, said))
@@ -144,6 +148,8 @@ def run_cmd(
 
 def summary(ds: xr.Dataset, seed: str | None = None) -> str:
     """A few lines: GDP growth, industry share and R&D intensity in 2030 and at the end."""
+    from abm.analysis.outcomes import TARGET_YEAR, TARGETS
+
     years = ds["time"].dt.year.values
     real = ds["gdp_real"].values
     said = seed or f"seed {ds.attrs.get('seed')}"

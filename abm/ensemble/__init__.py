@@ -22,32 +22,40 @@ Nothing is lost: shards are written atomically, ``resume=True`` keeps the valid 
 interrupted ensemble and redoes missing or corrupt ones; a member that raises is retried
 (``retries``, by dask) and then reported (scenario, realization, seed, error) while the others
 complete; dask reschedules the members of a worker that dies.
+
+The names of this package load their module when first used (:func:`abm.lazy.exports`): the
+command line imports the ensemble's errors without dask, distributed and zarr.
 """
 
 from __future__ import annotations
 
-from abm.ensemble.assembly import BLOCK
-from abm.ensemble.cluster import (
-    CONNECT_TIMEOUT,
-    ClusterSpec,
-    job_script,
-    jobqueue_kwargs,
-    lifetime_options,
-    make_jobqueue_cluster,
-)
-from abm.ensemble.plan import SEED_SCHEME, Design, Plan, make_plan, member_seed
-from abm.ensemble.results import (
-    EXIT_FAILED_MEMBERS,
-    EnsembleError,
-    EnsembleInputError,
-    EnsembleInterrupted,
-    EnsembleResult,
-    MemberFailure,
-)
-from abm.ensemble.run import run_ensemble
-from abm.ensemble.shards import validate_shard
-from abm.ensemble.worker import main, warm_up
-from abm.scenario.overrides import coordinate_name
+from typing import TYPE_CHECKING
+
+from abm.lazy import exports
+
+if TYPE_CHECKING:
+    from abm.ensemble.assembly import BLOCK
+    from abm.ensemble.cluster import (
+        CONNECT_TIMEOUT,
+        ClusterSpec,
+        job_script,
+        jobqueue_kwargs,
+        lifetime_options,
+        make_jobqueue_cluster,
+    )
+    from abm.ensemble.plan import SEED_SCHEME, Design, Plan, make_plan, member_seed
+    from abm.ensemble.results import (
+        EXIT_FAILED_MEMBERS,
+        EnsembleError,
+        EnsembleInputError,
+        EnsembleInterrupted,
+        EnsembleResult,
+        MemberFailure,
+    )
+    from abm.ensemble.run import run_ensemble
+    from abm.ensemble.shards import validate_shard
+    from abm.ensemble.worker import main, warm_up
+    from abm.scenario.overrides import coordinate_name
 
 __all__ = [
     "BLOCK",
@@ -74,3 +82,32 @@ __all__ = [
     "validate_shard",
     "warm_up",
 ]
+
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "BLOCK": "abm.ensemble.assembly",
+        "CONNECT_TIMEOUT": "abm.ensemble.cluster",
+        "ClusterSpec": "abm.ensemble.cluster",
+        "job_script": "abm.ensemble.cluster",
+        "jobqueue_kwargs": "abm.ensemble.cluster",
+        "lifetime_options": "abm.ensemble.cluster",
+        "make_jobqueue_cluster": "abm.ensemble.cluster",
+        "SEED_SCHEME": "abm.ensemble.plan",
+        "Design": "abm.ensemble.plan",
+        "Plan": "abm.ensemble.plan",
+        "make_plan": "abm.ensemble.plan",
+        "member_seed": "abm.ensemble.plan",
+        "EXIT_FAILED_MEMBERS": "abm.ensemble.results",
+        "EnsembleError": "abm.ensemble.results",
+        "EnsembleInputError": "abm.ensemble.results",
+        "EnsembleInterrupted": "abm.ensemble.results",
+        "EnsembleResult": "abm.ensemble.results",
+        "MemberFailure": "abm.ensemble.results",
+        "run_ensemble": "abm.ensemble.run",
+        "validate_shard": "abm.ensemble.shards",
+        "main": "abm.ensemble.worker",
+        "warm_up": "abm.ensemble.worker",
+        "coordinate_name": "abm.scenario.overrides",
+    },
+)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xarray as xr
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: Exit status of ``abm ensemble`` when some members failed (the others are written).
 EXIT_FAILED_MEMBERS = 3
@@ -131,6 +132,8 @@ class EnsembleResult:
         :func:`xarray.open_dataset` (:func:`xarray.open_zarr` for a ``.zarr`` store). With
         ``layout="cdo"`` the members are separate files: open them with
         ``xarray.open_mfdataset``."""
+        import xarray as xr  # not for the errors above, which the command line imports
+
         if self.path.suffix == ".zarr":
             return xr.open_zarr(self.path, **kwargs)
         if self.path.is_dir():

@@ -77,10 +77,21 @@ def test_kernels_import_only_numpy_and_numba() -> None:
     [
         (
             ("abm/state",),
-            ("abm.mechanisms", "abm.policy", "abm.model", "abm.recording", "mesa", "xarray"),
+            (
+                "abm.mechanisms",
+                "abm.policy",
+                "abm.model",
+                "abm.recording",
+                "mesa",
+                "abm.mesa_core",
+                "xarray",
+            ),
         ),
-        (("abm/policy", "abm/mechanisms"), ("abm.model", "mesa", "xarray", "dask")),
-        (("abm/recording",), ("abm.model", "abm.mechanisms", "mesa", "dask")),
+        (
+            ("abm/policy", "abm/mechanisms"),
+            ("abm.model", "mesa", "abm.mesa_core", "xarray", "dask"),
+        ),
+        (("abm/recording",), ("abm.model", "abm.mechanisms", "mesa", "abm.mesa_core", "dask")),
     ],
     ids=["state", "mechanisms-and-policy", "recording"],
 )
