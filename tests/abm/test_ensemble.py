@@ -129,13 +129,21 @@ def _invoke(args: list[str]):
 
 
 # ----------------------------------------------------------------------------- the command
-def test_command_writes_a_cf_ensemble_file_with_common_seeds(tmp_path, system_tool):
-    out = tmp_path / "e.nc"
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """`abm ensemble diffuse laissez_faire --runs 3 --seed 7 --workers 2` on a local cluster,
+    run once for the command's test and the one-worker comparison: (click result, file)."""
+    out = tmp_path_factory.mktemp("two_workers") / "e.nc"
     r = _invoke(["diffuse", "laissez_faire", "--runs", "3", "--seed", "7", "--workers", "2",
                  "-o", str(out), *TINY])  # fmt: skip
+    return r, out
+
+
+def test_command_writes_a_cf_ensemble_file_with_common_seeds(two_workers, system_tool):
+    r, out = two_workers
     assert r.exit_code == 0, r.output + r.stderr
     assert "6 of 6 members written" in r.stdout and "members/min" in r.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.nc"]  # shards and temporaries gone
+    assert sorted(p.name for p in out.parent.iterdir()) == ["e.nc"]  # no shards, no temporaries
     with xr.open_dataset(out) as ds:
         assert ds.sizes["scenario"] == 2 and ds.sizes["realization"] == 3
         assert ds["gdp"].dims == ("scenario", "realization", "time")
@@ -171,15 +179,17 @@ def test_command_writes_a_cf_ensemble_file_with_common_seeds(tmp_path, system_to
         assert header.returncode == 0 and "realization:standard_name" in header.stdout
 
 
-def test_one_and_two_workers_give_identical_members(tmp_path):
-    kw = {"runs": 4, "root_seed": 3, "quarters": Q, "scale": SCALE}
+def test_one_and_two_workers_give_identical_members(two_workers, tmp_path):
+    # the two-worker ensemble is the command's (the fixture): one local cluster fewer to start
+    r, two = two_workers
+    assert r.exit_code == 0, r.output + r.stderr
+    kw = {"runs": 3, "root_seed": 7, "quarters": Q, "scale": SCALE}
     one = run_ensemble(
         ["diffuse", "laissez_faire"], workers=1, threads=2, output=tmp_path / "1.nc",
         keep_parts=True, **kw,
     )  # fmt: skip
-    two = run_ensemble(["diffuse", "laissez_faire"], workers=2, output=tmp_path / "2.nc", **kw)
-    assert one.workers == 1 and two.workers == 2
-    with xr.open_dataset(one.path) as a, xr.open_dataset(two.path) as b:
+    assert one.workers == 1 and "on 2 worker(s)" in r.stdout
+    with xr.open_dataset(one.path) as a, xr.open_dataset(two) as b:
         _assert_same_members(a, b)
     # numba threads per worker were set explicitly (NUMBA_NUM_THREADS and set_num_threads)
     shard = next((tmp_path / "1.nc.parts").glob("*.nc"))
