@@ -28,7 +28,10 @@ from abm.recording.variables import PER_PERSON_PER_QUARTER, VARIABLES
 ROOT = Path(__file__).resolve().parents[2]
 Q, SCALE = 2, 4000.0
 TINY = ["--quarters", str(Q), "--scale", str(int(SCALE)), "--no-progress"]
-ENSEMBLE = {"runs": 2, "root_seed": 3, "quarters": Q, "scale": SCALE, "workers": 2}
+# the ensembles run on the session's dask scheduler (tests/conftest.py): what is checked here is
+# the files, and starting a local cluster per ensemble cost seconds each (the local cluster, and
+# --workers from the command line, are tested in test_ensemble.py)
+ENSEMBLE = {"runs": 2, "root_seed": 3, "quarters": Q, "scale": SCALE}
 
 
 def _run(tmp_path: Path, name: str, *extra: str) -> Path:
@@ -39,10 +42,10 @@ def _run(tmp_path: Path, name: str, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ensembles(tmp_path_factory):
+def ensembles(tmp_path_factory, scheduler):
     """The same sweep ensemble as a NetCDF file, a zarr store and a --layout cdo folder."""
     tmp = tmp_path_factory.mktemp("ensembles")
-    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"]}
+    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"], "scheduler": scheduler}
     names = ["laissez_faire", "diffuse"]
     nc = run_ensemble(names, output=tmp / "e.nc", **kw)
     zarr = run_ensemble(names, output=tmp / "e.zarr", **kw)
@@ -250,9 +253,11 @@ def test_a_zarr_store_opens_with_the_values_of_the_netcdf_file(ensembles):
         assert int(z.attrs["complete"]) == 1
 
 
-def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(ensembles, tmp_path):
+def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(
+    ensembles, scheduler, tmp_path
+):
     args = ["ensemble", "laissez_faire", "diffuse", "--runs", "2", "--seed", "3", "--sweep",
-            "rd.sigma=0,1", "--workers", "2", *TINY]  # fmt: skip
+            "rd.sigma=0,1", "--scheduler", scheduler, *TINY]  # fmt: skip
     store = tmp_path / "cli.zarr"
     r = CliRunner().invoke(main, [*args, "-o", str(store)])
     assert r.exit_code == 0, r.output
@@ -272,7 +277,7 @@ def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(ensemble
                 np.testing.assert_array_equal(one[v].values, same[v].values, err_msg=v)
 
 
-def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, tmp_path):
+def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, scheduler, tmp_path):
     import zarr
 
     store = tmp_path / "r.zarr"
@@ -280,7 +285,7 @@ def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, tmp_path):
     group = zarr.open_group(str(store), mode="r+")
     group["member_ok"][1, 2] = 0  # as if interrupted while member (1, 2) was written
     group["gdp"][1, 2] = np.full(Q, 1.0)
-    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"]}
+    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"], "scheduler": scheduler}
     with pytest.raises(EnsembleInputError, match="pass --resume"):
         run_ensemble(["laissez_faire", "diffuse"], output=store, **kw)
     res = run_ensemble(["laissez_faire", "diffuse"], output=store, resume=True, **kw)
