@@ -5,11 +5,13 @@ the NetCDF files, and a file alone says which calibration, code and seeds made i
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import netCDF4
@@ -88,8 +90,12 @@ def test_the_cf_checker_reports_only_the_currency_unit(tmp_path, ensembles):
     member = sorted(ensembles["cdo"].glob("*.nc"))[0]
     cdo = _run(tmp_path, "cdo.nc", "--layout", "cdo")
     currency = re.compile(r'^units for (\w+), "([^"]*)" are not recognized by UDUNITS$')
-    for path in (single, ensembles["nc"], snaps, member, cdo):
-        errors = _checker_errors(path)
+    paths = (single, ensembles["nc"], snaps, member, cdo)
+    # one checker process per file, as many at once as there are cores (seconds each)
+    with ThreadPoolExecutor(max_workers=min(len(paths), os.cpu_count() or 1)) as pool:
+        found = dict(zip(paths, pool.map(_checker_errors, paths), strict=True))
+    for path in paths:
+        errors = found[path]
         assert errors, f"{path.name}: the checker found nothing (not even the currency)"
         with xr.open_dataset(path) as ds:
             for msg in errors:
