@@ -58,7 +58,7 @@ def test_reallocation_needs_targeted_programmes(tmp_path):
         load_scenario(p)
 
 
-def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(tmp_path):
+def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(scheduler, tmp_path):
     out = tmp_path / "dose.nc"
     r = CliRunner().invoke(
         main,
@@ -74,8 +74,8 @@ def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(tmp_path)
             str(SCALE),
             "--sweep",
             "reallocation=0,1",
-            "--workers",
-            "1",
+            "--scheduler",  # the session's dask workers (tests/conftest.py): no cluster to start
+            scheduler,
             "-o",
             str(out),
             "--no-progress",
