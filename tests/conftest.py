@@ -98,7 +98,18 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("dask")
     sfile = tmp / "scheduler.json"
     logs = [(tmp / "scheduler.log").open("w"), (tmp / "worker.log").open("w")]
-    common = {"cwd": tmp, "start_new_session": True, "stdout": subprocess.DEVNULL}
+    # Idle, the scheduler, the worker command (its two nannies) and the two workers used about a
+    # tenth of a core for the whole session: the workers' statistical profiler samples every
+    # 10 ms, every event loop ticks every 20 ms, the memory and system monitors poll several
+    # times a second. None of this changes what a member computes; so slowed, a seventh of it.
+    quiet = {
+        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+        "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+        "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+        "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
+    }
+    common = {"cwd": tmp, "start_new_session": True, "stdout": subprocess.DEVNULL,
+              "env": {**os.environ, **quiet}}  # fmt: skip
     sched = subprocess.Popen(
         [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
          "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
