@@ -1,13 +1,21 @@
-"""Shared fixtures: small, fast runs of the shipped scenarios, and the system tools some tests
-use (``ncdump``, ``cdo``, ``ncra``, ``chromium``)."""
+"""Shared fixtures: small, fast runs of the shipped scenarios, the system tools some tests use
+(``ncdump``, ``cdo``, ``ncra``, ``chromium``), and one dask scheduler with two workers for the
+whole session (the tests whose subject is not the local cluster itself run their ensembles on
+it, instead of each starting and stopping a cluster of fresh worker processes)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
-from collections.abc import Callable
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 
+import psutil
 import pytest
 
 from abm import EconomyModel
@@ -55,3 +63,81 @@ def system_tool() -> Callable[[str], str]:
 def diffuse_run() -> EconomyModel:
     """`diffuse`, seed 1, default burn-in, 6 recorded quarters at a small scale."""
     return EconomyModel("diffuse", seed=1, scale=SMALL_SCALE, quarters=6).run()
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Stop a subprocess started with start_new_session=True and everything it spawned."""
+    try:
+        kids = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        kids = []
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    _, alive = psutil.wait_procs(kids, timeout=10)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+@pytest.fixture(scope="session")
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of a ``dask scheduler`` with ``dask worker --nworkers 2`` (one thread each),
+    subprocesses on loopback for the whole session; stopped at its end.
+
+    Members computed on it equal members computed on a local cluster and in-process
+    (``tests/abm/test_ensemble.py`` checks both); tests of the local cluster's own behaviour
+    (its workers, Ctrl-C, SIGTERM, killed workers or drivers) start their own."""
+    from distributed import Client
+
+    tmp = tmp_path_factory.mktemp("dask")
+    sfile = tmp / "scheduler.json"
+    logs = [(tmp / "scheduler.log").open("w"), (tmp / "worker.log").open("w")]
+    # Idle, the scheduler, the worker command (its two nannies) and the two workers used about a
+    # tenth of a core for the whole session: the workers' statistical profiler samples every
+    # 10 ms, every event loop ticks every 20 ms, the memory and system monitors poll several
+    # times a second. None of this changes what a member computes; so slowed, a seventh of it.
+    quiet = {
+        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+        "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+        "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+        "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
+    }
+    common = {"cwd": tmp, "start_new_session": True, "stdout": subprocess.DEVNULL,
+              "env": {**os.environ, **quiet}}  # fmt: skip
+    sched = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+         "--scheduler-file", str(sfile)],
+        stderr=logs[0],
+        **common,
+    )  # fmt: skip
+    procs = [sched]
+    try:
+        deadline = time.monotonic() + 30
+        while not sfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(sfile.read_text())["address"]
+        workers = [sys.executable, "-m", "distributed.cli.dask_worker", address,
+                   "--nworkers", "2", "--nthreads", "1", "--host", "127.0.0.1",
+                   "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]  # fmt: skip
+        procs.append(subprocess.Popen(workers, stderr=logs[1], **common))
+        with Client(address, timeout=10) as c:
+            c.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for p in reversed(procs):
+            kill_tree(p)
+        for f in logs:
+            f.close()
+
+
+@pytest.fixture(scope="session")
+def stop_tree() -> Callable[[subprocess.Popen], None]:
+    """``stop_tree(proc)``: stop a subprocess and its children (see :func:`kill_tree`)."""
+    return kill_tree

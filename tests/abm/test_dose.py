@@ -3,6 +3,8 @@ market programmes at equal budget, and ``policy_money`` says where the money goe
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -22,9 +24,15 @@ def _run(name: str, dose: float = 0.0, quarters: int = 60):
     return EconomyModel(sc, seed=2, scale=SCALE, quarters=quarters).run().to_dataset()
 
 
+@functools.cache
+def _diffuse_budget() -> float:
+    """The reference's innovation money: the same run at every dose, so it is run once."""
+    return float(innovation_budget(_run("diffuse")))
+
+
 @pytest.mark.parametrize("dose", [0.0, 0.5, 1.0])
 def test_equal_budget_at_every_dose_and_policy_money_adds_up(dose):
-    ref = innovation_budget(_run("diffuse"))
+    ref = _diffuse_budget()
     ds = _run("focused", dose)
     money = float(innovation_budget(ds))
     assert money == pytest.approx(float(ref), rel=0.01)
@@ -58,7 +66,7 @@ def test_reallocation_needs_targeted_programmes(tmp_path):
         load_scenario(p)
 
 
-def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(tmp_path):
+def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(scheduler, tmp_path):
     out = tmp_path / "dose.nc"
     r = CliRunner().invoke(
         main,
@@ -74,8 +82,8 @@ def test_the_dose_sweeps_in_an_ensemble_and_leaves_the_reference_alone(tmp_path)
             str(SCALE),
             "--sweep",
             "reallocation=0,1",
-            "--workers",
-            "1",
+            "--scheduler",  # the session's dask workers (tests/conftest.py): no cluster to start
+            scheduler,
             "-o",
             str(out),
             "--no-progress",

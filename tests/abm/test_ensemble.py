@@ -1,14 +1,13 @@
 """Ensembles on dask (issue #4): the `abm ensemble` command and `run_ensemble`.
 
 Members are tiny (2 recorded quarters at 4000 persons per agent, ~0.05 s each) so the suite stays
-fast; a module-scoped dask scheduler and two workers, started as subprocesses on 127.0.0.1, serve
-most tests (`--scheduler`); tests of the local cluster, worker death and driver death start their
-own. Every test that starts dask processes stops them.
+fast; the session's dask scheduler and two workers (``scheduler`` in tests/conftest.py, started as
+subprocesses on 127.0.0.1) serve most tests (`--scheduler`); tests of the local cluster, worker
+death and driver death start their own. Every test that starts dask processes stops them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -97,79 +96,6 @@ def slow_driver(tmp_path: Path, seconds: float) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Stop a subprocess started with start_new_session=True and everything it spawned."""
-    try:
-        kids = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        kids = []
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    _, alive = psutil.wait_procs(kids, timeout=10)
-    for p in alive:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
-
-
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
-    """`dask scheduler` and `dask worker --nworkers 2` as subprocesses on loopback."""
-    from distributed import Client
-
-    tmp = tmp_path_factory.mktemp("dask")
-    sfile = tmp / "scheduler.json"
-    logs = [(tmp / "scheduler.log").open("w"), (tmp / "worker.log").open("w")]
-    common = {"cwd": tmp, "start_new_session": True, "stdout": subprocess.DEVNULL}
-    sched = subprocess.Popen(
-        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-         "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
-         "--scheduler-file", str(sfile)],
-        stderr=logs[0],
-        **common,
-    )  # fmt: skip
-    procs = [sched]
-    try:
-        deadline = time.monotonic() + 30
-        while not sfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        address = json.loads(sfile.read_text())["address"]
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "distributed.cli.dask_worker",
-                    address,
-                    "--nworkers",
-                    "2",
-                    "--nthreads",
-                    "1",
-                    "--host",
-                    "127.0.0.1",
-                    "--no-dashboard",
-                    "--dashboard-address",
-                    "127.0.0.1:0",
-                ],  # fmt: skip
-                stderr=logs[1],
-                **common,
-            )  # fmt: skip
-        )
-        with Client(address, timeout=10) as c:
-            c.wait_for_workers(2, timeout=60)
-        yield address
-    finally:
-        for p in reversed(procs):
-            _kill_tree(p)
-        for f in logs:
-            f.close()
-
-
 def _direct(scenario, root: int, k: int, **params) -> xr.Dataset:
     """Member k run in this process, seeded by spawning as the issue states."""
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
@@ -203,13 +129,21 @@ def _invoke(args: list[str]):
 
 
 # ----------------------------------------------------------------------------- the command
-def test_command_writes_a_cf_ensemble_file_with_common_seeds(tmp_path, system_tool):
-    out = tmp_path / "e.nc"
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """`abm ensemble diffuse laissez_faire --runs 3 --seed 7 --workers 2` on a local cluster,
+    run once for the command's test and the one-worker comparison: (click result, file)."""
+    out = tmp_path_factory.mktemp("two_workers") / "e.nc"
     r = _invoke(["diffuse", "laissez_faire", "--runs", "3", "--seed", "7", "--workers", "2",
                  "-o", str(out), *TINY])  # fmt: skip
+    return r, out
+
+
+def test_command_writes_a_cf_ensemble_file_with_common_seeds(two_workers, system_tool):
+    r, out = two_workers
     assert r.exit_code == 0, r.output + r.stderr
     assert "6 of 6 members written" in r.stdout and "members/min" in r.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.nc"]  # shards and temporaries gone
+    assert sorted(p.name for p in out.parent.iterdir()) == ["e.nc"]  # no shards, no temporaries
     with xr.open_dataset(out) as ds:
         assert ds.sizes["scenario"] == 2 and ds.sizes["realization"] == 3
         assert ds["gdp"].dims == ("scenario", "realization", "time")
@@ -245,15 +179,17 @@ def test_command_writes_a_cf_ensemble_file_with_common_seeds(tmp_path, system_to
         assert header.returncode == 0 and "realization:standard_name" in header.stdout
 
 
-def test_one_and_two_workers_give_identical_members(tmp_path):
-    kw = {"runs": 4, "root_seed": 3, "quarters": Q, "scale": SCALE}
+def test_one_and_two_workers_give_identical_members(two_workers, tmp_path):
+    # the two-worker ensemble is the command's (the fixture): one local cluster fewer to start
+    r, two = two_workers
+    assert r.exit_code == 0, r.output + r.stderr
+    kw = {"runs": 3, "root_seed": 7, "quarters": Q, "scale": SCALE}
     one = run_ensemble(
         ["diffuse", "laissez_faire"], workers=1, threads=2, output=tmp_path / "1.nc",
         keep_parts=True, **kw,
     )  # fmt: skip
-    two = run_ensemble(["diffuse", "laissez_faire"], workers=2, output=tmp_path / "2.nc", **kw)
-    assert one.workers == 1 and two.workers == 2
-    with xr.open_dataset(one.path) as a, xr.open_dataset(two.path) as b:
+    assert one.workers == 1 and "on 2 worker(s)" in r.stdout
+    with xr.open_dataset(one.path) as a, xr.open_dataset(two) as b:
         _assert_same_members(a, b)
     # numba threads per worker were set explicitly (NUMBA_NUM_THREADS and set_num_threads)
     shard = next((tmp_path / "1.nc.parts").glob("*.nc"))
@@ -427,7 +363,7 @@ def test_sigkill_of_a_worker_mid_run_loses_nothing(tmp_path, monkeypatch):
             _assert_member_equals(ds, "diffuse", k, _direct("diffuse", 2, k))
 
 
-def test_killing_the_driver_then_resume_gives_every_member_once(scheduler, tmp_path):
+def test_killing_the_driver_then_resume_gives_every_member_once(scheduler, stop_tree, tmp_path):
     out = tmp_path / "kd.nc"
     parts = tmp_path / "kd.nc.parts"
     args = ["laissez_faire", "--runs", "12", "--seed", "4", "-o", str(out), *TINY]
@@ -446,7 +382,7 @@ def test_killing_the_driver_then_resume_gives_every_member_once(scheduler, tmp_p
         _, alive = psutil.wait_procs(children, timeout=20)  # its workers notice and exit
         assert not alive
     finally:
-        _kill_tree(driver)
+        stop_tree(driver)
     saved = len(list(parts.glob("*.nc")))
     assert 3 <= saved < 12 and not out.exists()
     r = _invoke([*args, "--resume", "--scheduler", scheduler])
@@ -672,7 +608,9 @@ def test_a_cluster_that_cannot_start_fails_fast_with_one_line_and_no_files(
     assert took < 10 if submit is None else took < 30, took
 
 
-def test_sigint_stops_the_ensemble_and_resume_gives_the_uninterrupted_results(scheduler, tmp_path):
+def test_sigint_stops_the_ensemble_and_resume_gives_the_uninterrupted_results(
+    scheduler, stop_tree, tmp_path
+):
     out = tmp_path / "i.nc"
     parts = tmp_path / "i.nc.parts"
     args = ["laissez_faire", "--runs", "10", "--seed", "6", "-o", str(out), *TINY]
@@ -691,7 +629,7 @@ def test_sigint_stops_the_ensemble_and_resume_gives_the_uninterrupted_results(sc
         _, alive = psutil.wait_procs(children, timeout=20)
         assert not alive  # the workers are stopped
     finally:
-        _kill_tree(driver)
+        stop_tree(driver)
     assert driver.returncode == 130, err
     assert "Traceback" not in err
     saved = len(list(parts.glob("*.nc")))
@@ -708,7 +646,7 @@ def test_sigint_stops_the_ensemble_and_resume_gives_the_uninterrupted_results(sc
         assert (resumed["member_ok"] == 1).all()
 
 
-def test_sigterm_to_the_driver_alone_stops_its_workers_and_keeps_the_shards(tmp_path):
+def test_sigterm_to_the_driver_alone_stops_its_workers_and_keeps_the_shards(stop_tree, tmp_path):
     # a batch system's `scancel`/`kill PID`: only the driver is signalled, it stops the workers
     out = tmp_path / "t.nc"
     parts = tmp_path / "t.nc.parts"
@@ -729,7 +667,7 @@ def test_sigterm_to_the_driver_alone_stops_its_workers_and_keeps_the_shards(tmp_
         _, alive = psutil.wait_procs(children, timeout=20)
         assert not alive  # the workers are stopped
     finally:
-        _kill_tree(driver)
+        stop_tree(driver)
     assert driver.returncode == 130, err
     assert "Traceback" not in err
     saved = len(list(parts.glob("*.nc")))

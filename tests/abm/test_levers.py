@@ -6,16 +6,39 @@ and compares the outputs the lever should move. No switch may silently do nothin
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from abm import EconomyModel, load_scenario
 from abm.sectors import SECTORS
 
 SCALE = 2000.0
 Q = 12
+
+
+def _variant(
+    base: str,
+    programmes: dict[str, dict[str, Any]] | None,
+    parameters: dict[str, Any] | None,
+    defence: dict[str, Any] | None,
+    quarters: int,
+    seed: int,
+) -> xr.Dataset:
+    sc = load_scenario(base)
+    data = sc.model_dump(exclude={"source_file"})
+    for name, spec in (programmes or {}).items():
+        data["programmes"][name] = {**data["programmes"].get(name, {}), **spec}
+    data["parameters"] = {**data["parameters"], **(parameters or {})}
+    data["defence"] = {**data["defence"], **(defence or {})}
+    scenario = type(sc).model_validate(data)
+    return EconomyModel(scenario, seed=seed, scale=SCALE, quarters=quarters).run().to_dataset()
+
+
+_RUNS: dict[str, xr.Dataset] = {}
 
 
 def variant(
@@ -25,15 +48,15 @@ def variant(
     defence: dict[str, Any] | None = None,
     quarters: int = Q,
     seed: int = 5,
-):
-    sc = load_scenario(base)
-    data = sc.model_dump(exclude={"source_file"})
-    for name, spec in (programmes or {}).items():
-        data["programmes"][name] = {**data["programmes"].get(name, {}), **spec}
-    data["parameters"] = {**data["parameters"], **(parameters or {})}
-    data["defence"] = {**data["defence"], **(defence or {})}
-    scenario = type(sc).model_validate(data)
-    return EconomyModel(scenario, seed=seed, scale=SCALE, quarters=quarters).run().to_dataset()
+) -> xr.Dataset:
+    """The run of ``base`` with these changes, seeded ``seed``, over ``quarters`` quarters.
+
+    Runs are kept by their arguments: several tests compare against the same run (the plain
+    ``variant()`` above all), which is made once; the tests only read the datasets."""
+    key = json.dumps([base, programmes, parameters, defence, quarters, seed], sort_keys=True)
+    if key not in _RUNS:
+        _RUNS[key] = _variant(base, programmes, parameters, defence, quarters, seed)
+    return _RUNS[key]
 
 
 def total(ds, name, sector=None):

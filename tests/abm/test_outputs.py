@@ -5,11 +5,13 @@ the NetCDF files, and a file alone says which calibration, code and seeds made i
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import netCDF4
@@ -28,7 +30,10 @@ from abm.recording.variables import PER_PERSON_PER_QUARTER, VARIABLES
 ROOT = Path(__file__).resolve().parents[2]
 Q, SCALE = 2, 4000.0
 TINY = ["--quarters", str(Q), "--scale", str(int(SCALE)), "--no-progress"]
-ENSEMBLE = {"runs": 2, "root_seed": 3, "quarters": Q, "scale": SCALE, "workers": 2}
+# the ensembles run on the session's dask scheduler (tests/conftest.py): what is checked here is
+# the files, and starting a local cluster per ensemble cost seconds each (the local cluster, and
+# --workers from the command line, are tested in test_ensemble.py)
+ENSEMBLE = {"runs": 2, "root_seed": 3, "quarters": Q, "scale": SCALE}
 
 
 def _run(tmp_path: Path, name: str, *extra: str) -> Path:
@@ -39,10 +44,10 @@ def _run(tmp_path: Path, name: str, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ensembles(tmp_path_factory):
+def ensembles(tmp_path_factory, scheduler):
     """The same sweep ensemble as a NetCDF file, a zarr store and a --layout cdo folder."""
     tmp = tmp_path_factory.mktemp("ensembles")
-    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"]}
+    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"], "scheduler": scheduler}
     names = ["laissez_faire", "diffuse"]
     nc = run_ensemble(names, output=tmp / "e.nc", **kw)
     zarr = run_ensemble(names, output=tmp / "e.zarr", **kw)
@@ -85,8 +90,12 @@ def test_the_cf_checker_reports_only_the_currency_unit(tmp_path, ensembles):
     member = sorted(ensembles["cdo"].glob("*.nc"))[0]
     cdo = _run(tmp_path, "cdo.nc", "--layout", "cdo")
     currency = re.compile(r'^units for (\w+), "([^"]*)" are not recognized by UDUNITS$')
-    for path in (single, ensembles["nc"], snaps, member, cdo):
-        errors = _checker_errors(path)
+    paths = (single, ensembles["nc"], snaps, member, cdo)
+    # one checker process per file, as many at once as there are cores (seconds each)
+    with ThreadPoolExecutor(max_workers=min(len(paths), os.cpu_count() or 1)) as pool:
+        found = dict(zip(paths, pool.map(_checker_errors, paths), strict=True))
+    for path in paths:
+        errors = found[path]
         assert errors, f"{path.name}: the checker found nothing (not even the currency)"
         with xr.open_dataset(path) as ds:
             for msg in errors:
@@ -250,9 +259,11 @@ def test_a_zarr_store_opens_with_the_values_of_the_netcdf_file(ensembles):
         assert int(z.attrs["complete"]) == 1
 
 
-def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(ensembles, tmp_path):
+def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(
+    ensembles, scheduler, tmp_path
+):
     args = ["ensemble", "laissez_faire", "diffuse", "--runs", "2", "--seed", "3", "--sweep",
-            "rd.sigma=0,1", "--workers", "2", *TINY]  # fmt: skip
+            "rd.sigma=0,1", "--scheduler", scheduler, *TINY]  # fmt: skip
     store = tmp_path / "cli.zarr"
     r = CliRunner().invoke(main, [*args, "-o", str(store)])
     assert r.exit_code == 0, r.output
@@ -272,7 +283,7 @@ def test_abm_ensemble_writes_zarr_and_cdo_layouts_from_the_command_line(ensemble
                 np.testing.assert_array_equal(one[v].values, same[v].values, err_msg=v)
 
 
-def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, tmp_path):
+def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, scheduler, tmp_path):
     import zarr
 
     store = tmp_path / "r.zarr"
@@ -280,7 +291,7 @@ def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, tmp_path):
     group = zarr.open_group(str(store), mode="r+")
     group["member_ok"][1, 2] = 0  # as if interrupted while member (1, 2) was written
     group["gdp"][1, 2] = np.full(Q, 1.0)
-    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"]}
+    kw = {**ENSEMBLE, "sweep": ["rd.sigma=0,1"], "scheduler": scheduler}
     with pytest.raises(EnsembleInputError, match="pass --resume"):
         run_ensemble(["laissez_faire", "diffuse"], output=store, **kw)
     res = run_ensemble(["laissez_faire", "diffuse"], output=store, resume=True, **kw)

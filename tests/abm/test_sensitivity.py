@@ -244,7 +244,7 @@ def test_command_end_to_end_writes_indices_flip_table_samples_and_figures(tmp_pa
     assert prov["failures"] == [] and prov["execution"] == "in-process"
 
 
-def test_dask_workers_give_the_same_numbers_as_the_in_process_run(tmp_path):
+def test_dask_workers_give_the_same_numbers_as_the_in_process_run(scheduler, tmp_path):
     kw = dict(
         method="morris",
         samples=1,
@@ -256,8 +256,9 @@ def test_dask_workers_give_the_same_numbers_as_the_in_process_run(tmp_path):
     )
     with pytest.warns(SampleSizeWarning, match="--samples 2 is the smallest"):  # 1 trajectory
         one = sensitivity("focused", "diffuse", workers=1, outdir=tmp_path / "one", **kw)
+    # on the session's two dask workers (tests/conftest.py), not a local cluster of its own
     with pytest.warns(SampleSizeWarning):
-        two = sensitivity("focused", "diffuse", workers=2, outdir=tmp_path / "two", **kw)
+        two = sensitivity("focused", "diffuse", scheduler=scheduler, outdir=tmp_path / "two", **kw)
     assert one.provenance["warnings"] == two.provenance["warnings"]
     pd.testing.assert_frame_equal(one.samples, two.samples)
     pd.testing.assert_frame_equal(one.indices, two.indices)
