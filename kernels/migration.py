@@ -6,6 +6,10 @@ only residents whose uniform is below the bound of their emigration probability 
 ``migrate_py`` is the plain-Python twin that ``tests/kernels/test_talent.py`` holds it to.
 """
 
+# numba caches this module's kernels with compiled copies of the kernels.events functions they
+# call, keyed on this file alone: change this file whenever kernels/events.py changes (events:
+# lottery bytes, U = (B + V) / 256), or a warm cache keeps the old draws.
+
 import math
 
 import numba

@@ -7,6 +7,10 @@ driver that runs the same chunks with ``prange``: the thread count changes the s
 the result. The steps of ``kernels.talent`` compose them; their twins there are the rules.
 """
 
+# numba caches this module's kernels with compiled copies of the kernels.events functions they
+# call, keyed on this file alone: change this file whenever kernels/events.py changes (events:
+# lottery bytes, U = (B + V) / 256), or a warm cache keeps the old draws.
+
 import numba
 import numpy as np
 
