@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/: bench_machine
+from bench_machine import cpu_model  # noqa: E402
 
 #: the child of a first-quarter measurement: prints its phases as JSON (seconds)
 FIRST_QUARTER = """\
@@ -57,17 +59,6 @@ print(json.dumps({{"import_wall": w1 - w0, "import_cpu": c1 - c0, "build_wall": 
     "build_cpu": c2 - c1, "quarter_wall": w3 - w2, "quarter_cpu": c3 - c2,
     "first_quarter_cpu": c3, "end": end}}))
 """
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def load() -> str:

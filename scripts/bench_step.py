@@ -43,6 +43,9 @@ from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/: bench_machine
+from bench_machine import cpu_model  # noqa: E402
+
 #: the clock of the timed quarters and phases: wall clock, or this thread's CPU time (--clock cpu:
 #: on a machine shared with other work, what the quarter costs one core, without the waits)
 CLOCK = [time.perf_counter]
@@ -51,17 +54,6 @@ if str(ROOT) not in sys.path:
 
 
 # ------------------------------------------------------------------------------------ machine
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
