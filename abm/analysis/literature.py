@@ -2,8 +2,9 @@
 
 Every row is a controlled experiment the command runs itself: the same scenario with one thing
 changed, over the same member seeds (common random numbers), reported with a 90% interval over
-members (Student t on the paired member differences). Rows with a band pass or fail; the others
-are reported, never forced:
+members (Student t on the paired member differences; a per-euro or per-person row is a ratio of
+the ensemble's mean effects, with a delta-method interval). Rows with a band pass or fail; the
+others are reported, never forced:
 
 - WBSO additionality: extra business R&D per euro of credit, ``diffuse`` against ``diffuse``
   without its credit, both summed over 2031-2040 (band 0.5-1.2; evaluation 2018-22: 0.81) and
@@ -194,6 +195,30 @@ def _interval(x: Sequence[float]) -> tuple[float, float, float]:
     return m, m - h, m + h
 
 
+def _ratio_interval(num: Sequence[float], den: Sequence[float]) -> tuple[float, float, float]:
+    """Ratio of means over members, mean(num) / mean(den), with a 90% interval.
+
+    A per-euro figure is a ratio of two ensemble effects; averaging the members' own ratios
+    instead explodes when one member's denominator (its extra R&D, say) is near zero. The
+    interval linearises the ratio (the delta method for a ratio estimator): with
+    r = mean(num) / mean(den) and residuals e_i = num_i - r den_i,
+    se(r) = sd(e) / (sqrt(n) |mean(den)|), and a Student t quantile on n - 1 degrees of freedom.
+    """
+    pairs = [(a, b) for a, b in zip(num, den, strict=True) if np.isfinite(a) and np.isfinite(b)]
+    if not pairs:
+        return float("nan"), float("nan"), float("nan")
+    n_, d_ = (np.asarray(v, float) for v in zip(*pairs, strict=True))
+    md = float(d_.mean())
+    if md == 0.0:
+        return float("nan"), float("nan"), float("nan")
+    r = float(n_.mean()) / md
+    if n_.size < 2:
+        return r, float("nan"), float("nan")
+    e = n_ - r * d_
+    h = float(stats.t.ppf(0.95, n_.size - 1) * e.std(ddof=1) / (np.sqrt(n_.size) * abs(md)))
+    return r, r - h, r + h
+
+
 def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureReport:
     """The table from the members' datasets, keyed by (arm, member)."""
     k = range(runs)
@@ -204,21 +229,27 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
         m, lo, hi = _interval(values)
         rows.append(Row(finding, source, published, m, lo, hi, band))
 
+    def add_ratio(finding, source, published, pairs, band=None):
+        """A per-unit row: (numerator, denominator) per member, reported as a ratio of means."""
+        num, den = zip(*pairs, strict=True)
+        m, lo, hi = _ratio_interval(num, den)
+        rows.append(Row(finding, source, published, m, lo, hi, band))
+
     def credit(arm, i, a, b):
         ds = d(arm, i)
         return _sum(ds, "programme_spending", a, b, programme="wbso")
 
     for a, b, band in ((2031, 2040, (0.5, 1.2)), (2026, 2030, None)):
-        add(
+        add_ratio(
             f"extra business R&D per euro of R&D tax credit, {a}-{b}",
             "WBSO evaluation 2018-22 (FACTS)",
             "0.81",
             [
                 (
                     _sum(d("diffuse", i), "business_rd", a, b)
-                    - _sum(d("no_credit", i), "business_rd", a, b)
+                    - _sum(d("no_credit", i), "business_rd", a, b),
+                    credit("diffuse", i, a, b),
                 )
-                / credit("diffuse", i, a, b)
                 for i in k
             ],
             band,
@@ -241,15 +272,15 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
         el,
         (0.3, 0.8),
     )
-    add(
+    add_ratio(
         "extra privately funded business R&D per extra euro of government-funded business R&D "
         "(+10% grants), 2031-2040",
         "Moretti, Steinwender & Van Reenen 2025 (their elasticity at this share)",
         "elasticity 0.5 x private/government-funded",
         [
-            (private_and_public("grants_x1.1", i)[0] - private_and_public("diffuse", i)[0])
-            / max(
-                private_and_public("grants_x1.1", i)[1] - private_and_public("diffuse", i)[1], 1.0
+            (
+                private_and_public("grants_x1.1", i)[0] - private_and_public("diffuse", i)[0],
+                private_and_public("grants_x1.1", i)[1] - private_and_public("diffuse", i)[1],
             )
             for i in k
         ],
@@ -274,14 +305,15 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
             for i in k
         ],
     )
-    add(
+    add_ratio(
         "cost per additional resident the talent programme holds, 2035 (EUR a year)",
         "30% ruling: EUR 1.1 bn for 1,765-5,575 additional workers (FACTS)",
         "EUR 200k-620k",
         [
-            _mean(d("diffuse", i), "programme_spending", 2035, 2035, programme="talent")
-            * 4
-            / max(_mean(d("diffuse", i), "talent_attracted", 2035, 2035), 1.0)
+            (
+                _mean(d("diffuse", i), "programme_spending", 2035, 2035, programme="talent") * 4,
+                _mean(d("diffuse", i), "talent_attracted", 2035, 2035),
+            )
             for i in k
         ],
         (200e3, 620e3),
@@ -316,16 +348,16 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
     def defence(arm, i):  # the defence budget, from its equipment orders
         return _sum(d(arm, i), "defence_procurement", 2026, 2029) / share
 
-    add(
+    add_ratio(
         "real GDP effect per extra euro of defence spending, 2026-2029",
         "CPB (Nov 2025)",
         "displaces other activity over 1-4 years (below 1)",
         [
             (
                 _sum(d("more_defence", i), "gdp_real", 2026, 2029)
-                - _sum(d("laissez_faire", i), "gdp_real", 2026, 2029)
+                - _sum(d("laissez_faire", i), "gdp_real", 2026, 2029),
+                defence("more_defence", i) - defence("laissez_faire", i),
             )
-            / max(defence("more_defence", i) - defence("laissez_faire", i), 1.0)
             for i in k
         ],
         (None, 1.0),
@@ -344,21 +376,20 @@ def report(results: dict[tuple[str, int], xr.Dataset], runs: int) -> LiteratureR
             for i in k
         ],
     )
-    add(
+    add_ratio(
         "social return to R&D: extra real GDP a year (2036-2040) per euro of extra business R&D "
         "(2026-2035), credit experiment",
         "Bloom, Schankerman & Van Reenen, Econometrica 2013",
         "about 0.55 social, 0.21 private",
         [
             (
-                _mean(d("diffuse", i), "gdp_real", 2036, 2040)
-                - _mean(d("no_credit", i), "gdp_real", 2036, 2040)
-            )
-            * 4
-            / max(
+                (
+                    _mean(d("diffuse", i), "gdp_real", 2036, 2040)
+                    - _mean(d("no_credit", i), "gdp_real", 2036, 2040)
+                )
+                * 4,
                 _sum(d("diffuse", i), "business_rd", 2026, 2035)
                 - _sum(d("no_credit", i), "business_rd", 2026, 2035),
-                1.0,
             )
             for i in k
         ],
