@@ -44,6 +44,21 @@ def _run(tmp_path: Path, name: str, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
+def singles(tmp_path_factory):
+    """The single-run files several tests read, each written once: `abm run laissez_faire`
+    (TINY) in the default and the cdo layout and to 2026Q4, and the firm snapshots of that
+    4-quarter run as a file of their own."""
+    tmp = tmp_path_factory.mktemp("singles")
+    model = EconomyModel("laissez_faire", 1, quarters=4, scale=SCALE).run()
+    return {
+        "default": _run(tmp, "d.nc"),
+        "cdo": _run(tmp, "cdo.nc", "--layout", "cdo"),
+        "four": _run(tmp, "four.nc", "--quarters", "4"),
+        "snapshots": write_netcdf(snapshot_dataset(model), tmp / "snapshots.nc"),
+    }
+
+
+@pytest.fixture(scope="module")
 def ensembles(tmp_path_factory, scheduler):
     """The same sweep ensemble as a NetCDF file, a zarr store and a --layout cdo folder."""
     tmp = tmp_path_factory.mktemp("ensembles")
@@ -82,13 +97,10 @@ def _checker_errors(path: Path) -> list[str]:
     return failed(report["high_priorities"])  # what the checker reports as errors
 
 
-def test_the_cf_checker_reports_only_the_currency_unit(tmp_path, ensembles):
+def test_the_cf_checker_reports_only_the_currency_unit(singles, ensembles):
     pytest.importorskip("compliance_checker", reason="pip install compliance-checker")
-    single = _run(tmp_path, "single.nc")
-    model = EconomyModel("laissez_faire", 1, quarters=4, scale=SCALE).run()
-    snaps = write_netcdf(snapshot_dataset(model), tmp_path / "snapshots.nc")
+    single, snaps, cdo = singles["default"], singles["snapshots"], singles["cdo"]
     member = sorted(ensembles["cdo"].glob("*.nc"))[0]
-    cdo = _run(tmp_path, "cdo.nc", "--layout", "cdo")
     currency = re.compile(r'^units for (\w+), "([^"]*)" are not recognized by UDUNITS$')
     paths = (single, ensembles["nc"], snaps, member, cdo)
     # one checker process per file, as many at once as there are cores (seconds each)
@@ -132,11 +144,9 @@ def _udunits_apart_from_our_words(units: str) -> bool:
     return True
 
 
-def test_every_unit_is_udunits_but_for_the_currency_persons_and_quarters(tmp_path, ensembles):
+def test_every_unit_is_udunits_but_for_the_currency_persons_and_quarters(singles, ensembles):
     assert not _udunits_apart_from_our_words("euros per quarter")  # the check can fail
-    path = _run(tmp_path, "u.nc", "--quarters", "4")
-    model = EconomyModel("laissez_faire", 1, quarters=4, scale=SCALE).run()
-    snaps = write_netcdf(snapshot_dataset(model), tmp_path / "snapshots.nc")
+    path, snaps = singles["four"], singles["snapshots"]
     seen = set()
     for f in (path, snaps, ensembles["nc"]):
         with netCDF4.Dataset(f) as nc:
@@ -149,9 +159,9 @@ def test_every_unit_is_udunits_but_for_the_currency_persons_and_quarters(tmp_pat
     assert {"EUR", PER_PERSON_PER_QUARTER, "year", "1"} <= seen
 
 
-def test_cf_attributes_directly(tmp_path, ensembles):
+def test_cf_attributes_directly(singles, ensembles):
     """What the checker looks at, checked without it: flags, coordinate units, time."""
-    path = _run(tmp_path, "d.nc", "--quarters", "4")  # to 2026Q4: one firm snapshot
+    path = singles["four"]  # to 2026Q4: one firm snapshot
     with netCDF4.Dataset(path) as nc:
         assert nc.dimensions["time"].isunlimited()  # NCO's record dimension
         t = nc.variables["time"]
@@ -173,9 +183,9 @@ def test_cf_attributes_directly(tmp_path, ensembles):
 
 
 # ----------------------------------------------------------------------------- CDO, NCO
-def test_cdo_reads_every_time_dependent_variable_of_a_cdo_layout_file(tmp_path, system_tool):
+def test_cdo_reads_every_time_dependent_variable_of_a_cdo_layout_file(singles, system_tool):
     cdo = system_tool("cdo")
-    path = _run(tmp_path, "c.nc", "--layout", "cdo")
+    path = singles["cdo"]
     r = subprocess.run([cdo, "showname", str(path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "Unsupported" not in r.stderr, r.stderr
@@ -185,7 +195,7 @@ def test_cdo_reads_every_time_dependent_variable_of_a_cdo_layout_file(tmp_path, 
         assert ds["sector"].dtype.kind == "i" and ds["sector"].attrs["flag_meanings"].split()[
             0
         ] == ("semiconductors")
-        with xr.open_dataset(_run(tmp_path, "d.nc")) as default:
+        with xr.open_dataset(singles["default"]) as default:
             for v in VARIABLES:
                 np.testing.assert_array_equal(ds[v].values, default[v].values, err_msg=v)
 
@@ -203,9 +213,9 @@ def test_cdo_averages_the_members_of_a_cdo_layout_ensemble(ensembles, system_too
         np.testing.assert_allclose(mean["gdp"].values, want, rtol=1e-12)
 
 
-def test_ncra_averages_a_default_single_run_file(tmp_path, system_tool):
+def test_ncra_averages_a_default_single_run_file(singles, tmp_path, system_tool):
     ncra = system_tool("ncra")
-    path = _run(tmp_path, "d.nc")
+    path = singles["default"]
     out = tmp_path / "avg.nc"
     r = subprocess.run([ncra, "-O", str(path), str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -301,7 +311,7 @@ def test_a_zarr_store_resumes_a_member_left_half_written(ensembles, scheduler, t
 
 
 # ----------------------------------------------------------------------------- provenance
-def test_a_changed_calibration_value_is_found_in_the_output(tmp_path, monkeypatch):
+def test_a_changed_calibration_value_is_found_in_the_output(singles, tmp_path, monkeypatch):
     import abm.calibration as calibration
 
     text = calibration.CALIBRATION_FILE.read_text()
@@ -316,7 +326,7 @@ def test_a_changed_calibration_value_is_found_in_the_output(tmp_path, monkeypatc
     finally:
         monkeypatch.undo()
         calibration._raw.cache_clear()
-    plain = _run(tmp_path, "p.nc")
+    plain = singles["default"]
     with xr.open_dataset(out) as ds, xr.open_dataset(plain) as ref:
         cal = tomllib.loads(ds.attrs["calibration_toml"])
         assert cal["labour"]["quit_rate"] == 0.0125
