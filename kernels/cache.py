@@ -44,6 +44,7 @@ ENTRY_POINTS = (
     migration.emigrate_pass,
     migration.immigrate_pass,
     rows_.drop_rows,
+    rows_.copy_without_rows,
     firms.payroll,
     firms.agent_wages,
     firms.sector_medians,

@@ -3,7 +3,9 @@
 ``drop_rows`` removes rows from the first ``n`` entries of a buffer in place, keeping the order of
 the others (the population's rows stay sorted by id), without allocating: one pass over the rows
 after the first removed one, releasing the GIL (a population's fields can be dropped on several
-threads at once). ``drop_rows_py`` is its plain-Python twin.
+threads at once). ``copy_without_rows`` copies the first ``n`` entries of one array without
+the rows into another (a field the population does not own, so it must not change in place).
+``drop_rows_py`` and ``copy_without_rows_py`` are their plain-Python twins.
 """
 
 import numba
@@ -24,6 +26,29 @@ def drop_rows(buf, n, rows):
         buf[w : w + end - start] = buf[start:end]  # forward copy: w < start
         w += end - start
     return w
+
+
+@numba.njit(cache=True, nogil=True)
+def copy_without_rows(src, n, rows, dst):
+    """Copy ``src[:n]`` without ``rows`` (increasing, unique, each in ``[0, n)``) into the start
+    of ``dst`` (another array, at least ``n - len(rows)`` long), in order, one slice per run of
+    kept rows. Returns the number copied, ``n - len(rows)``."""
+    m = rows.shape[0]
+    w = rows[0] if m else n
+    dst[:w] = src[:w]
+    for j in range(m):
+        start = rows[j] + 1
+        end = rows[j + 1] if j + 1 < m else n
+        dst[w : w + end - start] = src[start:end]
+        w += end - start
+    return w
+
+
+def copy_without_rows_py(src: np.ndarray, n: int, rows: np.ndarray, dst: np.ndarray) -> int:
+    """Plain-Python twin of :func:`copy_without_rows`."""
+    kept = np.delete(src[:n], rows)
+    dst[: kept.size] = kept
+    return int(kept.size)
 
 
 def drop_rows_py(buf: np.ndarray, n: int, rows: np.ndarray) -> int:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from kernels.rows import drop_rows
+from kernels.rows import copy_without_rows, drop_rows
 
 PARALLEL_DROP_ROWS = 1_000_000  #: rows from which a drop on several threads pays
 
@@ -88,14 +88,10 @@ class Population:
             return
         n = len(self)
         m = n - rows.size
-        keep = None
         for k in self.fields:
             if self._buffers.get(k) is None:  # not ours (assigned from outside): the kept rows
-                if keep is None:  # go to a new buffer with room, in one pass
-                    keep = np.ones(n, dtype=bool)
-                    keep[rows] = False
-                buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])
-                np.compress(keep, self.arrays[k], out=buf[:m])
+                buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])  # go to a new buffer
+                copy_without_rows(self.arrays[k], n, rows, buf)
                 self.arrays[k] = buf[:m]
                 self._buffers[k] = buf
         bufs = [self._buffers[k] for k in self.fields if self.arrays[k].shape[0] == n]

@@ -15,7 +15,7 @@ from kernels.firms import (
     sector_medians_py,
 )
 from kernels.labour import vacancy_rows, vacancy_rows_py
-from kernels.rows import drop_rows, drop_rows_py
+from kernels.rows import copy_without_rows, copy_without_rows_py, drop_rows, drop_rows_py
 
 
 @pytest.mark.parametrize("n", [0, 1, 17, 5000])
@@ -92,3 +92,19 @@ def test_drop_rows_equals_twin(dtype, n, m):
     np.testing.assert_array_equal(a[:ka], b[:kb])
     np.testing.assert_array_equal(a[:ka], np.delete(buf[:n], rows))
     np.testing.assert_array_equal(a[n:], buf[n:])  # the spare room is left alone
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.float64, np.int64])
+@pytest.mark.parametrize(("n", "m"), [(0, 0), (1, 1), (5, 0), (100, 1), (1000, 37), (1000, 1000)])
+def test_copy_without_rows_equals_twin_and_leaves_the_source_alone(dtype, n, m):
+    rng = np.random.default_rng(n + 3 * m)
+    src = rng.integers(0, 100, n + 5).astype(dtype)
+    rows = np.sort(rng.choice(n, m, replace=False)).astype(np.int64)
+    a, b = np.full(n + 8, 55, dtype), np.full(n + 8, 55, dtype)
+    before = src.copy()
+    ka, kb = copy_without_rows(src, n, rows, a), copy_without_rows_py(src, n, rows, b)
+    assert ka == kb == n - m
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a[:ka], np.delete(src[:n], rows))
+    assert (a[ka:] == 55).all()  # beyond the kept rows: untouched
+    np.testing.assert_array_equal(src, before)
