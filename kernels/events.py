@@ -17,7 +17,9 @@ of the Philox block at counter ``(id >> 5, q, m + 2**32, 0)``, one block shared 
 0..255 and V on [0, 1), independent, so U is uniform on [0, 1). Since ``U >= B / 256``, an agent
 whose byte is at least ``256 p`` cannot act: a pass over the agents in id order computes one
 block per 32 ids and draws V only for the share ``ceil(256 p) / 256`` of them whose byte is
-below ``256 p`` (the flag ``2**32`` keeps the byte blocks' counters apart from the agents' own).
+below ``256 p`` (the flag ``2**32`` keeps the byte blocks' counters apart from the agents' own);
+for ``p`` up to one half it finds those bytes eight at a time and visits only the agents they
+name, not every row.
 
 :func:`lottery_rows` returns the rows whose ``U`` is below a bound (an upper bound of their
 probabilities), with their ``U``, so a probability that is costly to compute is computed for
@@ -127,9 +129,9 @@ def _fill_block(block, w, q, mb, k0, k1):
 
 
 @numba.njit(cache=True)
-def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
-    """The rows among ``k * ROWS_PER_CHUNK ..`` with ``U < bound``: written to ``rows`` and
-    ``draws`` from the chunk's first row on, their number to ``counts[k]``."""
+def _lottery_chunk_dense(k, ids, k0, k1, q, m, bound, rows, draws, counts):
+    """:func:`_lottery_chunk` row by row: each row's byte from its block (for bounds above
+    one half, where most bytes pass)."""
     lo = k * ROWS_PER_CHUNK
     hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
     t = np.int64(min(math.ceil(256.0 * bound), 256.0))  # byte >= t: U >= bound
@@ -152,6 +154,73 @@ def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
             rows[lo + c] = r
             draws[lo + c] = u
             c += 1
+    counts[k] = c
+
+
+_H = np.uint64(0x8080808080808080)
+_L = np.uint64(0x0101010101010101)
+
+
+@numba.njit(cache=True, inline="always")
+def _bytes_below(x, t):
+    """Bit 7 of byte ``j`` of the result is set where byte ``j`` of ``x`` is below ``t``
+    (``1 <= t <= 128``), every other bit is 0: with bit 7 of each byte set first, subtracting
+    ``t`` from every byte borrows across none, and bit 7 stays set where ``byte | 128 >= 128 + t``;
+    a byte of 128 or more is never below ``t``."""
+    return ~((x | _H) - _L * t) & ~x & _H
+
+
+@numba.njit(cache=True)
+def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
+    """The rows among ``k * ROWS_PER_CHUNK ..`` with ``U < bound``: written to ``rows`` and
+    ``draws`` from the chunk's first row on, their number to ``counts[k]``.
+
+    Block by block over the chunk's ids (sorted, unique): the bytes of a block below
+    ``t = ceil(256 bound)`` are found eight at a time (:func:`_bytes_below`), and only the ids
+    they name are looked up among the rows (a binary search from the last row found, bounded by
+    the id gap) and drawn, so the rows whose byte cannot pass are never visited. The same rows
+    and ``U`` as :func:`_lottery_chunk_dense`, which bounds above one half use.
+    """
+    lo = k * ROWS_PER_CHUNK
+    hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
+    t = np.int64(min(math.ceil(256.0 * bound), 256.0))  # byte >= t: U >= bound
+    if t > 128 or lo >= hi:
+        _lottery_chunk_dense(k, ids, k0, k1, q, m, bound, rows, draws, counts)
+        return
+    tt = np.uint64(t)
+    mb = m + np.uint64(LOTTERY_FLAG)
+    first = np.int64(ids[lo])
+    last = np.int64(ids[hi - 1])
+    c = 0
+    r = lo  # the rows before r hold ids below every candidate still to come
+    for w in range(first >> 5, (last >> 5) + 1):
+        b0, b1, b2, b3 = philox4x64(np.uint64(w), q, mb, np.uint64(0), k0, k1)
+        for h in range(4):
+            word = b0 if h == 0 else (b1 if h == 1 else (b2 if h == 2 else b3))
+            flags = _bytes_below(word, tt)
+            while flags != np.uint64(0):
+                bit = np.int64(_trailing_zeros(flags))  # 8 j + 7 for byte j
+                flags &= flags - np.uint64(1)
+                target = 32 * w + 8 * h + (bit >> 3)
+                if target < first or target > last:
+                    continue
+                a = r  # ids rise by at least 1 a row: target's row is at most this far on
+                b = min(hi, r + (target - np.int64(ids[r])) + 1)
+                while a < b:
+                    mid = (a + b) >> 1
+                    if np.int64(ids[mid]) < target:
+                        a = mid + 1
+                    else:
+                        b = mid
+                r = a
+                if r >= hi or np.int64(ids[r]) != target:
+                    continue  # no agent with this id (any more)
+                byte = np.float64((word >> np.uint64(bit - 7)) & np.uint64(255))
+                u = (byte + own_uniform(k0, k1, target, q, m)) * _INV256
+                if u < bound:
+                    rows[lo + c] = r
+                    draws[lo + c] = u
+                    c += 1
     counts[k] = c
 
 

@@ -127,7 +127,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         eco.threads,
     )
     # a programme's resident who left is one no longer (only emigrants can be abroad with a mark)
-    marked = np.flatnonzero(tp.attracted)
+    marked = np.flatnonzero(tp.attracted != 0)  # a bool mask: nonzero of int32 is slower
     tp.arrays["attracted"][marked[tp.abroad[marked] == 1]] = 0
     lab.residents += delta
     f.emigration = float(n_emi) * eco.scale

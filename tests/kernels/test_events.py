@@ -119,6 +119,21 @@ def test_lottery_rows_are_the_agents_below_the_bound():
         np.testing.assert_array_equal(par_u, u_rows)
 
 
+@pytest.mark.parametrize("gap", [1, 3, 40])
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_lottery_rows_over_sparse_ids_and_both_paths(gap, dtype):
+    """Ids with gaps (agents who left) across several chunks: the bytes-eight-at-a-time path
+    (bounds up to one half) and the row-by-row path (above) both give exactly the agents with
+    U < bound."""
+    rng = np.random.default_rng(gap)
+    ids = (np.sort(rng.choice(70_000 * gap, 70_000, replace=False)) + 5).astype(dtype)
+    u = event_uniforms(K0, K1, ids, 10_007, 2)
+    for bound in (1e-4, 0.004, 0.05, 0.5, 0.5001, 0.8):
+        rows, u_rows = lottery_rows(ids, K0, K1, 10_007, 2, bound)
+        np.testing.assert_array_equal(rows, np.flatnonzero(u < bound))
+        np.testing.assert_array_equal(u_rows, u[rows])
+
+
 def test_uniforms_are_uniform():
     ids = np.arange(1, 200_001, dtype=np.int32)
     u = event_uniforms(K0, K1, ids, 10_005, 1)
