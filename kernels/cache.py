@@ -46,7 +46,6 @@ ENTRY_POINTS = (
     rows_.drop_rows,
     rows_.copy_without_rows,
     firms.payroll,
-    firms.agent_wages,
     firms.sector_medians,
     labour.match_labour,
     labour.vacancy_rows,

@@ -3,8 +3,7 @@
 ``payroll`` turns the staff counts (talent agents per firm and skill) into persons and wage
 bills per firm, per skill and per sector without the firms-by-skills temporaries and the slow
 short-axis reductions of the numpy expression (the same sums in the same order, so the same
-bits); ``agent_wages`` gathers what each employed talent agent earns, in row order, for numpy
-to sum as before. ``*_py`` are the plain-Python twins.
+bits). ``*_py`` are the plain-Python twins.
 """
 
 import numba
@@ -96,30 +95,3 @@ def sector_medians_py(firm_sector, values, n_sectors, empty):
             m = len(v) // 2
             out[s] = v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2.0
     return out
-
-
-@numba.njit(cache=True)
-def agent_wages(employer, skill, wages, scale):
-    """What each employed talent agent earns, ``wages[e, k] * scale``, in row order (float64):
-    ``(wages[employer[emp], skill[emp]] * scale)`` with ``emp = flatnonzero(employer >= 0)``,
-    in one pass and without the index temporaries."""
-    n = 0
-    for i in range(employer.shape[0]):
-        if employer[i] >= 0:
-            n += 1
-    out = np.empty(n)
-    c = 0
-    for i in range(employer.shape[0]):
-        e = employer[i]
-        if e >= 0:
-            out[c] = wages[e, skill[i]] * scale
-            c += 1
-    return out
-
-
-def agent_wages_py(employer, skill, wages, scale):
-    """Plain-Python twin of :func:`agent_wages`."""
-    return np.array(
-        [wages[int(e), int(k)] * scale for e, k in zip(employer, skill, strict=True) if e >= 0],
-        dtype=np.float64,
-    )

@@ -20,7 +20,6 @@ from abm.policy import innovation_box
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, H, R
-from kernels.firms import agent_wages
 
 S = N_SECTORS
 
@@ -31,10 +30,10 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     c = eco.c
     acc = eco.accounts
     bs = eco.bs
-    tp = eco.talent_pop
     bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
-    # what the talent agents earn, summed agent by agent by numpy (bill.sum() up to rounding)
-    received = float(agent_wages(tp.employer, tp.skill, eco.firm_wages(), eco.scale).sum())
+    # households receive what firms pay: the wage bill is what the employed talent agents earn,
+    # wages[employer, skill] x persons per agent summed over agents (tests/abm/test_accounts.py)
+    received = float(bill.sum())
     fp.cash = fp.cash - bill
     bs.deposits_h += received
     acc.pay("wages", F, bill.sum())

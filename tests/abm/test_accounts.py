@@ -76,3 +76,21 @@ def test_gdp_by_production_equals_gdp_by_expenditure(diffuse_run):
     ds = diffuse_run.to_dataset()
     assert diffuse_run.gdp_production() == pytest.approx(diffuse_run.gdp_expenditure(), rel=1e-9)
     assert float(ds["gdp"][-1]) == pytest.approx(diffuse_run.gdp_production(), rel=1e-12)
+
+
+def test_households_receive_what_the_employed_agents_earn(monkeypatch):
+    # incomes.pay credits households with the firms' wage bill; agent by agent, the employed
+    # talent agents earn wages[employer, skill] x persons per agent, and the two agree
+    seen = []
+
+    def check(eco):
+        tp = eco.talent_pop
+        emp = np.flatnonzero(tp.employer >= 0)
+        earned = float((eco.firm_wages()[tp.employer[emp], tp.skill[emp]] * eco.scale).sum())
+        seen.append((earned, float(eco.flows.wage_bill.sum())))
+
+    _after(monkeypatch, incomes, "pay", check)
+    EconomyModel("diffuse", seed=2, scale=2000, quarters=3).run()
+    assert len(seen) >= 3
+    for earned, bill in seen:
+        assert bill > 0 and earned == pytest.approx(bill, rel=1e-12)

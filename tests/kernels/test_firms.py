@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 
 from kernels.firms import (
-    agent_wages,
-    agent_wages_py,
     payroll,
     payroll_py,
     sector_medians,
@@ -38,18 +36,6 @@ def test_payroll_equals_twin_and_numpy(n):
     bill_s = np.bincount(sector, weights=(empl * wages).sum(axis=1), minlength=8)
     np.testing.assert_array_equal(a[5], bill_s)
     assert abs(a[1].sum() - a[3].sum()) <= 1e-9 * max(a[1].sum(), 1.0)
-
-
-@pytest.mark.parametrize("n", [0, 1, 9, 5000])
-def test_agent_wages_equal_twin_and_numpy(n):
-    rng = np.random.default_rng(n)
-    wages = rng.uniform(5e3, 3e4, (7, 3))
-    employer = rng.integers(-1, 7, n).astype(np.int32)
-    skill = rng.integers(0, 3, n).astype(np.int8)
-    a = agent_wages(employer, skill, wages, 20.0)
-    np.testing.assert_array_equal(a, agent_wages_py(employer, skill, wages, 20.0))
-    emp = np.flatnonzero(employer >= 0)
-    np.testing.assert_array_equal(a, wages[employer[emp], skill[emp]] * 20.0)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 999])
