@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from abm.calibration import calibration_keys, load_calibration
+from abm.calibration.domains import outside
 from abm.scenario.instruments import INSTRUMENT_SPECS, instrument_fields
 from abm.scenario.schema import Scenario, ScenarioError
 from abm.sectors import INSTRUMENTS
@@ -326,6 +327,9 @@ def validate_data(data: dict[str, Any], source: str) -> Scenario:
                 raise ScenarioError(
                     f"{source}: key '{table}.{k}': range [low, high] has high < low"
                 )
+            bad = outside(k, v)
+            if bad:
+                raise ScenarioError(f"{source}: key '{table}.{k}': {bad}")
     return sc
 
 
