@@ -121,6 +121,15 @@ def acts(key0, key1, tid, quarter, mechanism, p):
 ROWS_PER_CHUNK = 1 << 15  #: agents per chunk of :func:`lottery_rows`
 
 
+@numba.njit(cache=True, inline="always")
+def _byte_threshold(bound):
+    """``t = ceil(256 bound)`` capped at 256: an agent whose byte is ``t`` or more has
+    ``U >= bound`` (any bound of 1 or more, infinity included, lets every byte pass)."""
+    if bound >= 1.0:
+        return np.int64(256)
+    return np.int64(math.ceil(256.0 * bound))
+
+
 @numba.njit(cache=True, inline="never")
 def _fill_block(block, w, q, mb, k0, k1):
     """The lottery-byte block of ids ``32 w .. 32 w + 31`` into ``block`` (a call, not inlined:
@@ -134,7 +143,7 @@ def _lottery_chunk_dense(k, ids, k0, k1, q, m, bound, rows, draws, counts):
     one half, where most bytes pass)."""
     lo = k * ROWS_PER_CHUNK
     hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
-    t = np.int64(min(math.ceil(256.0 * bound), 256.0))  # byte >= t: U >= bound
+    t = _byte_threshold(bound)  # byte >= t: U >= bound
     mb = m + np.uint64(LOTTERY_FLAG)
     cur = np.int64(-1)  # no block yet
     block = np.zeros(4, dtype=np.uint64)
@@ -179,12 +188,15 @@ def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
     ``t = ceil(256 bound)`` are found eight at a time (:func:`_bytes_below`), and only the ids
     they name are looked up among the rows (a binary search from the last row found, bounded by
     the id gap) and drawn, so the rows whose byte cannot pass are never visited. The same rows
-    and ``U`` as :func:`_lottery_chunk_dense`, which bounds above one half use.
+    and ``U`` as :func:`_lottery_chunk_dense`, which bounds above one half use, and chunks whose
+    ids span four times their rows or more (ids of agents who left leave gaps).
     """
     lo = k * ROWS_PER_CHUNK
     hi = min(lo + ROWS_PER_CHUNK, ids.shape[0])
-    t = np.int64(min(math.ceil(256.0 * bound), 256.0))  # byte >= t: U >= bound
-    if t > 128 or lo >= hi:
+    t = _byte_threshold(bound)  # byte >= t: U >= bound
+    if t > 128 or lo >= hi or np.int64(ids[hi - 1]) - np.int64(ids[lo]) >= 4 * (hi - lo):
+        # most bytes pass, or the ids are spread thin (a block per 32 ids of their span would
+        # cost more than one per run of rows): row by row
         _lottery_chunk_dense(k, ids, k0, k1, q, m, bound, rows, draws, counts)
         return
     tt = np.uint64(t)

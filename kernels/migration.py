@@ -8,8 +8,8 @@ only residents whose uniform is below the bound of their emigration probability 
 
 # numba caches this module's kernels with compiled copies of the kernels.events functions they
 # call, keyed on this file alone: change this file whenever kernels/events.py changes (events:
-# lottery bytes, U = (B + V) / 256; their lottery finds passing bytes eight at a time), or a
-# warm cache keeps the old draws.
+# lottery bytes, U = (B + V) / 256; their lottery finds passing bytes eight at a time over
+# dense ids, row by row over sparse ones), or a warm cache keeps the old draws.
 
 import math
 

@@ -8,8 +8,9 @@ and the allowed interval. A domain is wider than the key's sensitivity range in
 negative retirement rate, an import share of 1.7 or a zero loan maturity.
 
 Rules are matched in order, the first one that matches a key wins (``fnmatch`` patterns on
-``section.name``); a key no rule matches may take any finite value. The shipped calibration lies
-inside every domain (``tests/abm/test_scenarios.py``).
+``section.name``); the last rule, ``*``, makes every key not listed before it a non-negative
+magnitude. The shipped calibration and its sensitivity ranges lie inside every domain
+(``tests/abm/test_domains.py``); non-finite values are refused before this check.
 """
 
 from __future__ import annotations

@@ -57,7 +57,8 @@ def best_first(score: np.ndarray, ask: np.ndarray, budget: float) -> np.ndarray:
     mean_ask = float(ask[fin].mean()) if fin.size else 0.0
     # a first guess: twice the proposals of an average ask the budget pays (only the speed
     # depends on it)
-    k = max(256, int(2.0 * budget / mean_ask) if mean_ask > 0 else fin.size)
+    guess = 2.0 * budget / mean_ask if mean_ask > 0 else np.inf
+    k = max(256, int(guess)) if np.isfinite(guess) else fin.size
     while k < fin.size:
         kth = np.partition(neg, k - 1)[k - 1]
         top = np.flatnonzero(neg <= kth)  # every tie of the k-th score, in row order

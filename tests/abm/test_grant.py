@@ -32,6 +32,17 @@ def test_best_first_is_the_full_stable_ranking_as_far_as_the_budget_reaches(seed
     assert np.array_equal(_award(got, ask, budget), _award(full, ask, budget))
 
 
+@pytest.mark.parametrize("budget", [np.inf, 1e308, 0.0])
+def test_best_first_with_a_boundless_or_empty_budget(budget):
+    rng = np.random.default_rng(7)
+    score = rng.normal(size=2000)
+    ask = np.full(2000, 5e-324) if budget == 1e308 else rng.random(2000)
+    full = np.argsort(-score, kind="stable")
+    got = best_first(score, ask, budget)
+    assert np.array_equal(got, full[: got.size])
+    assert np.array_equal(_award(got, ask, budget), _award(full, ask, budget))
+
+
 def test_erfinv_inverts_the_error_function_to_its_stated_accuracy():
     z = np.linspace(1e-6, 1 - 1e-6, 20001)
     assert np.max(np.abs(np.sqrt(2.0) * erfinv(2 * z - 1) - ndtri(z))) < 2e-5

@@ -134,6 +134,14 @@ def test_lottery_rows_over_sparse_ids_and_both_paths(gap, dtype):
         np.testing.assert_array_equal(u_rows, u[rows])
 
 
+def test_a_bound_of_one_or_more_takes_every_row():
+    ids = np.arange(3, 5003, dtype=np.int64)
+    for bound in (1.0, 2.0, 1e300, np.inf):
+        rows, u = lottery_rows(ids, K0, K1, 10_007, 3, bound)
+        np.testing.assert_array_equal(rows, np.arange(ids.size))
+        np.testing.assert_array_equal(u, event_uniforms(K0, K1, ids, 10_007, 3))
+
+
 def test_uniforms_are_uniform():
     ids = np.arange(1, 200_001, dtype=np.int32)
     u = event_uniforms(K0, K1, ids, 10_005, 1)
