@@ -22,6 +22,7 @@ from kernels import (
     migration,
     passes,
     philox,
+    production,
     talent,
 )
 from kernels import rows as rows_
@@ -46,6 +47,8 @@ ENTRY_POINTS = (
     rows_.drop_rows,
     rows_.copy_without_rows,
     firms.payroll,
+    production.plan_firms,
+    production.produce_firms,
     firms.sector_medians,
     labour.match_labour,
     labour.vacancy_rows,
@@ -58,6 +61,8 @@ ENTRY_POINTS = (
 PARALLEL_ENTRY_POINTS = (
     philox.philox_uniforms_parallel,
     events.lottery_rows_parallel,
+    production.plan_firms_parallel,
+    production.produce_firms_parallel,
     passes.employees_of_parallel,
     passes.leave_jobs_parallel,
     passes.unemployed_parallel,

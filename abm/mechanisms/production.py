@@ -21,6 +21,12 @@ from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SECTORS, N_SKILLS, SECTOR_INDEX
 from kernels import talent
 from kernels.firms import payroll
+from kernels.production import (
+    plan_firms,
+    plan_firms_parallel,
+    produce_firms,
+    produce_firms_parallel,
+)
 
 K = N_SKILLS
 
@@ -30,25 +36,19 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     fp = eco.firm_pop
     tp = eco.talent_pop
     st = eco.structure
-    iota = eco.c("firms.inventory_target")
-    cap = st.kappa[fp.sector] * fp.capital
-    planned = np.clip(fp.expected * (1 + iota) - fp.inventory, 0.0, cap)
-    f.plan = planned
     wages = eco.firm_wages()
-    rd_staff = st.rd_labour_share * fp.rd_target / wages[:, HIGH]
-    desired = planned[:, None] / fp.productivity[:, None] * st.skill_mix[fp.sector]
-    desired[:, HIGH] += rd_staff
+    key0, key1, q = eco.shock_key()
+    par = eco.threads > 1
+    planned, rd_staff, want, p_fire, sheds = (plan_firms_parallel if par else plan_firms)(
+        fp.expected, fp.inventory, fp.capital, fp.productivity, fp.sector, fp.key, st.kappa,
+        st.skill_mix, wages, fp.rd_target, st.rd_labour_share, eco.c("firms.inventory_target"),
+        eco.scale, 1 + eco.c("firms.hoarding_margin"), HIGH, key0, key1, q, int(Shock.ROUND),
+        eco.labour.staff,
+    )  # fmt: skip
+    f.plan = planned
     f.rd_staff_desired = rd_staff
-    want = desired / eco.scale
-    u = eco.shocks(fp.key, Shock.ROUND, K)
-    want = np.floor(want + u).astype(np.int64)
-    have = eco.labour.staff
     # labour hoarding: only a surplus above the margin is shed, half of it per quarter
-    margin = 1 + eco.c("firms.hoarding_margin")
-    surplus = np.where(have > np.ceil(want * margin), (have - want + 1) // 2, 0)
-    if surplus.any():
-        p_fire = np.divide(surplus, have, out=np.zeros(have.shape), where=have > 0)
-        key0, key1, q = eco.shock_key()
+    if sheds.any():
         f.layoffs = talent.layoffs(
             tp.id, tp.abroad, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE), eco.threads
         )
@@ -67,21 +67,16 @@ def produce(eco: EconomyState, f: QuarterFlows) -> None:
     f.employment_persons = persons
     f.wage_bill, f.bill_sector, f.bill_skill = bill, bill_s, bill_k
     f.employment_sector, f.employment_skill = persons_s, persons_k
-    rd_staff = np.minimum(f.rd_staff_desired, staff[:, HIGH] * eco.scale)
-    prod_staff = persons - rd_staff
-    q = np.minimum(f.plan, fp.productivity * prod_staff)
-    q = np.maximum(q, 0.0)
+    par = eco.threads > 1
+    q, inventory, rd, rd_staff, rd_wages, f.interm_by_firm, f.interm_demand = (
+        produce_firms_parallel if par else produce_firms
+    )(
+        f.plan, f.rd_staff_desired, fp.productivity, fp.sector, persons, staff, wages, st.io,
+        eco.sectors.price_index, eco.scale, HIGH, st.rd_labour_share, fp.inventory,
+        SECTOR_INDEX["services"],
+    )  # fmt: skip
     fp.output = q
-    fp.inventory = fp.inventory + q
-    rd_wages = rd_staff * wages[:, HIGH]
-    rd = rd_wages / st.rd_labour_share
+    fp.inventory = inventory
     fp.rd = rd
     f.rd_staff = rd_staff
     f.rd_wages = rd_wages
-    # intermediate purchases by supplying sector (euros), per firm total
-    interm = st.io[:, fp.sector] * q[None, :] * eco.sectors.price_index[:, None]  # S x n
-    rd_purchases = rd - rd_wages
-    f.interm_by_firm = interm.sum(axis=0) + rd_purchases
-    d = interm.sum(axis=1)
-    d[SECTOR_INDEX["services"]] += rd_purchases.sum()
-    f.interm_demand = d
