@@ -39,7 +39,7 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
-from abm.mesa_core import Model  # mesa.Model, imported without the rest of Mesa
+from abm.mesa_core import Model, deregister_many, register_many  # mesa.Model, without the rest
 from abm.model_args import scenario_argument, seed_argument
 from abm.policy import budget
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
@@ -219,15 +219,15 @@ class EconomyModel(EconomyState, Model):
     # ------------------------------------------------------------------ agents (Mesa)
     def register_firms(self, n: int) -> np.ndarray:
         """Create ``n`` firm agents; returns their unique ids."""
-        agents = [Firm(self) for _ in range(n)]
-        for a in agents:
-            self._firm_agents[a.unique_id] = a
-        return np.array([a.unique_id for a in agents], dtype=np.int64)
+        agents = register_many(self, Firm, n)
+        ids = [a.unique_id for a in agents]
+        self._firm_agents.update(zip(ids, agents, strict=True))
+        return np.array(ids, dtype=np.int64)
 
     def unregister_firms(self, uids: np.ndarray) -> None:
         """Remove the firm agents with these ids from the model."""
-        for uid in uids:
-            self._firm_agents.pop(int(uid)).remove()
+        pop = self._firm_agents.pop
+        deregister_many(self, [pop(uid) for uid in uids.tolist()])
 
     def register_investors(self, n: int) -> np.ndarray:
         """Create ``n`` investor agents; returns their unique ids."""

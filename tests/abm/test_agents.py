@@ -61,3 +61,48 @@ def test_talent_handles_are_made_on_demand():
         assert t.wage > 0 and t.employer.unique_id == int(m.firm_pop.id[t.employer_row])
     assert tid in m.talent and 10**12 not in m.talent
     assert t not in m.agents  # not registered: a 1:1 run has ten million of them
+
+
+def test_bulk_registration_leaves_mesa_as_agent_by_agent_creation():
+    """``register_many``/``deregister_many`` (firm entry and exit) give Mesa the same agents,
+    ids and registries, in the same order, as creating and removing them one at a time."""
+    from abm.mesa_core import deregister_many, register_many
+
+    def state(model):
+        return (
+            [(type(a).__name__, a.unique_id) for a in model._agents],
+            [a.unique_id for a in model.agents_by_type[Firm]],
+            [a.unique_id for a in model.agents],
+        )
+
+    one, bulk = (mesa.Model(seed=1) for _ in range(2))
+    a = [Firm(one) for _ in range(5)] + [Investor(one) for _ in range(2)]
+    b = register_many(bulk, Firm, 5) + register_many(bulk, Investor, 2)
+    assert [x.unique_id for x in a] == [x.unique_id for x in b] == list(range(1, 8))
+    assert all(x.model is bulk and x.pos is None for x in b)
+    assert state(one) == state(bulk)
+    for x in (a[1], a[3], a[5]):
+        x.remove()
+    deregister_many(bulk, [b[1], b[3], b[5]])
+    deregister_many(bulk, [b[1]])  # removed already: ignored, as Agent.remove does
+    assert state(one) == state(bulk)
+    assert len(bulk.agents_by_type[Investor]) == 1 and len(bulk.agents) == 4
+    more_a, more_b = [Firm(one) for _ in range(3)], register_many(bulk, Firm, 3)
+    assert [x.unique_id for x in more_a] == [x.unique_id for x in more_b] == [8, 9, 10]
+    assert state(one) == state(bulk) and register_many(bulk, Firm, 0) == []
+
+
+def test_bulk_registration_respects_an_agent_class_with_its_own_init():
+    from abm.mesa_core import register_many
+
+    class Counted(mesa.Agent):
+        made = 0
+
+        def __init__(self, model):
+            super().__init__(model)
+            type(self).made += 1
+
+    model = mesa.Model(seed=1)
+    agents = register_many(model, Counted, 4)
+    assert Counted.made == 4 and len(model.agents_by_type[Counted]) == 4
+    assert [x.unique_id for x in agents] == [1, 2, 3, 4]
