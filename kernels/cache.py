@@ -34,6 +34,7 @@ ENTRY_POINTS = (
     events.lottery_rows,
     talent.count_staff,
     talent.census,
+    talent.marked_residents,
     talent.separate,
     talent.hire,
     passes.employees_of,

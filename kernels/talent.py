@@ -93,6 +93,27 @@ def census_py(abroad, employer, skill, n_skills):
     return home, employed
 
 
+@numba.njit(cache=True)
+def marked_residents(attracted, abroad, n_marks):
+    """Residents by mark: ``out[m] = #{i: attracted_i = m, abroad_i = 0}`` for ``m < n_marks``
+    (int64; marks outside ``0 .. n_marks - 1`` are not counted), in one pass."""
+    out = np.zeros(n_marks, dtype=np.int64)
+    for i in range(attracted.shape[0]):
+        m = attracted[i]
+        if abroad[i] == 0 and 0 <= m < n_marks:
+            out[m] += 1
+    return out
+
+
+def marked_residents_py(attracted, abroad, n_marks):
+    """Plain-Python twin of :func:`marked_residents`."""
+    out = np.zeros(n_marks, dtype=np.int64)
+    for m, a in zip(attracted, abroad, strict=True):
+        if a == 0 and 0 <= int(m) < n_marks:
+            out[int(m)] += 1
+    return out
+
+
 # ----------------------------------------------------------------------------- separations
 @numba.njit(cache=True)
 def separate(rows, employer, skill, experience, reservation, wages, firm_sector, ratio, staff):

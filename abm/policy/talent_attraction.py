@@ -22,6 +22,7 @@ from abm.policy.budget import active, quarter_budget, spend
 from abm.policy.purchases import Purchases
 from abm.state.economy import EconomyState, Shock
 from abm.state.sectors import HIGH, SECTOR_INDEX
+from kernels.talent import marked_residents
 
 INSTRUMENT = "talent_attraction"
 
@@ -48,9 +49,14 @@ def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) ->
     out = []
     price = eco.c("labour.talent_cost_per_resident")
     taken = arriving.copy()
-    for i, p in active(eco, INSTRUMENT):
+    programmes = active(eco, INSTRUMENT)
+    if not programmes:
+        return np.zeros(0, np.int64)
+    # the attracted people still resident, by programme (marks abroad are this quarter's picks)
+    resident = marked_residents(tp.attracted, tp.abroad, len(eco.programme_pop) + 1)
+    for i, p in programmes:
         target = eco.programme_pop.budget_year[i] * p.spec.immigration_boost / price / eco.scale
-        held = int(np.count_nonzero((tp.attracted == i + 1) & (tp.abroad == 0)))
+        held = int(resident[i + 1])
         u = eco.shocks(np.array([eco.programme_pop.id[i]], np.int64), Shock.ATTRACT)[0, 0]
         need = int(np.floor(target - held + u))
         if need <= 0:
@@ -62,8 +68,21 @@ def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) ->
         if cand.size == 0:
             continue
         draw = eco.shocks(tp.id[cand], Shock.ATTRACT)[:, 0]
-        chosen = cand[np.argsort(draw, kind="stable")[:need]]
+        chosen = cand[smallest_first(draw, need)]
         tp.arrays["attracted"][chosen] = i + 1
         taken[np.searchsorted(abroad_rows, chosen)] = True
         out.append(chosen)
     return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def smallest_first(values: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(values, kind="stable")[:k]`` (the rows of the ``k`` smallest values, ties in
+    row order), sorting only the values up to the ``k``-th smallest instead of all of them."""
+    n = values.shape[0]
+    if k >= n:
+        return np.argsort(values, kind="stable")
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    kth = np.partition(values, k - 1)[k - 1]
+    top = np.flatnonzero(values <= kth)  # every tie of the k-th value, in row order
+    return top[np.argsort(values[top], kind="stable")][:k]

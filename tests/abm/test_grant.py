@@ -46,3 +46,16 @@ def test_best_first_with_a_boundless_or_empty_budget(budget):
 def test_erfinv_inverts_the_error_function_to_its_stated_accuracy():
     z = np.linspace(1e-6, 1 - 1e-6, 20001)
     assert np.max(np.abs(np.sqrt(2.0) * erfinv(2 * z - 1) - ndtri(z))) < 2e-5
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 99, 100, 150])
+def test_smallest_first_is_the_head_of_a_stable_argsort(k):
+    """Talent programmes pick the ``need`` people abroad with the smallest draws: the head of a
+    stable argsort, ties included, whatever ``k``."""
+    from abm.policy.talent_attraction import smallest_first
+
+    rng = np.random.default_rng(k)
+    v = rng.integers(0, 30, 100).astype(float)  # many ties
+    np.testing.assert_array_equal(smallest_first(v, k), np.argsort(v, kind="stable")[:k])
+    u = rng.random(100)
+    np.testing.assert_array_equal(smallest_first(u, k), np.argsort(u, kind="stable")[:k])

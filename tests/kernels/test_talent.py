@@ -62,6 +62,11 @@ def test_counts_and_census_equal_twins(seed, n, n_firms):
     b = talent.census_py(pop["abroad"], employer, skill, 3)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
+    marks = np.random.default_rng(seed).integers(-1, 6, n).astype(np.int32)  # 5: out of range
+    got = talent.marked_residents(marks, pop["abroad"], 5)
+    np.testing.assert_array_equal(got, talent.marked_residents_py(marks, pop["abroad"], 5))
+    home = pop["abroad"] == 0
+    np.testing.assert_array_equal(got, [np.sum((marks == m) & home) for m in range(5)])
 
 
 @pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
