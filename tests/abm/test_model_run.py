@@ -108,3 +108,22 @@ def test_every_shipped_scenario_runs_a_few_quarters(name):
     ds = m.to_dataset()
     assert ds.sizes["time"] == 3
     assert np.all(np.isfinite(ds["gdp"].values)) and np.all(ds["gdp"].values > 0)
+
+
+def test_the_build_pauses_the_garbage_collector_and_restores_it():
+    import gc
+
+    from abm.model import collector_paused
+
+    EconomyModel("diffuse", seed=1, scale=2000, quarters=1)
+    assert gc.isenabled()  # on again after the build
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a failing build")
+    assert gc.isenabled()
