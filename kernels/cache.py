@@ -51,6 +51,7 @@ ENTRY_POINTS = (
     production.plan_firms,
     production.produce_firms,
     firms.sector_medians,
+    firms.group_weighted_mean,
     labour.match_labour,
     labour.vacancy_rows,
     goods.allocate_demand,

@@ -95,3 +95,31 @@ def sector_medians_py(firm_sector, values, n_sectors, empty):
             m = len(v) // 2
             out[s] = v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2.0
     return out
+
+
+@numba.njit(cache=True)
+def group_weighted_mean(x, w, groups, n, shift):
+    """Mean of ``x`` weighted by ``w + shift`` within each group ``0..n-1`` (0 for an empty
+    group or one of zero weight), as ``np.bincount(groups, (w + shift) x) / np.bincount(groups,
+    w + shift)``: the same sums in the same order, so the same bits, in one pass."""
+    num = np.zeros(n)
+    den = np.zeros(n)
+    for i in range(groups.shape[0]):
+        g = groups[i]
+        wi = w[i] + shift
+        num[g] += x[i] * wi
+        den[g] += wi
+    out = np.zeros(n)
+    for g in range(n):
+        if den[g] > 0:
+            out[g] = num[g] / den[g]
+    return out
+
+
+def group_weighted_mean_py(x, w, groups, n, shift):
+    """Plain-Python twin of :func:`group_weighted_mean`."""
+    num, den = [0.0] * n, [0.0] * n
+    for xi, wi, g in zip(x, w, groups, strict=True):
+        num[int(g)] += float(xi) * (float(wi) + shift)
+        den[int(g)] += float(wi) + shift
+    return np.array([a / b if b > 0 else 0.0 for a, b in zip(num, den, strict=True)])

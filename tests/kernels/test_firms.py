@@ -94,3 +94,18 @@ def test_copy_without_rows_equals_twin_and_leaves_the_source_alone(dtype, n, m):
     np.testing.assert_array_equal(a[:ka], np.delete(src[:n], rows))
     assert (a[ka:] == 55).all()  # beyond the kept rows: untouched
     np.testing.assert_array_equal(src, before)
+
+
+@pytest.mark.parametrize("n", [0, 1, 50, 4000])
+def test_group_weighted_mean_equals_twin_and_numpy(n):
+    from kernels.firms import group_weighted_mean, group_weighted_mean_py
+
+    rng = np.random.default_rng(n)
+    x, w = rng.lognormal(0, 1, n), rng.uniform(0, 5, n) * (rng.random(n) < 0.8)
+    groups = rng.integers(0, 7, n)  # group 7 is empty
+    got = group_weighted_mean(x, w, groups, 8, 1e-9)
+    np.testing.assert_allclose(got, group_weighted_mean_py(x, w, groups, 8, 1e-9), rtol=1e-13)
+    num = np.bincount(groups, weights=x * (w + 1e-9), minlength=8)  # the numpy code it replaced
+    den = np.bincount(groups, weights=w + 1e-9, minlength=8)
+    np.testing.assert_array_equal(got, np.divide(num, den, out=np.zeros(8), where=den > 0))
+    assert got[7] == 0.0
