@@ -11,6 +11,8 @@ under capacity (inventories incl. this quarter's output); demand no firm can ser
 (lost, for exports). Market shares then follow replicator dynamics (docs/model.md §6.6):
 f_i <- f_i (1 + chi (E_i - E_s)/|E_s|), E_i = -omega_p p_i/P_s - omega_u unserved_i, with chi,
 omega_p, omega_u = ``firms.replicator_chi``, ``firms.price_weight``, ``firms.unfilled_weight``.
+The firm-by-firm books after rationing and the share update are one pass over the firms
+(``kernels.market.settle_firms``).
 
 World demand: WD_s = (1 + g_0)^tb [(1 - n_s) + n_s N_s(t) / (1 + g_0)^t] exp(z_t), with z_t an
 AR(1) world demand shock (z_t = rho z_t-1 + sigma e_t: ``macro.world_shock_persistence``,
@@ -29,10 +31,11 @@ from __future__ import annotations
 import numpy as np
 
 from abm.mechanisms import government
-from abm.state.economy import EconomyState, weighted_mean
+from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, F, G, H, R
 from kernels.goods import allocate_demand
+from kernels.market import settle_firms, settle_firms_parallel
 
 S = N_SECTORS
 
@@ -138,54 +141,22 @@ def clear(eco: EconomyState, f: QuarterFlows) -> None:
     bs.deposits_h -= consumption
     bs.deposits_g -= uses["government_purchases"].sum()
     bs.deposits_r += imports_by_sector.sum() - exports.sum()
-    fp.cash = fp.cash + sold - f.interm_by_firm - orders
-    # capital: depreciation over the quarter, then last quarter's orders delivered
+    # firm by firm (kernels.market): books, sector totals, unserved demand, replicator shares
     p_inv = float(imix @ eco.sectors.price_index)
-    delta_q = eco.structure.delta_q
-    f.depreciation = fp.capital * delta_q * p_inv
-    fp.capital = fp.capital * (1 - delta_q) + orders / p_inv
-    sold_real = sold / fp.price
-    fp.inventory = np.maximum(fp.inventory - sold_real, 0.0)
-    # inventory change at this quarter's prices: output - real sales
-    f.inventory_change = float(((fp.output - sold_real) * fp.price).sum())
-    # value added per firm: output at price minus intermediate inputs
-    va = fp.output * fp.price - f.interm_by_firm
-    f.va_firm = va
-    f.va_sector = np.bincount(fp.sector, weights=va, minlength=S)
-    f.investment_sector = np.bincount(fp.sector, weights=orders, minlength=S)
-    f.real_output_sector = np.bincount(fp.sector, weights=fp.output, minlength=S)
-    f.nominal_output_sector = np.bincount(fp.sector, weights=fp.output * fp.price, minlength=S)
-    f.berd = float(fp.rd.sum())
-    f.berd_sector = np.bincount(fp.sector, weights=fp.rd, minlength=S)
+    (
+        fp.cash, f.depreciation, new_capital, sold_real, new_inventory, f.inventory_change,
+        f.va_firm, f.va_sector, f.investment_sector, f.real_output_sector,
+        f.nominal_output_sector, f.berd, f.berd_sector, fp.unserved, price_index, new_share,
+    ) = (settle_firms_parallel if eco.threads > 1 else settle_firms)(
+        fp.sector, sold, fp.price, fp.output, f.interm_by_firm, orders, fp.cash, fp.capital,
+        fp.inventory, fp.rd, fp.share, d, eco.structure.delta_q, p_inv,
+        c("firms.price_weight"), c("firms.unfilled_weight"), c("firms.replicator_chi"),
+    )  # fmt: skip
+    fp.capital, fp.inventory = new_capital, new_inventory
     f.sold = sold
-    alloc = (
-        fp.share
-        / np.maximum(np.bincount(fp.sector, weights=fp.share, minlength=S)[fp.sector], 1e-300)
-        * d[fp.sector]
-    )
-    fp.unserved = np.clip(
-        np.divide(alloc - sold, alloc, out=np.zeros(len(fp)), where=alloc > 0), 0.0, 1.0
-    )
     fp.sales = sold
     fp.sales_real = sold_real
-    _replicate(eco)
-    f.demand_total = d
-
-
-def _replicate(eco: EconomyState) -> None:
-    """Sector price indices (output-weighted) and replicator market shares."""
-    fp = eco.firm_pop
-    c = eco.c
-    w = np.maximum(fp.output, 1e-12)
-    eco.sectors.price_index = weighted_mean(fp.price, w, fp.sector, S)
-    e = -(
-        c("firms.price_weight") * fp.price / eco.sectors.price_index[fp.sector]
-        + c("firms.unfilled_weight") * fp.unserved
-    )
-    ebar = weighted_mean(e, fp.share, fp.sector, S)
-    chi = c("firms.replicator_chi")
-    new = fp.share * (1 + chi * (e - ebar[fp.sector]) / np.abs(ebar[fp.sector]))
-    new = np.maximum(new, 0.0)
-    tot = np.bincount(fp.sector, weights=new, minlength=S)
+    eco.sectors.price_index = price_index
     fp.share_prev = fp.share
-    fp.share = np.divide(new, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)
+    fp.share = new_share
+    f.demand_total = d
