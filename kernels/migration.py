@@ -9,7 +9,8 @@ only residents whose uniform is below the bound of their emigration probability 
 # numba caches this module's kernels with compiled copies of the kernels.events functions they
 # call, keyed on this file alone: change this file whenever kernels/events.py changes (events:
 # lottery bytes, U = (B + V) / 256; their lottery finds passing bytes eight at a time over
-# dense ids, row by row over sparse ones), or a warm cache keeps the old draws.
+# dense ids, row by row over sparse ones), or a warm cache keeps the old draws. The same for
+# kernels/philox.py (philox4x64: Philox4x64-10, uniforms as (x >> 11) 2**-53).
 
 import math
 
@@ -19,7 +20,10 @@ import numpy as np
 from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel
 from kernels.labour import _prefetch
 from kernels.passes import AHEAD, CHUNK
+from kernels.philox import philox4x64, philox_uniforms_py
 from kernels.talent import separate, separate_py
+
+_INV53 = 1.0 / 9007199254740992.0
 
 
 @numba.njit(cache=True, inline="always")
@@ -99,6 +103,74 @@ def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_im
             abroad[i] = 0
             employer[i] = -1
             reservation[i] = r_imm[skill[i]]
+
+
+@numba.njit(cache=True)
+def _abroad_chunk(k, ids, abroad, skill, bound, key0, key1, q, m, rows, arriving, counts):
+    lo = k * CHUNK
+    c = 0
+    for i in range(lo, min(lo + CHUNK, ids.shape[0])):
+        if abroad[i] == 1:
+            x0, _, _, _ = philox4x64(np.uint64(ids[i]), q, m, np.uint64(0), key0, key1)
+            rows[lo + c] = i
+            arriving[lo + c] = (x0 >> np.uint64(11)) * _INV53 < bound[skill[i]]
+            c += 1
+    counts[k] = c
+
+
+@numba.njit(cache=True)
+def _abroad_gather(rows, arriving, counts):
+    n = counts.sum()
+    out_rows = np.empty(n, dtype=np.int64)
+    out_arr = np.empty(n, dtype=np.bool_)
+    c = 0
+    for k in range(counts.shape[0]):
+        lo = k * CHUNK
+        for j in range(counts[k]):
+            out_rows[c] = rows[lo + j]
+            out_arr[c] = arriving[lo + j]
+            c += 1
+    return out_rows, out_arr
+
+
+@numba.njit(cache=True)
+def immigration_draws(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """The rows abroad (``abroad == 1``, in row order) and whether each comes home by the base
+    rate: ``u < bound[skill]`` with ``u`` its first keyed uniform (``philox_uniforms`` of
+    ``(id, quarter, mechanism)``: the numbers ``EconomyState.shocks`` gives), drawn for the
+    agents abroad only, in one pass."""
+    n = ids.shape[0]
+    nc = (n + CHUNK - 1) // CHUNK
+    rows = np.empty(n, dtype=np.int64)
+    arriving = np.empty(n, dtype=np.bool_)
+    counts = np.zeros(nc, dtype=np.int64)
+    q, m = np.uint64(quarter), np.uint64(mechanism)
+    k0, k1 = np.uint64(key0), np.uint64(key1)
+    for k in range(nc):
+        _abroad_chunk(k, ids, abroad, skill, bound, k0, k1, q, m, rows, arriving, counts)
+    return _abroad_gather(rows, arriving, counts)
+
+
+@numba.njit(cache=True, parallel=True)
+def immigration_draws_parallel(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """:func:`immigration_draws` on numba's threads (the same result)."""
+    n = ids.shape[0]
+    nc = (n + CHUNK - 1) // CHUNK
+    rows = np.empty(n, dtype=np.int64)
+    arriving = np.empty(n, dtype=np.bool_)
+    counts = np.zeros(nc, dtype=np.int64)
+    q, m = np.uint64(quarter), np.uint64(mechanism)
+    k0, k1 = np.uint64(key0), np.uint64(key1)
+    for k in numba.prange(nc):
+        _abroad_chunk(k, ids, abroad, skill, bound, k0, k1, q, m, rows, arriving, counts)
+    return _abroad_gather(rows, arriving, counts)
+
+
+def immigration_draws_py(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """Plain-Python twin of :func:`immigration_draws`."""
+    rows = np.flatnonzero(np.asarray(abroad) == 1)
+    u = philox_uniforms_py(int(key0), int(key1), np.asarray(ids)[rows], quarter, mechanism, 1)
+    return rows.astype(np.int64), u[:, 0] < np.asarray(bound)[np.asarray(skill)[rows]]
 
 
 @numba.njit(cache=True)

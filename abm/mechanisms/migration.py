@@ -21,6 +21,7 @@ from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
+from kernels.migration import immigration_draws, immigration_draws_parallel
 from kernels.migration import migrate as migration_kernel
 
 K = N_SKILLS
@@ -97,14 +98,13 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     src = eco.cal
     # the pool abroad: who comes by the base rate, and the residents talent programmes buy
     # (chosen before anyone moves, as ``talent_attraction.recruit`` counts its residents)
-    arows = np.flatnonzero(tp.abroad == 1)
-    resp = _immigration_response_by_skill(eco)[tp.skill[arows]]
-    imm_draw = eco.shocks(tp.id[arows], Shock.IMMIGRATE)[:, 0]
-    arriving = imm_draw < np.minimum(lab.p0_immigrate * resp, 0.9)
+    key0, key1, q = eco.shock_key()
+    bound = np.minimum(lab.p0_immigrate * _immigration_response_by_skill(eco), 0.9)
+    draws = immigration_draws_parallel if eco.threads > 1 else immigration_draws
+    arows, arriving = draws(tp.id, tp.abroad, tp.skill, bound, key0, key1, q, int(Shock.IMMIGRATE))
     arriving[np.searchsorted(arows, talent_attraction.recruit(eco, arows, arriving))] = True
     # emigration: kernels.migration computes the response of migration_response(emigrate=True)
     # for the residents whose draw is below its bound only (tests/abm/test_talent_step.py)
-    key0, key1, q = eco.shock_key()
     retire, n_emi, n_emi_high, n_imm, n_imm_high, delta = migration_kernel(
         tp.id,
         tp.abroad,

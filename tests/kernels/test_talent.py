@@ -207,3 +207,29 @@ def test_two_threads_give_the_same_bits(seed, n, n_firms):
     np.testing.assert_array_equal(a["abroad"], b["abroad"])
     for x, y in zip(a["job"], b["job"], strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 500), (3, 40_000)])
+def test_immigration_draws_equal_twin_numpy_and_threads(seed, n):
+    """The rows abroad and who comes home by the base rate: the numbers of the numpy code it
+    replaced (``EconomyState.shocks`` of the rows abroad against the bound of their skill)."""
+    import numba
+
+    from kernels.philox import philox_uniforms
+
+    pop = population(seed, n, 10, abroad_share=0.3)
+    skill = pop["job"][1]
+    bound = np.array([0.02, 0.3, 0.9])
+    args = (pop["ids"], pop["abroad"], skill, bound, K0, K1, Q, 4)
+    rows, arriving = migration.immigration_draws(*args)
+    want_rows = np.flatnonzero(pop["abroad"] == 1)
+    np.testing.assert_array_equal(rows, want_rows)
+    u = philox_uniforms(K0, K1, pop["ids"][want_rows], Q, 4, 1)[:, 0]
+    np.testing.assert_array_equal(arriving, u < bound[skill[want_rows]])
+    twin = migration.immigration_draws_py(*args)
+    np.testing.assert_array_equal(rows, twin[0])
+    np.testing.assert_array_equal(arriving, twin[1])
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        par = migration.immigration_draws_parallel(*args)
+        np.testing.assert_array_equal(rows, par[0])
+        np.testing.assert_array_equal(arriving, par[1])
