@@ -1,5 +1,7 @@
-"""Settlement of the goods market, firm by firm: what ``abm.mechanisms.goods.clear`` does once
-``kernels.goods.allocate_demand`` has rationed demand.
+"""The goods market firm by firm: prices before it opens, settlement after it has rationed.
+
+``expect_and_price`` fuses ``abm.mechanisms.expectations`` (expected demand, mark-ups, unit
+costs and prices).
 
 ``settle_firms`` fuses the numpy expressions that follow the rationing (cash, depreciation and
 capital, inventories, value added, the sector totals, each firm's unserved demand) and the
@@ -158,6 +160,91 @@ def settle_firms_impl(
         totals[0].copy(), totals[1].copy(), totals[2].copy(), totals[3].copy(), np_sum(rd),
         totals[4].copy(), unserved, price_index, new_share,
     )  # fmt: skip
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _price_chunk(
+    c, sector, sales_real, unserved, expected, share, share_prev, markup, productivity, wages,
+    growth, markup0, skill_mix, interm_cost, rd_cost, weight, upsilon, new_expected,
+    new_markup, price,
+):  # fmt: skip
+    n_k = wages.shape[1]
+    for i in range(c * CHUNK, min((c + 1) * CHUNK, sector.shape[0])):
+        s = sector[i]
+        gap = 1.0 - unserved[i]
+        seen = sales_real[i] / (gap if gap > 1e-9 else 1e-9)  # np.maximum(1e-9, 1 - unserved)
+        x = expected[i] + weight * (seen * (1 + growth[s]) - expected[i])
+        new_expected[i] = x if x > 0.0 else 0.0
+        rel = (share[i] - share_prev[i]) / share_prev[i] if share_prev[i] > 0 else 0.0
+        mu = markup[i] * (1 + upsilon * min(max(rel, -0.5), 0.5))
+        mu = min(max(mu, 0.5 * markup0[s]), 2.0 * markup0[s] + 0.05)
+        new_markup[i] = mu
+        lc = 0.0  # numpy's sum of the row of (mix * wages): from 0.0, skill by skill
+        for k in range(n_k):
+            lc += skill_mix[s, k] * wages[i, k]
+        price[i] = (1 + mu) * (lc / productivity[i] + interm_cost[s] + rd_cost[s])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def expect_and_price(
+    sector, sales_real, unserved, expected, share, share_prev, markup, productivity, wages,
+    growth, markup0, skill_mix, interm_cost, rd_cost, weight, upsilon,
+):  # fmt: skip
+    """Expected demand, mark-ups and prices of every firm (``abm.mechanisms.expectations``).
+
+    For firm ``i`` of sector ``s``: expected demand ``max(e_i + alpha (d_i (1 + g_s) - e_i), 0)``
+    with ``d_i = real sales / max(1e-9, 1 - unserved_i)``; mark-up ``mu_i (1 + upsilon
+    clip(r_i, -1/2, 1/2))`` with ``r_i`` the relative change of its market share (0 without a
+    previous share), bounded to ``[mu0_s / 2, 2 mu0_s + 0.05]``; price ``(1 + mu_i) (sum_k
+    mix[s, k] w_ik / a_i + c_s + rd_s)``, ``c_s`` the sector's intermediate cost per unit and
+    ``rd_s`` its non-personnel R&D cost per unit. Returns (expected, markup, price): new arrays,
+    the same bits as the numpy expressions they replace.
+    """
+    n = sector.shape[0]
+    new_expected, new_markup, price = np.empty(n), np.empty(n), np.empty(n)
+    for c in range((n + CHUNK - 1) // CHUNK):
+        _price_chunk(
+            c, sector, sales_real, unserved, expected, share, share_prev, markup, productivity,
+            wages, growth, markup0, skill_mix, interm_cost, rd_cost, weight, upsilon,
+            new_expected, new_markup, price,
+        )  # fmt: skip
+    return new_expected, new_markup, price
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def expect_and_price_parallel(
+    sector, sales_real, unserved, expected, share, share_prev, markup, productivity, wages,
+    growth, markup0, skill_mix, interm_cost, rd_cost, weight, upsilon,
+):  # fmt: skip
+    """:func:`expect_and_price` with its chunks on numba's threads (the same result)."""
+    n = sector.shape[0]
+    new_expected, new_markup, price = np.empty(n), np.empty(n), np.empty(n)
+    for c in numba.prange((n + CHUNK - 1) // CHUNK):
+        _price_chunk(
+            c, sector, sales_real, unserved, expected, share, share_prev, markup, productivity,
+            wages, growth, markup0, skill_mix, interm_cost, rd_cost, weight, upsilon,
+            new_expected, new_markup, price,
+        )  # fmt: skip
+    return new_expected, new_markup, price
+
+
+def expect_and_price_py(
+    sector, sales_real, unserved, expected, share, share_prev, markup, productivity, wages,
+    growth, markup0, skill_mix, interm_cost, rd_cost, weight, upsilon,
+):  # fmt: skip
+    """Plain-Python twin of :func:`expect_and_price`."""
+    n = len(sector)
+    new_expected, new_markup, price = np.zeros(n), np.zeros(n), np.zeros(n)
+    for i in range(n):
+        s = int(sector[i])
+        seen = sales_real[i] / max(1e-9, 1.0 - unserved[i])
+        new_expected[i] = max(expected[i] + weight * (seen * (1 + growth[s]) - expected[i]), 0.0)
+        rel = (share[i] - share_prev[i]) / share_prev[i] if share_prev[i] > 0 else 0.0
+        mu = markup[i] * (1 + upsilon * min(max(rel, -0.5), 0.5))
+        new_markup[i] = min(max(mu, 0.5 * markup0[s]), 2.0 * markup0[s] + 0.05)
+        unit = sum(float(skill_mix[s, k]) * float(wages[i, k]) for k in range(wages.shape[1]))
+        price[i] = (1 + new_markup[i]) * (unit / productivity[i] + interm_cost[s] + rd_cost[s])
+    return new_expected, new_markup, price
 
 
 def _renamed(fn, name):

@@ -15,29 +15,24 @@ import numpy as np
 
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
+from kernels.market import expect_and_price as expect_and_price_kernel
+from kernels.market import expect_and_price_parallel
 
 
 def expect_and_price(eco: EconomyState, f: QuarterFlows) -> None:
     """Expected demand and prices of every firm (module docstring)."""
     fp = eco.firm_pop
     st = eco.structure
-    a = eco.c("firms.expectation_weight")
-    g = eco.trends.demand_growth[fp.sector]
-    demand_seen = fp.sales_real / np.maximum(1e-9, 1.0 - fp.unserved)
-    fp.expected = np.maximum(fp.expected + a * (demand_seen * (1 + g) - fp.expected), 0.0)
-    ups = eco.c("firms.markup_upsilon")
-    rel = np.divide(
-        fp.share - fp.share_prev, fp.share_prev, out=np.zeros(len(fp)), where=fp.share_prev > 0
-    )
-    mu = fp.markup * (1 + ups * np.clip(rel, -0.5, 0.5))
-    fp.markup = np.clip(mu, 0.5 * st.markup0[fp.sector], 2.0 * st.markup0[fp.sector] + 0.05)
-    wages = eco.firm_wages()
-    mix = st.skill_mix[fp.sector]
-    labour_cost = (mix * wages).sum(axis=1) / fp.productivity
     # sum_j A[j, s] P_j depends on the firm's sector alone: summed per sector, with the memory
     # layout of the per-firm sum (a column gather: numpy sums each column pairwise), so the
     # same bits at the cost of a few sectors instead of S x firms
     sectors = np.arange(st.io.shape[1])
-    interm = (st.io[:, sectors] * eco.sectors.price_index[:, None]).sum(axis=0)[fp.sector]
-    rd_cost = st.rd_nonlabour_cost[fp.sector]
-    fp.price = (1 + fp.markup) * (labour_cost + interm + rd_cost)
+    interm = (st.io[:, sectors] * eco.sectors.price_index[:, None]).sum(axis=0)
+    fp.expected, fp.markup, fp.price = (
+        expect_and_price_parallel if eco.threads > 1 else expect_and_price_kernel
+    )(
+        fp.sector, fp.sales_real, fp.unserved, fp.expected, fp.share, fp.share_prev, fp.markup,
+        fp.productivity, eco.firm_wages(), eco.trends.demand_growth, st.markup0, st.skill_mix,
+        interm, st.rd_nonlabour_cost, eco.c("firms.expectation_weight"),
+        eco.c("firms.markup_upsilon"),
+    )  # fmt: skip

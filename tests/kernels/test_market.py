@@ -93,3 +93,46 @@ def test_threaded_settlement_equals_serial():
     args = _inputs(3 * CHUNK + 17, 3)
     for x, y in zip(settle_firms(*args), settle_firms_parallel(*args), strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def _price_inputs(n, seed):
+    rng = np.random.default_rng(seed)
+    share_prev = rng.uniform(0, 0.01, n) * (rng.random(n) < 0.9)  # entrants have none
+    return (
+        rng.integers(0, S, n), rng.uniform(0, 1e6, n), rng.uniform(0, 1, n) ** 3,
+        rng.uniform(0, 1.2e6, n), share_prev * rng.uniform(0.3, 1.8, n), share_prev,
+        rng.uniform(0.05, 0.6, n), rng.uniform(2e4, 9e4, n), rng.uniform(8e3, 3e4, (n, 3)),
+        rng.normal(0.005, 0.01, S), rng.uniform(0.1, 0.3, S), rng.dirichlet(np.ones(3), S),
+        rng.uniform(0.2, 0.6, S), rng.uniform(0, 0.02, S), 0.25, 0.04,
+    )  # fmt: skip
+
+
+def _price_numpy(sector, sales_real, unserved, expected, share, share_prev, markup, prod, wages,
+                 g, markup0, mix, interm, rd, a, ups):  # fmt: skip
+    """The numpy code of ``abm.mechanisms.expectations`` before the kernel."""
+    seen = sales_real / np.maximum(1e-9, 1.0 - unserved)
+    expected = np.maximum(expected + a * (seen * (1 + g[sector]) - expected), 0.0)
+    rel = np.divide(share - share_prev, share_prev, out=np.zeros(len(sector)), where=share_prev > 0)
+    mu = markup * (1 + ups * np.clip(rel, -0.5, 0.5))
+    mu = np.clip(mu, 0.5 * markup0[sector], 2.0 * markup0[sector] + 0.05)
+    labour_cost = (mix[sector] * wages).sum(axis=1) / prod
+    return expected, mu, (1 + mu) * (labour_cost + interm[sector] + rd[sector])
+
+
+@pytest.mark.parametrize("n", [0, 1, 77, 2 * CHUNK + 9])
+def test_expect_and_price_equals_numpy_twin_and_threads(n):
+    from kernels.market import expect_and_price, expect_and_price_parallel, expect_and_price_py
+
+    args = _price_inputs(n, n)
+    got = expect_and_price(*args)
+    for x, y in zip(got, _price_numpy(*args), strict=True):
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(got, expect_and_price_py(*args), strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-13)
+    markup0 = args[10][args[0]]
+    assert (got[0] >= 0).all() and (got[1] >= 0.5 * markup0).all()
+    assert (got[1] <= 2 * markup0 + 0.05).all()
+    if numba.config.NUMBA_NUM_THREADS >= 2 and n > CHUNK:
+        numba.set_num_threads(2)
+        for x, y in zip(got, expect_and_price_parallel(*args), strict=True):
+            np.testing.assert_array_equal(x, y)
