@@ -9,17 +9,22 @@ home as property income. Loans are repaid over ``finance.loan_maturity`` years f
 the 37.5% tax wedge (OECD). Dividends: ``firms.payout_ratio`` of after-tax profits plus
 ``firms.excess_cash_payout`` of cash above a buffer of ``firms.cash_buffer_sales`` of sales (the
 2025 cash ratio, so cash holdings are stationary), to equity holders by their shares; the
-financial sector passes its whole profit to households.
+financial sector passes its whole profit to households. The firm-by-firm arithmetic is
+``kernels.incomes`` (one pass before the innovation box, one after).
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from abm.policy import innovation_box
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, H, R
+from kernels.incomes import (
+    firm_dividends,
+    firm_dividends_parallel,
+    firm_incomes,
+    firm_incomes_parallel,
+)
 
 S = N_SECTORS
 
@@ -31,29 +36,30 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     acc = eco.accounts
     bs = eco.bs
     bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
+    par = eco.threads > 1
+    # firm by firm (kernels.incomes): wages, interest, amortisation, profit, standard tax
+    fp.cash, fp.loans, interest_f, profit, tax_std, (bill_total, interest_total, repaid) = (
+        firm_incomes_parallel if par else firm_incomes
+    )(
+        bill, fp.cash, fp.loans, fp.sales, f.interm_by_firm, f.depreciation, fp.grant_received,
+        fp.credit, fp.weight, c("firms.loan_rate") / 4, float(c("finance.loan_maturity")),
+        c("firms.repayment_buffer"), c("government.corporate_rate_low"),
+        c("government.corporate_rate_high"), c("government.corporate_bracket") / 4,
+    )  # fmt: skip
     # households receive what firms pay: the wage bill is what the employed talent agents earn,
     # wages[employer, skill] x persons per agent summed over agents (tests/abm/test_accounts.py)
-    received = float(bill.sum())
-    fp.cash = fp.cash - bill
+    received = bill_total
     bs.deposits_h += received
-    acc.pay("wages", F, bill.sum())
+    acc.pay("wages", F, bill_total)
     acc.receive("wages", H, received)
     labour_tax = eco.government.wage_tax * received
     bs.deposits_h -= labour_tax
     bs.deposits_g += labour_tax
     acc.transfer("labour_tax", H, G, labour_tax)
     # interest
-    interest_f = c("firms.loan_rate") / 4 * fp.loans
-    fp.cash = fp.cash - interest_f
-    acc.transfer("interest", F, B, interest_f.sum())
+    acc.transfer("interest", F, B, interest_total)
     # amortisation: a financial transaction (deposits and loans fall together)
-    due = fp.loans / (4 * c("finance.loan_maturity"))
-    repay = np.clip(
-        np.minimum(due, fp.cash - c("firms.repayment_buffer") * fp.sales), 0.0, fp.loans
-    )
-    fp.cash = fp.cash - repay
-    fp.loans = fp.loans - repay
-    eco.finance.loan_repayments = float(repay.sum())
+    eco.finance.loan_repayments = repaid
     dep_int = c("firms.deposit_rate") / 4 * bs.deposits_h
     bs.deposits_h += dep_int
     acc.transfer("interest", B, H, dep_int)
@@ -66,50 +72,40 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     bs.deposits_r -= fa_inc
     acc.transfer("property_income", R, B, fa_inc)
     # profits and corporate tax (per real firm brackets), innovation box
-    profit = (
-        fp.sales
-        - bill
-        - f.interm_by_firm
-        - interest_f
-        - f.depreciation
-        + fp.grant_received
-        + fp.credit
-    )
     fp.profit = profit
-    per_firm = np.maximum(profit, 0.0) / fp.weight
-    lo_rate, hi_rate = c("government.corporate_rate_low"), c("government.corporate_rate_high")
-    br = c("government.corporate_bracket") / 4
-    tax_std = fp.weight * (
-        lo_rate * np.minimum(per_firm, br) + hi_rate * np.maximum(per_firm - br, 0.0)
-    )
     tax = innovation_box.tax_after_box(eco, f, profit, tax_std)
-    fp.cash = fp.cash - tax
-    bs.deposits_g += tax.sum()
-    acc.transfer("corporate_tax", F, G, tax.sum())
-    f.corporate_tax = tax.sum()
-    _dividends(eco, f, profit - tax, interest_f.sum() + bq * bs.bonds_b + fa_inc, dep_int)
+    # firm by firm: the tax paid, then dividends (module docstring)
+    fp.cash, (tax_total, div_total, d_r, d_g) = (
+        firm_dividends_parallel if par else firm_dividends
+    )(
+        fp.cash, tax, profit, fp.sales, fp.equity, fp.equity_r, fp.equity_g,
+        c("firms.cash_buffer_sales"), c("firms.payout_ratio"), c("firms.excess_cash_payout"),
+    )  # fmt: skip
+    bs.deposits_g += tax_total
+    acc.transfer("corporate_tax", F, G, tax_total)
+    f.corporate_tax = tax_total
+    b_receipts = interest_total + bq * bs.bonds_b + fa_inc
+    _dividends(eco, f, div_total, d_r, d_g, b_receipts, dep_int)
 
 
 def _dividends(
-    eco: EconomyState, f: QuarterFlows, after_tax: np.ndarray, b_receipts: float, dep_int: float
+    eco: EconomyState,
+    f: QuarterFlows,
+    div: float,
+    d_r: float,
+    d_g: float,
+    b_receipts: float,
+    dep_int: float,
 ) -> None:
-    """Firms pay dividends to their equity holders; the financial sector passes its profit
-    (``b_receipts`` of interest and property income plus dividends, less deposit interest) to
-    households (its net worth changes only by write-offs)."""
-    fp = eco.firm_pop
-    c = eco.c
+    """Book the dividends firms paid (``div`` in all, ``d_r`` to the rest of the world and
+    ``d_g`` to the government by their equity shares, the rest to the financial sector); the
+    financial sector passes its profit (``b_receipts`` of interest and property income plus
+    dividends, less deposit interest) to households (its net worth changes only by
+    write-offs)."""
     acc = eco.accounts
     bs = eco.bs
-    buffer = c("firms.cash_buffer_sales") * fp.sales
-    div = np.clip(c("firms.payout_ratio") * after_tax, 0.0, np.maximum(fp.cash - buffer, 0.0))
-    div = div + np.maximum(fp.cash - div - buffer, 0.0) * c("firms.excess_cash_payout")
-    fp.cash = fp.cash - div
-    eq = np.maximum(fp.equity, 1e-12)
-    share_r = np.where(fp.equity > 0, fp.equity_r / eq, 0.0)
-    share_g = np.where(fp.equity > 0, fp.equity_g / eq, 0.0)
-    d_r, d_g = (div * share_r).sum(), (div * share_g).sum()
-    d_b = div.sum() - d_r - d_g
-    acc.pay("dividends", F, div.sum())
+    d_b = div - d_r - d_g
+    acc.pay("dividends", F, div)
     acc.receive("dividends", R, d_r)
     acc.receive("dividends", G, d_g)
     acc.receive("dividends", B, d_b)
