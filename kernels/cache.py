@@ -55,6 +55,7 @@ ENTRY_POINTS = (
     production.produce_firms,
     firms.sector_medians,
     firms.group_weighted_mean,
+    firms.wage_matrix,
     labour.match_labour,
     labour.vacancy_rows,
     goods.allocate_demand,

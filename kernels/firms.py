@@ -123,3 +123,28 @@ def group_weighted_mean_py(x, w, groups, n, shift):
         num[int(g)] += float(xi) * (float(wi) + shift)
         den[int(g)] += float(wi) + shift
     return np.array([a / b if b > 0 else 0.0 for a, b in zip(num, den, strict=True)])
+
+
+@numba.njit(cache=True)
+def wage_matrix(skill_wage, sector_premium, firm_sector, wage_premium):
+    """Wages by firm and skill, ``w[i, k] = W_k (theta_s(i) omega_i)`` (euros per
+    person-quarter): the numpy expression ``W[None, :] * (theta[sector] * omega)[:, None]``
+    with the same two products, in one pass."""
+    n = firm_sector.shape[0]
+    n_k = skill_wage.shape[0]
+    out = np.empty((n, n_k))
+    for i in range(n):
+        f = sector_premium[firm_sector[i]] * wage_premium[i]
+        for k in range(n_k):
+            out[i, k] = skill_wage[k] * f
+    return out
+
+
+def wage_matrix_py(skill_wage, sector_premium, firm_sector, wage_premium):
+    """Plain-Python twin of :func:`wage_matrix`."""
+    return np.array(
+        [
+            [float(w) * (sector_premium[s] * o) for w in skill_wage]
+            for s, o in zip(firm_sector, wage_premium, strict=True)
+        ]
+    ).reshape(len(firm_sector), len(skill_wage))

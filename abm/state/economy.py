@@ -20,7 +20,7 @@ from abm.state.accounts import Accounts, BalanceSheets, financial_net_worth
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
-from kernels.firms import group_weighted_mean
+from kernels.firms import group_weighted_mean, wage_matrix
 from kernels.philox import philox_uniforms, philox_uniforms_parallel
 from kernels.talent import census as talent_census
 from kernels.talent import count_staff
@@ -300,7 +300,7 @@ class EconomyState:
         cached = self.__dict__.get("_wages_cache")
         if cached is not None and all(a is b for a, b in zip(cached[0], inputs, strict=True)):
             return cached[1]
-        wages = inputs[0][None, :] * (inputs[1][inputs[2]] * inputs[3])[:, None]
+        wages = wage_matrix(*inputs)  # W_k (theta_s omega_i), as numpy's broadcast product
         wages.flags.writeable = False
         self.__dict__["_wages_cache"] = (inputs, wages)
         return wages

@@ -109,3 +109,16 @@ def test_group_weighted_mean_equals_twin_and_numpy(n):
     den = np.bincount(groups, weights=w + 1e-9, minlength=8)
     np.testing.assert_array_equal(got, np.divide(num, den, out=np.zeros(8), where=den > 0))
     assert got[7] == 0.0
+
+
+@pytest.mark.parametrize("n", [0, 1, 500])
+def test_wage_matrix_equals_twin_and_numpy(n):
+    from kernels.firms import wage_matrix, wage_matrix_py
+
+    rng = np.random.default_rng(n)
+    skill_wage, premium = rng.uniform(8e3, 3e4, 3), rng.uniform(0.8, 1.3, 8)
+    sector, omega = rng.integers(0, 8, n), rng.uniform(0.7, 2.0, n)
+    got = wage_matrix(skill_wage, premium, sector, omega)
+    np.testing.assert_array_equal(got, skill_wage[None, :] * (premium[sector] * omega)[:, None])
+    np.testing.assert_array_equal(got, wage_matrix_py(skill_wage, premium, sector, omega))
+    assert got.shape == (n, 3)
