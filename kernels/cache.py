@@ -65,7 +65,7 @@ ENTRY_POINTS = (
     incomes.firm_dividends,
     capital.allocate_investors,
     capital.fund_requests,
-    innovation.innovate,
+    innovation.innovate_keyed,
 )
 #: and those it calls when ``threads > 1``
 PARALLEL_ENTRY_POINTS = (

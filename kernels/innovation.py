@@ -7,14 +7,21 @@ the best of what it has and what it found. Both success probabilities are scaled
 spillover multiplier that rises with the sector's knowledge intensity.
 
 The kernel is compiled with ``numba.njit(cache=True)``; ``innovate_py`` is a plain-Python twin
-with the same signature and results. Inputs are not validated: the preconditions in the docstring
-are the caller's responsibility.
+with the same signature and results. ``innovate_keyed`` is the same kernel with the firms' keyed
+uniforms drawn inside (the model's call), ``innovate_keyed_py`` its twin. Inputs are not
+validated: the preconditions in the docstring are the caller's responsibility.
 """
+
+# numba caches this module's kernels with compiled copies of kernels.philox.philox4x64, keyed on
+# this file alone: change this file whenever kernels/philox.py changes (philox: Philox4x64-10,
+# uniforms as (x >> 11) 2**-53), or a warm cache keeps the old draws.
 
 import math
 
 import numba
 import numpy as np
+
+from kernels.philox import philox4x64, philox_uniforms_py
 
 
 @numba.njit(cache=True)
@@ -144,27 +151,121 @@ def innovate(
     weight = np.empty(n_peers, dtype=np.float64)
     for t in range(n_imitators):
         i = imitators[t]
-        s = firm_sector[i]
-        a = productivity[i]
-        first = sector_start[s]
-        n_s = sector_start[s + 1] - first
-        total = 0.0
-        for j in range(n_peers):
-            peer = sector_members[first + min(int(peer_u[i, j] * n_s), n_s - 1)]
-            peer_a[j] = productivity[peer]
-            w = 1.0 / (1.0 + abs(peer_a[j] - a) / a)
-            weight[j] = w
-            total += w
-        a_im = peer_a[n_peers - 1]
-        cumulative = 0.0
-        for j in range(n_peers):
-            cumulative += weight[j]
-            if u_pick[i] < cumulative / total:
-                a_im = peer_a[j]
-                break
-        if a_im > new_productivity[i]:
-            new_productivity[i] = a_im
+        _imitate(
+            i, peer_u[i], u_pick[i], firm_sector, productivity, sector_members, sector_start,
+            peer_a, weight, new_productivity,
+        )  # fmt: skip
     return new_productivity, innovated, imitated
+
+
+@numba.njit(cache=True, inline="always")
+def _imitate(
+    i, peer_u, u_pick, firm_sector, productivity, sector_members, sector_start, peer_a, weight,
+    new_productivity,
+):  # fmt: skip
+    """Firm ``i``'s imitation (pass 2 of :func:`innovate`): ``len(peer_u)`` peers of its
+    sector, one picked by closeness; adopted when better."""
+    n_peers = peer_u.shape[0]
+    s = firm_sector[i]
+    a = productivity[i]
+    first = sector_start[s]
+    n_s = sector_start[s + 1] - first
+    total = 0.0
+    for j in range(n_peers):
+        peer = sector_members[first + min(int(peer_u[j] * n_s), n_s - 1)]
+        peer_a[j] = productivity[peer]
+        w = 1.0 / (1.0 + abs(peer_a[j] - a) / a)
+        weight[j] = w
+        total += w
+    a_im = peer_a[n_peers - 1]
+    cumulative = 0.0
+    for j in range(n_peers):
+        cumulative += weight[j]
+        if u_pick < cumulative / total:
+            a_im = peer_a[j]
+            break
+    if a_im > new_productivity[i]:
+        new_productivity[i] = a_im
+
+
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@numba.njit(cache=True)
+def innovate_keyed(
+    firm_sector, productivity, rd_innovation, rd_imitation, knowledge_intensity, k_ref, sigma,
+    eta, zeta_in, zeta_im, jump, keys, key0, key1, quarter, mechanism, sector_members,
+    sector_start,
+):  # fmt: skip
+    """:func:`innovate` with the firms' own keyed uniforms drawn inside.
+
+    Firm ``i``'s eight uniforms are those of ``philox_uniforms(key0, key1, keys, quarter,
+    mechanism, 8)``: ``u_in = u[i, 0]``, ``u_im = u[i, 1]``, four peers ``u[i, 2:6]`` and
+    ``u_pick = u[i, 6]``, the arguments the model passed to :func:`innovate`, so the same
+    result to the bit. The second Philox block (uniforms 4 to 7) is drawn only for the
+    successful imitators, the only firms that read it.
+    """
+    n = firm_sector.shape[0]
+    n_sectors = knowledge_intensity.shape[0]
+    multiplier = np.empty(n_sectors, dtype=np.float64)
+    for s in range(n_sectors):
+        k = knowledge_intensity[s]
+        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+    q = np.uint64(quarter)
+    m = np.uint64(mechanism)
+    k0 = np.uint64(key0)
+    k1 = np.uint64(key1)
+    sh = np.uint64(11)
+    new_productivity = np.empty(n, dtype=np.float64)
+    innovated = np.empty(n, dtype=np.bool_)
+    imitated = np.empty(n, dtype=np.bool_)
+    imitators = np.empty(n, dtype=np.int32)
+    first_peers = np.empty((n, 2), dtype=np.float64)  # u[i, 2:4], kept for the imitators
+    n_imitators = 0
+    for i in range(n):
+        x0, x1, x2, x3 = philox4x64(np.uint64(keys[i]), q, m, np.uint64(0), k0, k1)
+        m_s = multiplier[firm_sector[i]]
+        a = productivity[i]
+        success_in = (x0 >> sh) * _INV53 < 1.0 - np.exp(-zeta_in * rd_innovation[i] * m_s)
+        a_in = a * (1.0 + jump[i])
+        new_productivity[i] = a_in if success_in and a_in > a else a
+        innovated[i] = success_in
+        success_im = (x1 >> sh) * _INV53 < 1.0 - np.exp(-zeta_im * rd_imitation[i] * m_s)
+        imitated[i] = success_im
+        first_peers[n_imitators, 0] = (x2 >> sh) * _INV53
+        first_peers[n_imitators, 1] = (x3 >> sh) * _INV53
+        imitators[n_imitators] = i
+        n_imitators += success_im
+    peer_u = np.empty(4, dtype=np.float64)
+    peer_a = np.empty(4, dtype=np.float64)
+    weight = np.empty(4, dtype=np.float64)
+    for t in range(n_imitators):
+        i = imitators[t]
+        y0, y1, y2, _ = philox4x64(np.uint64(keys[i]), q, m, np.uint64(1), k0, k1)
+        peer_u[0] = first_peers[t, 0]
+        peer_u[1] = first_peers[t, 1]
+        peer_u[2] = (y0 >> sh) * _INV53
+        peer_u[3] = (y1 >> sh) * _INV53
+        _imitate(
+            i, peer_u, (y2 >> sh) * _INV53, firm_sector, productivity, sector_members,
+            sector_start, peer_a, weight, new_productivity,
+        )  # fmt: skip
+    return new_productivity, innovated, imitated
+
+
+def innovate_keyed_py(
+    firm_sector, productivity, rd_innovation, rd_imitation, knowledge_intensity, k_ref, sigma,
+    eta, zeta_in, zeta_im, jump, keys, key0, key1, quarter, mechanism, sector_members,
+    sector_start,
+):  # fmt: skip
+    """Plain-Python twin of :func:`innovate_keyed`: the eight uniforms of every firm, then
+    :func:`innovate_py`."""
+    d = philox_uniforms_py(int(key0), int(key1), keys, int(quarter), int(mechanism), 8)
+    return innovate_py(
+        firm_sector, productivity, rd_innovation, rd_imitation, knowledge_intensity, k_ref,
+        sigma, eta, zeta_in, zeta_im, d[:, 0], jump, d[:, 1], d[:, 2:6], d[:, 6], sector_members,
+        sector_start,
+    )  # fmt: skip
 
 
 def innovate_py(

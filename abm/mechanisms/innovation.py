@@ -29,7 +29,7 @@ from abm.policy import mission_agency
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.innovation import innovate as innovate_kernel
+from kernels.innovation import innovate_keyed as innovate_kernel
 
 S = N_SECTORS
 
@@ -55,31 +55,19 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     if eco.quarter < 0 or sec.opportunity_2025 is None:
         sec.opportunity_2025 = opportunity.copy()
     sec.opportunity = opportunity / sec.opportunity_2025
-    d = eco.shocks(fp.key, Shock.INNOVATE, 8)
     lo, hi = c("rd.jump_low"), c("rd.jump_high")
     a_, b_ = c("rd.jump_beta")
     jump = lo + (hi * (1 + widen[fp.sector]) - lo) * eco.streams["innovation"].beta(a_, b_, n)
     order = np.argsort(fp.sector, kind="stable").astype(np.int64)
     start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(np.int64)
+    key0, key1, q = eco.shock_key()
+    # each firm's eight keyed uniforms (Shock.INNOVATE): success of innovation and imitation,
+    # four peers and the pick, drawn inside the kernel
     newp, innov, _imit = innovate_kernel(
-        fp.sector,
-        fp.productivity,
-        xi * rs,
-        (1 - xi) * rs,
-        intensity,
-        k_ref,
-        c("rd.sigma"),
-        c("rd.eta"),
-        c("rd.zeta_in"),
-        c("rd.zeta_im"),
-        d[:, 0],
-        jump,
-        d[:, 1],
-        d[:, 2:6].copy(),
-        d[:, 6].copy(),
-        order,
-        start,
-    )
+        fp.sector, fp.productivity, xi * rs, (1 - xi) * rs, intensity, k_ref, c("rd.sigma"),
+        c("rd.eta"), c("rd.zeta_in"), c("rd.zeta_im"), jump, fp.key, key0, key1, q,
+        int(Shock.INNOVATE), order, start,
+    )  # fmt: skip
     fp.productivity = newp
     f.innovations = np.bincount(fp.sector, weights=innov.astype(float), minlength=S)
     f.knowledge_intensity = intensity

@@ -227,3 +227,31 @@ def test_imitation_reads_old_productivities():
     new, innovated, imitated = run(innovate, case)
     assert innovated.tolist() == [True, False] and imitated.tolist() == [False, True]
     assert new.tolist() == [2.0, 1.0]
+
+
+@pytest.mark.parametrize("n", [0, 1, 40, 3000])
+def test_keyed_kernel_equals_innovate_with_the_keyed_uniforms(n):
+    """The model's call draws each firm's eight uniforms inside (the second block only for
+    imitators): the same result to the bit as ``innovate`` given ``philox_uniforms``."""
+    from kernels.innovation import innovate_keyed, innovate_keyed_py
+    from kernels.philox import philox_uniforms
+
+    rng = np.random.default_rng(n)
+    case = innovation_case(n, 6, 4, rng)
+    keys = rng.permutation(5 * n + 1)[:n].astype(np.int64) + 1
+    k0, k1, q, m = np.uint64(99), np.uint64(12345), 10_004, 6
+    d = philox_uniforms(k0, k1, keys, q, m, 8)
+    case.update(u_in=d[:, 0], u_im=d[:, 1], peer_u=d[:, 2:6].copy(), u_pick=d[:, 6].copy())
+    want = innovate(**case)
+    keyed = {k: v for k, v in case.items() if k not in ("u_in", "u_im", "peer_u", "u_pick")}
+    order = [
+        "firm_sector", "productivity", "rd_innovation", "rd_imitation", "knowledge_intensity",
+        "k_ref", "sigma", "eta", "zeta_in", "zeta_im", "jump",
+    ]  # fmt: skip
+    args = [keyed[k] for k in order] + [keys, k0, k1, q, m]
+    args += [keyed["sector_members"], keyed["sector_start"]]
+    got = innovate_keyed(*args)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert_same(innovate_keyed_py(*args), got)
+    assert n < 10 or (got[1].any() and got[2].any())
