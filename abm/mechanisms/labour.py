@@ -100,8 +100,8 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
     n_s, n_v = seekers.size, v_firm.size
     k = int(c("labour.search_sample"))
-    order = rng.permutation(n_s).astype(np.int64)
-    samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0)).astype(np.int64)
+    order = rng.permutation(n_s).astype(np.int64, copy=False)
+    samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0), dtype=np.int64)
     matched, filled = match_labour(
         tp.skill[seekers].astype(np.int64),
         tp.field[seekers].astype(np.int64),
