@@ -54,6 +54,7 @@ ENTRY_POINTS = (
     production.plan_firms,
     production.produce_firms,
     firms.sector_medians,
+    firms.sector_medians_of_rows,
     firms.group_weighted_mean,
     firms.wage_matrix,
     labour.match_labour,

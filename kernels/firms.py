@@ -62,19 +62,25 @@ def payroll_py(staff, wages, scale, firm_sector, n_sectors):
 
 
 @numba.njit(cache=True)
-def sector_medians(firm_sector, values, n_sectors, empty):
-    """Median of ``values`` over the firms of each sector (``empty`` for a sector without
-    firms), as ``numpy.median``: the middle value, or the mean of the two middle values."""
+def _sector_groups(firm_sector, n_sectors):
     counts = np.zeros(n_sectors + 1, dtype=np.int64)
     for i in range(firm_sector.shape[0]):
         counts[firm_sector[i] + 1] += 1
     start = np.cumsum(counts)
     pos = start[:-1].copy()
-    grouped = np.empty(firm_sector.shape[0])
+    where = np.empty(firm_sector.shape[0], dtype=np.int64)
     for i in range(firm_sector.shape[0]):
         s = firm_sector[i]
-        grouped[pos[s]] = values[i]
+        where[i] = pos[s]
         pos[s] += 1
+    return start, where
+
+
+@numba.njit(cache=True)
+def _medians_of(values, start, where, n_sectors, empty):
+    grouped = np.empty(values.shape[0])
+    for i in range(values.shape[0]):
+        grouped[where[i]] = values[i]
     out = np.full(n_sectors, empty)
     for s in range(n_sectors):
         n = start[s + 1] - start[s]
@@ -83,6 +89,25 @@ def sector_medians(firm_sector, values, n_sectors, empty):
         g = np.partition(grouped[start[s] : start[s + 1]], n // 2)  # linear time, like numpy
         upper = g[n // 2]
         out[s] = upper if n % 2 else (g[: n // 2].max() + upper) / 2.0
+    return out
+
+
+@numba.njit(cache=True)
+def sector_medians(firm_sector, values, n_sectors, empty):
+    """Median of ``values`` over the firms of each sector (``empty`` for a sector without
+    firms), as ``numpy.median``: the middle value, or the mean of the two middle values."""
+    start, where = _sector_groups(firm_sector, n_sectors)
+    return _medians_of(values, start, where, n_sectors, empty)
+
+
+@numba.njit(cache=True)
+def sector_medians_of_rows(firm_sector, values, n_sectors, empty):
+    """:func:`sector_medians` of each row of ``values`` (float64[m, n_firms]; ``empty[r]`` for
+    row ``r``), the firms grouped by sector once: float64[m, n_sectors]."""
+    start, where = _sector_groups(firm_sector, n_sectors)
+    out = np.empty((values.shape[0], n_sectors))
+    for r in range(values.shape[0]):
+        out[r] = _medians_of(values[r], start, where, n_sectors, empty[r])
     return out
 
 

@@ -24,7 +24,7 @@ from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
-from kernels.firms import sector_medians
+from kernels.firms import sector_medians_of_rows
 
 S = N_SECTORS
 
@@ -115,9 +115,8 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
     prod = mean_a[sec] * np.exp(
         rng.normal(c("firms.entrant_productivity_gap"), c("firms.entrant_productivity_sd"), m)
     )
-    med_w, med_sales, med_norm = (
-        sector_medians(fp.sector, v, S, d)
-        for v, d in ((fp.weight, 1.0), (fp.sales, 0.0), (fp.rd_norm, 1.0))
+    med_w, med_sales, med_norm = sector_medians_of_rows(
+        fp.sector, np.stack([fp.weight, fp.sales, fp.rd_norm]), S, np.array([1.0, 0.0, 1.0])
     )
     size = c("firms.entrant_size") * med_sales[sec]
     cash0 = c("firms.entrant_cash") * size

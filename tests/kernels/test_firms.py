@@ -122,3 +122,16 @@ def test_wage_matrix_equals_twin_and_numpy(n):
     np.testing.assert_array_equal(got, skill_wage[None, :] * (premium[sector] * omega)[:, None])
     np.testing.assert_array_equal(got, wage_matrix_py(skill_wage, premium, sector, omega))
     assert got.shape == (n, 3)
+
+
+@pytest.mark.parametrize("n", [0, 1, 6, 999])
+def test_sector_medians_of_rows_equal_one_row_at_a_time(n):
+    from kernels.firms import sector_medians_of_rows
+
+    rng = np.random.default_rng(n)
+    sector = rng.integers(0, 6, n)
+    values = rng.lognormal(0, 1, (3, n))
+    empty = np.array([1.0, 0.0, -2.0])
+    got = sector_medians_of_rows(sector, values, 8, empty)
+    for r in range(3):
+        np.testing.assert_array_equal(got[r], sector_medians(sector, values[r], 8, empty[r]))
