@@ -20,8 +20,6 @@ twin that ``tests/kernels/test_market.py`` holds it to.
 # numba caches this module's kernels with compiled copies of kernels.production.np_sum, keyed on
 # this file alone: change this file whenever np_sum changes (pairwise, leaves of 128, 8 lanes).
 
-import types
-
 import numba
 import numpy as np
 
@@ -250,7 +248,7 @@ def expect_and_price_py(
 def _renamed(fn, name):
     """A copy of ``fn`` under another name: numba's cache names its files after the function,
     so the serial and the threaded compilation of one driver each keep their own."""
-    out = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    out = type(fn)(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
     out.__qualname__ = name
     out.__module__ = fn.__module__
     return out

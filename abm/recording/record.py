@@ -17,6 +17,7 @@ from abm.policy import budget, defence
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import INDUSTRY_MASK, N_SECTORS, N_SKILLS, G
+from kernels.talent import marked_residents
 
 S = N_SECTORS
 K = N_SKILLS
@@ -112,6 +113,8 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
     base = eco.trends.price_2025
     price = eco.sectors.price_index
     rel_price = price / base if base is not None else np.ones(S)
+    # residents a talent programme brought (marks are 1 + the programme's row)
+    attracted = marked_residents(tp.attracted, tp.abroad, len(eco.programme_pop) + 1)
     return QuarterRecord(
         date=eco.date,
         gdp=gdp,
@@ -147,7 +150,7 @@ def record(eco: EconomyState, f: QuarterFlows) -> QuarterRecord:
         exits=np.asarray(f.exits, float),
         talent_stock=home_k.astype(float) * eco.scale,
         talent_emigration=f.emigration,
-        talent_attracted=float(np.count_nonzero((tp.abroad == 0) & (tp.attracted > 0))) * eco.scale,
+        talent_attracted=float(attracted.sum()) * eco.scale,
         talent_immigration=f.immigration,
         high_skill_emigration=f.emigration_high,
         high_skill_immigration=f.immigration_high,
