@@ -12,11 +12,9 @@ docs/model.md for the equations and their sources.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numba
@@ -41,7 +39,7 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
-from abm.mesa_core import Model, deregister_many, register_many  # mesa.Model, without the rest
+from abm.mesa_core import Model, collector_paused, deregister_many, register_many
 from abm.model_args import scenario_argument, seed_argument
 from abm.policy import budget
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
@@ -55,28 +53,6 @@ from kernels.cache import kernel_threads, uncached
 
 if TYPE_CHECKING:
     import xarray as xr
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off inside the block; on again after, if it was on,
-    with one full collection.
-
-    Building a 1:1 economy creates 1.6 million Python objects (the firm agents and Mesa's
-    references to them), all of them kept; the collector went through the growing heap ten
-    times while they were made, 1 of the 19 seconds of the build (docs/performance.md).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-            # one full collection now moves what the block made to the oldest generation at
-            # once; otherwise the first young collections would go through all of it and
-            # trigger full ones within a few quarters
-            gc.collect()
 
 
 class EconomyModel(EconomyState, Model):

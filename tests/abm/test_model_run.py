@@ -113,7 +113,7 @@ def test_every_shipped_scenario_runs_a_few_quarters(name):
 def test_the_build_pauses_the_garbage_collector_and_restores_it():
     import gc
 
-    from abm.model import collector_paused
+    from abm.mesa_core import collector_paused
 
     EconomyModel("diffuse", seed=1, scale=2000, quarters=1)
     assert gc.isenabled()  # on again after the build
