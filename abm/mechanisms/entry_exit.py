@@ -25,6 +25,7 @@ from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
 from kernels.firms import sector_medians_of_rows
+from kernels.rows import copy_without_rows
 
 S = N_SECTORS
 
@@ -81,7 +82,10 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
     eco.unregister_firms(fp.id[rows])
     fp.drop(rows)
-    eco.labour.staff = eco.labour.staff[~exit_]
+    staff = eco.labour.staff  # the exiting firms' rows go (a copy by runs of kept rows)
+    kept = np.empty((staff.shape[0] - rows.size, staff.shape[1]), dtype=staff.dtype)
+    copy_without_rows(staff, staff.shape[0], rows, kept)
+    eco.labour.staff = kept
 
 
 def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:

@@ -135,3 +135,15 @@ def test_sector_medians_of_rows_equal_one_row_at_a_time(n):
     got = sector_medians_of_rows(sector, values, 8, empty)
     for r in range(3):
         np.testing.assert_array_equal(got[r], sector_medians(sector, values[r], 8, empty[r]))
+
+
+def test_copy_without_rows_drops_whole_rows_of_a_matrix():
+    """The staff counts (firms x skills) lose the exiting firms' rows as a boolean mask would."""
+    rng = np.random.default_rng(3)
+    staff = rng.integers(0, 50, (1000, 3))
+    rows = np.sort(rng.choice(1000, 37, replace=False)).astype(np.int64)
+    keep = np.ones(1000, dtype=bool)
+    keep[rows] = False
+    out = np.empty((963, 3), dtype=staff.dtype)
+    assert copy_without_rows(staff, 1000, rows, out) == 963
+    np.testing.assert_array_equal(out, staff[keep])
