@@ -11,6 +11,8 @@ a contiguous run (a firm's purchases over the sectors, the non-personnel R&D of 
 sums pairwise, and ``np_sum`` walks the same tree (blocks of at most 128 terms with eight
 accumulators); where it sums across (intermediate demand by sector) it adds firm after firm.
 
+Divisions by zero give inf or nan as numpy's do (``error_model="numpy"``), never an exception.
+
 Threads: the elementwise firm work runs in fixed chunks of firms, on numba's threads with
 ``threads > 1`` (``*_parallel``); each firm's numbers depend on that firm alone, so the result is
 the same whatever the thread count. The sector totals run after, on one thread, in firm order.
@@ -35,7 +37,7 @@ _INV53 = 1.0 / 9007199254740992.0
 
 
 # ----------------------------------------------------------------------------- plans
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _plan_chunk(
     c, expected, inventory, capital, productivity, sector, keys, kappa, skill_mix, wages,
     rd_target, rd_share, iota1, scale, margin, high, key0, key1, quarter, mechanism,
@@ -80,7 +82,7 @@ def _plan_chunk(
         sheds[i + 1] = shed
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def plan_firms(
     expected, inventory, capital, productivity, sector, keys, kappa, skill_mix, wages,
     rd_target, rd_share, inventory_target, scale, margin, high, key0, key1, quarter, mechanism,
@@ -118,7 +120,7 @@ def plan_firms(
     return planned, rd_staff, want, p_fire, sheds
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, error_model="numpy", parallel=True)
 def plan_firms_parallel(
     expected, inventory, capital, productivity, sector, keys, kappa, skill_mix, wages,
     rd_target, rd_share, inventory_target, scale, margin, high, key0, key1, quarter, mechanism,
@@ -172,7 +174,7 @@ def plan_firms_py(
 
 
 # ----------------------------------------------------------------------------- output
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _produce_chunk(
     c, plan, rd_desired, productivity, sector, persons, staff, wages, io, price, scale, high,
     rd_share, output, inventory, new_inventory, rd, rd_staff, rd_wages, interm_firm, purchases,
@@ -280,7 +282,7 @@ def _produce_sums(io, price, sector, output, purchases, services):
     return demand
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def produce_firms(
     plan, rd_desired, productivity, sector, persons, staff, wages, io, price, scale, high,
     rd_share, inventory, services,
@@ -313,7 +315,7 @@ def produce_firms(
     return output, new_inventory, rd, rd_staff, rd_wages, interm_firm, demand
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, error_model="numpy", parallel=True)
 def produce_firms_parallel(
     plan, rd_desired, productivity, sector, persons, staff, wages, io, price, scale, high,
     rd_share, inventory, services,

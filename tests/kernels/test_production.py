@@ -143,3 +143,12 @@ def test_threaded_production_kernels_equal_serial():
     args = _produce_inputs(3 * CHUNK + 11, 9)
     for x, y in zip(produce_firms(*args), produce_firms_parallel(*args), strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_plan_divides_by_zero_as_numpy_does():
+    """A zero wage gives an infinite R&D staff wanted, as numpy's division does, not an error."""
+    d = _firms(3, 4)
+    d["wages"][:, HIGH] = 0.0
+    d["rd_target"][:] = 1e5
+    _, rd_staff, *_ = plan_firms(*_plan_args(d))
+    assert np.isinf(rd_staff).all()
