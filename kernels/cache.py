@@ -53,7 +53,6 @@ ENTRY_POINTS = (
     firms.payroll,
     production.plan_firms,
     production.produce_firms,
-    firms.sector_medians,
     firms.sector_medians_of_rows,
     firms.group_weighted_mean,
     firms.wage_matrix,

@@ -62,6 +62,21 @@ def test_kernels_used_in_this_process_count_as_cached():
     assert uncached() == []
 
 
+def test_a_run_calls_every_kernel_it_waits_for():
+    """Every entry point of ``kernels.cache`` is one a run calls: a kernel listed but never
+    called would stay uncached in a fresh environment and make every run say it compiles."""
+    code = (
+        "from abm import EconomyModel\n"
+        "from kernels.cache import ENTRY_POINTS\n"
+        "EconomyModel('laissez_faire', seed=1, scale=5000, quarters=1).run()\n"
+        "print([k.__name__ for k in ENTRY_POINTS if not k.signatures])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 def test_the_model_says_when_it_compiles(monkeypatch, capsys):
     monkeypatch.setattr(abm.model, "uncached", lambda threads: ["kernels.talent.census"])
     EconomyModel("diffuse", seed=1, scale=5000, quarters=1)
