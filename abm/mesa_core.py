@@ -41,11 +41,13 @@ __all__ = [
 
 def _bulk_ok(model: Model, cls: type) -> bool:
     """Whether ``register_many`` may do Mesa's registration itself: the agent class keeps
-    ``Agent.__init__``, the model ``Model.register_agent`` and ``deregister_agent``, and the model
-    holds the registries Mesa 3.3 keeps (``_agents``, ``_agents_by_type``, ``_all_agents``)."""
+    ``Agent.__init__`` and ``Agent.remove``, the model ``Model.register_agent`` and
+    ``deregister_agent``, and the model holds the registries Mesa 3.3 keeps (``_agents``,
+    ``_agents_by_type``, ``_all_agents``)."""
     t = type(model)
     return (
         cls.__init__ is Agent.__init__
+        and cls.remove is Agent.remove
         and t.register_agent is Model.register_agent
         and t.deregister_agent is Model.deregister_agent
         and isinstance(getattr(model, "_agents", None), dict)

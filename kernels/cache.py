@@ -10,6 +10,8 @@ compiling when it must, and a first run does not look stuck.
 
 from __future__ import annotations
 
+import sys
+
 import numba
 
 from kernels import (
@@ -100,9 +102,22 @@ def is_cached(kernel: numba.core.registry.CPUDispatcher) -> bool:
     return any(key[1] == magic for key in index)
 
 
+def entry_points(threads: int = 1) -> tuple:
+    """The kernels a run with ``threads`` calls from Python: with ``threads > 1`` the threaded
+    twin (``<name>_parallel`` in the same module) replaces each kernel that has one."""
+    if threads <= 1:
+        return ENTRY_POINTS
+    parallel = set(PARALLEL_ENTRY_POINTS)
+
+    def twin(k: numba.core.registry.CPUDispatcher) -> object:
+        return getattr(sys.modules[k.py_func.__module__], f"{k.__name__}_parallel", None)
+
+    return tuple(k for k in ENTRY_POINTS if twin(k) not in parallel) + PARALLEL_ENTRY_POINTS
+
+
 def uncached(threads: int = 1) -> list[str]:
     """Names of the kernels a run with ``threads`` would have to compile first."""
-    kernels = ENTRY_POINTS + (PARALLEL_ENTRY_POINTS if threads > 1 else ())
+    kernels = entry_points(threads)
     return [f"{k.py_func.__module__}.{k.__name__}" for k in kernels if not is_cached(k)]
 
 

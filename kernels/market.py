@@ -67,7 +67,9 @@ def _share_chunk(c, sector, share, e, ebar, chi, new):
     for i in range(c * CHUNK, min((c + 1) * CHUNK, share.shape[0])):
         s = sector[i]
         x = share[i] * (1 + chi * (e[i] - ebar[s]) / np.abs(ebar[s]))
-        new[i] = x if x > 0.0 else 0.0  # np.maximum(x, 0) (x is never nan here)
+        new[i] = x if x > 0.0 else 0.0  # np.maximum(x, 0); a nan (a zero-share firm in a
+        # sector of zero mean competitiveness) becomes 0 here, nan in numpy, and either way
+        # the firm's normalised share is 0
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

@@ -27,22 +27,26 @@ from abm.ensemble.plan import Task, member_seed
 from abm.scenario import Scenario
 
 
-def warm_up(scenario: str | Scenario = "diffuse") -> float:
+def warm_up(scenario: str | Scenario = "diffuse", threads: int = 1) -> float:
     """Build (or load) the numba cache: run a one-quarter model at a coarse scale, so every
-    kernel is compiled once before dask workers start. Processes on one host take a file lock,
-    so they never compile the same cache at once (numba #4807). Returns the seconds it took."""
+    kernel is compiled once before dask workers start (with ``threads > 1``, the threaded
+    kernels the members will call). Processes on one host take a file lock, so they never
+    compile the same cache at once (numba #4807). Returns the seconds it took."""
     t0 = time.perf_counter()
-    warm_model(scenario).to_dataset()  # and xarray's first use (~0.3 s) out of the first member
+    # and xarray's first use (~0.3 s) out of the first member
+    warm_model(scenario, threads).to_dataset()
     return time.perf_counter() - t0
 
 
-def warm_model(scenario: str | Scenario) -> Any:
+def warm_model(scenario: str | Scenario, threads: int = 1) -> Any:
     """The warm-up run (under the per-host lock); its Dataset is the ensemble's template."""
     lock = Path(tempfile.gettempdir()) / f"abm-numba-warmup-{os.getuid()}.lock"
     with lock.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            return EconomyModel(scenario, 0, quarters=1, scale=4000.0, check_accounts=False).run()
+            return EconomyModel(
+                scenario, 0, quarters=1, scale=4000.0, check_accounts=False, threads=threads
+            ).run()
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -122,7 +126,7 @@ class WorkerSetup(WorkerPlugin):
         tune_malloc()
         try:
             _set_numba_threads(self.threads)
-            warm_up(self.scenario)
+            warm_up(self.scenario, self.threads)
         except Exception as e:  # noqa: BLE001 - the members will report a real problem
             logging.getLogger("abm.ensemble").warning("worker warm-up failed: %s", e)
 

@@ -106,3 +106,31 @@ def test_bulk_registration_respects_an_agent_class_with_its_own_init():
     agents = register_many(model, Counted, 4)
     assert Counted.made == 4 and len(model.agents_by_type[Counted]) == 4
     assert [x.unique_id for x in agents] == [1, 2, 3, 4]
+
+
+def test_bulk_removal_respects_an_agent_class_with_its_own_remove():
+    from abm.mesa_core import deregister_many, register_many
+
+    class Placed(mesa.Agent):
+        removed = 0
+
+        def remove(self):
+            type(self).removed += 1
+            super().remove()
+
+    model = mesa.Model(seed=1)
+    agents = register_many(model, Placed, 3)
+    deregister_many(model, agents[:2])
+    assert Placed.removed == 2 and len(model.agents) == 1
+
+
+def test_bulk_registration_takes_the_bulk_path_for_firms(monkeypatch):
+    """Firms are registered without a call of ``Model.register_agent`` per agent."""
+    from abm.mesa_core import register_many
+
+    model = mesa.Model(seed=1)
+    calls = []
+    monkeypatch.setattr(type(model), "register_agent", lambda self, a: calls.append(a))
+    monkeypatch.setattr("abm.mesa_core.Model.register_agent", type(model).register_agent)
+    register_many(model, Firm, 3)
+    assert calls == [] and len(model.agents_by_type[Firm]) == 3

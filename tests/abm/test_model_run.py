@@ -110,12 +110,24 @@ def test_every_shipped_scenario_runs_a_few_quarters(name):
     assert np.all(np.isfinite(ds["gdp"].values)) and np.all(ds["gdp"].values > 0)
 
 
-def test_the_build_pauses_the_garbage_collector_and_restores_it():
+def test_the_build_pauses_the_garbage_collector_and_restores_it(monkeypatch):
     import gc
 
+    from abm.mechanisms import build
     from abm.mesa_core import collector_paused
 
+    seen = []
+    real = build.build_economy
+
+    def spy(eco):
+        seen.append(gc.isenabled())
+        return real(eco)
+
+    import abm.model
+
+    monkeypatch.setattr(abm.model.build, "build_economy", spy)
     EconomyModel("diffuse", seed=1, scale=2000, quarters=1)
+    assert seen == [False]  # off while the economy is built
     assert gc.isenabled()  # on again after the build
     gc.disable()
     try:

@@ -62,14 +62,20 @@ def test_kernels_used_in_this_process_count_as_cached():
     assert uncached() == []
 
 
-def test_a_run_calls_every_kernel_it_waits_for():
-    """Every entry point of ``kernels.cache`` is one a run calls: a kernel listed but never
-    called would stay uncached in a fresh environment and make every run say it compiles."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_run_calls_every_kernel_it_waits_for(threads):
+    """Every entry point of ``kernels.cache`` for a thread count is one a run with it calls: a
+    kernel listed but never called would stay uncached in a fresh environment and make every
+    run say it compiles (with threads, the threaded twins replace the serial kernels)."""
+    import numba
+
+    if threads > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip("numba has one thread here")
     code = (
         "from abm import EconomyModel\n"
-        "from kernels.cache import ENTRY_POINTS\n"
-        "EconomyModel('laissez_faire', seed=1, scale=5000, quarters=1).run()\n"
-        "print([k.__name__ for k in ENTRY_POINTS if not k.signatures])"
+        "from kernels.cache import entry_points\n"
+        f"EconomyModel('laissez_faire', seed=1, scale=5000, quarters=1, threads={threads}).run()\n"
+        f"print([k.__name__ for k in entry_points({threads}) if not k.signatures])"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
