@@ -10,8 +10,6 @@ compiling when it must, and a first run does not look stuck.
 
 from __future__ import annotations
 
-import sys
-
 import numba
 
 from kernels import (
@@ -110,7 +108,7 @@ def entry_points(threads: int = 1) -> tuple:
     parallel = set(PARALLEL_ENTRY_POINTS)
 
     def twin(k: numba.core.registry.CPUDispatcher) -> object:
-        return getattr(sys.modules[k.py_func.__module__], f"{k.__name__}_parallel", None)
+        return k.py_func.__globals__.get(f"{k.__name__}_parallel")  # its module's namespace
 
     return tuple(k for k in ENTRY_POINTS if twin(k) not in parallel) + PARALLEL_ENTRY_POINTS
 
