@@ -95,13 +95,21 @@ def test_threaded_settlement_equals_serial():
         np.testing.assert_array_equal(x, y)
 
 
+def _readonly(a):
+    """The model passes the wage matrix read-only (``EconomyState.firm_wages``): the same
+    argument types here reuse the kernel the model compiled (and cached)."""
+    a.flags.writeable = False
+    return a
+
+
 def _price_inputs(n, seed):
     rng = np.random.default_rng(seed)
     share_prev = rng.uniform(0, 0.01, n) * (rng.random(n) < 0.9)  # entrants have none
     return (
         rng.integers(0, S, n), rng.uniform(0, 1e6, n), rng.uniform(0, 1, n) ** 3,
         rng.uniform(0, 1.2e6, n), share_prev * rng.uniform(0.3, 1.8, n), share_prev,
-        rng.uniform(0.05, 0.6, n), rng.uniform(2e4, 9e4, n), rng.uniform(8e3, 3e4, (n, 3)),
+        rng.uniform(0.05, 0.6, n), rng.uniform(2e4, 9e4, n),
+        _readonly(rng.uniform(8e3, 3e4, (n, 3))),
         rng.normal(0.005, 0.01, S), rng.uniform(0.1, 0.3, S), rng.dirichlet(np.ones(3), S),
         rng.uniform(0.2, 0.6, S), rng.uniform(0, 0.02, S), 0.25, 0.04,
     )  # fmt: skip

@@ -23,6 +23,13 @@ K0, K1, Q, M = np.uint64(0x1234), np.uint64(0xABCDEF), 10_007, 5
 N_S, HIGH, SCALE = 8, 2, 20.0
 
 
+def _readonly(a):
+    """The model passes the wage matrix read-only (``EconomyState.firm_wages``): the same
+    argument types here reuse the kernels the model compiled (and cached)."""
+    a.flags.writeable = False
+    return a
+
+
 def _firms(n, seed):
     rng = np.random.default_rng(seed)
     return dict(
@@ -34,7 +41,7 @@ def _firms(n, seed):
         keys=rng.permutation(10 * n + 1)[:n].astype(np.int64) + 1,
         kappa=rng.uniform(0.2, 0.6, N_S),
         skill_mix=rng.dirichlet(np.ones(3), N_S),
-        wages=rng.uniform(8e3, 3e4, (n, 3)),
+        wages=_readonly(rng.uniform(8e3, 3e4, (n, 3))),
         rd_target=rng.uniform(0, 2e5, n) * (rng.random(n) < 0.3),
         staff=rng.integers(0, 12, (n, 3)),
     )
@@ -148,7 +155,9 @@ def test_threaded_production_kernels_equal_serial():
 def test_plan_divides_by_zero_as_numpy_does():
     """A zero wage gives an infinite R&D staff wanted, as numpy's division does, not an error."""
     d = _firms(3, 4)
-    d["wages"][:, HIGH] = 0.0
+    wages = d["wages"].copy()
+    wages[:, HIGH] = 0.0
+    d["wages"] = _readonly(wages)
     d["rd_target"][:] = 1e5
     _, rd_staff, *_ = plan_firms(*_plan_args(d))
     assert np.isinf(rd_staff).all()
