@@ -20,6 +20,9 @@ plain import, which detects the case, two threads that first touch the package a
 moment, one reading a name and one importing another of its modules, could wait for each other
 (in abm only the dashboard reads Mesa after the deferral, from its main thread, and the analyses
 import scipy at module level).
+
+:func:`stand_in` is lighter: the modules imported in its block get a stand-in for a package
+that imports the real one when they first read a name of it, and nobody else sees it.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.util
+import contextlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -111,3 +115,39 @@ def scipy_blas_for_numba() -> None:
     kernel is loaded or compiled (after that, or without scipy, it does nothing)."""
     if "scipy.linalg" not in sys.modules and importlib.util.find_spec("scipy") is not None:
         import_deferring_init("scipy.linalg", ["cython_blas", "cython_lapack"])
+
+
+class _StandIn(ModuleType):
+    """What ``import <name>`` gives while :func:`stand_in` is active: a module whose first
+    attribute read imports the real one (a plain import) and reads it there."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):  # probes (copy, pickle, inspect) find nothing here
+            raise AttributeError(attr)
+        name = self.__name__
+        if sys.modules.get(name) is self:  # read during the imports it stands in for
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+
+@contextlib.contextmanager
+def stand_in(package: str) -> Iterator[None]:
+    """Modules imported inside the block that ``import package`` get a stand-in for it, which
+    imports the real ``package`` when they first read one of its names; ``sys.modules`` holds
+    the stand-in during the block only, so everyone else imports ``package`` as usual, and no
+    other thread can be kept waiting by it (unlike a deferred ``__init__``). Nothing changes
+    when ``package`` is imported already or is not installed.
+
+    For a module that imports ``package`` at its top and uses it only in functions:
+    ``mesa.datacollection`` imports pandas for the data frames of ``get_*_dataframe``.
+    """
+    if package in sys.modules or importlib.util.find_spec(package) is None:
+        yield
+        return
+    module = _StandIn(package)
+    sys.modules[package] = module
+    try:
+        yield
+    finally:
+        if sys.modules.get(package) is module:
+            del sys.modules[package]

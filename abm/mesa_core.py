@@ -5,7 +5,9 @@ experimental modules (scipy.spatial, networkx) and its batch runner (tqdm, multi
 That cost 0.65 s of CPU on the project machine (docs/performance.md, "Start-up"), a third of
 the start-up of a run, for parts a run never uses. The model needs three classes from three
 small modules, ``mesa.model``, ``mesa.agent`` and ``mesa.datacollection``, which import no other
-part of Mesa; this module imports them with Mesa's ``__init__`` deferred
+part of Mesa (``mesa.datacollection`` gets a stand-in for pandas, which imports it when a data
+frame is first made: :func:`abm.deferred.stand_in`); this module imports them with Mesa's
+``__init__`` deferred
 (:func:`abm.deferred.import_deferring_init`): it runs as soon as anything reads another name of
 ``mesa`` or imports another part of Mesa, so ``import mesa`` anywhere in the process still gives
 the whole of Mesa, and ``mesa.Model`` is this :data:`Model`. When Mesa is imported already,
@@ -22,9 +24,14 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-from abm.deferred import import_deferring_init
+from abm.deferred import import_deferring_init, stand_in
 
-_agent, _collection, _model = import_deferring_init("mesa", ["agent", "datacollection", "model"])
+# mesa.datacollection imports pandas for its data frames, 0.25-0.3 s of a run's start-up for
+# something a run never builds: it gets a stand-in that imports pandas when first used
+with stand_in("pandas"):
+    _agent, _collection, _model = import_deferring_init(
+        "mesa", ["agent", "datacollection", "model"]
+    )
 Agent = _agent.Agent
 DataCollector = _collection.DataCollector
 Model = _model.Model

@@ -1,7 +1,7 @@
 """Start-up: a run says that it compiles the numba kernels when (and only when) numba's cache
 does not hold them yet; a process with a warm cache does not recompile; and a run imports only
-what it uses before its first quarter (no xarray, dask, matplotlib, the rest of Mesa or of
-scipy.linalg), and the packages whose ``__init__`` it defers are whole for everyone else."""
+what it uses before its first quarter (no xarray, dask, matplotlib, pandas, the rest of Mesa or
+of scipy.linalg), and the packages whose ``__init__`` it defers are whole for everyone else."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ NOT_FOR_A_RUN = (
     "mesa.space",
     "mesa.batchrunner",
     "mesa.experimental",
+    "pandas",  # mesa.datacollection imports pandas for its data frames: a stand-in here
     "scipy.linalg._basic",  # scipy.linalg's __init__: numba's BLAS check needs cython_blas
     "numpy.f2py",
     "abm.recording.dataset",
@@ -187,6 +188,32 @@ def test_mesa_imported_before_the_model_is_not_deferred():
         "print(json.dumps([core.Model is mesa.Model, '__getattr__' not in vars(mesa)]))"
     )
     assert _modules(code) == [True, True]
+
+
+@pytest.mark.parametrize("first", ["pandas", "pandas.core.frame", "xarray", "threads"])
+def test_pandas_after_a_run_is_the_whole_of_it(first):
+    # mesa.datacollection's stand-in imports pandas on its first data frame, from any thread
+    first_use = (
+        "import threading\n"
+        "ts = [threading.Thread(target=m.datacollector.get_model_vars_dataframe)"
+        " for _ in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        if first == "threads"
+        else f"import importlib\nimportlib.import_module({first!r})\n"
+    )
+    code = (
+        "import json, sys\n"
+        "from abm.model import EconomyModel\n"
+        "m = EconomyModel('diffuse', 0, scale=20000, quarters=1)\n"
+        "m.step()\n"
+        "before = 'pandas' in sys.modules\n" + first_use + "import pandas as pd\n"
+        "from pandas import DataFrame\n"
+        "import mesa.datacollection as dc\n"
+        "df = m.datacollector.get_model_vars_dataframe()\n"
+        "print(json.dumps([before, type(df) is DataFrame, len(df), float(pd.Series([1.5]).sum()),"
+        " type(pd).__name__, dc.DataCollector is type(m.datacollector).__mro__[1]]))"
+    )
+    assert _modules(code) == [False, True, 1, 1.5, "module", True]
 
 
 @pytest.mark.parametrize("first", ["scipy.linalg", "scipy.linalg.blas", "scipy.stats"])
