@@ -27,10 +27,10 @@ that imports the real one when they first read a name of it, and nobody else see
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.util
-import contextlib
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
