@@ -3,7 +3,8 @@
 Firms in the target sectors submit proposals of ``grant_share`` of their planned R&D. A
 proposal's score is the firm's log productivity relative to its sector's output-weighted mean
 plus normal noise with standard deviation ``selection_noise`` (drawn from the firm's own
-shock), so noisy selection can "pick losers"; proposals are funded best-first within the
+shock through the inverse error function: ``kernels.policy.grant_scores``), so noisy selection
+can "pick losers"; proposals are funded best-first within the
 quarter's budget, the marginal one in part, so the budget is spent whenever the proposals add
 up to it. Selection noise and grant share are scenario assumptions.
 """
@@ -15,6 +16,7 @@ import numpy as np
 from abm.policy.budget import active, by_firm_sector, quarter_budget, spend
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
+from kernels.policy import grant_scores, grant_scores_parallel
 
 INSTRUMENT = "grant"
 
@@ -29,10 +31,12 @@ def award(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
         mask = sp.target_mask(eco.structure.size_weights)[fp.sector] > 0
         budget = quarter_budget(eco, i)
         ask = np.where(mask, sp.grant_share * fp.rd_target, 0.0)
-        rel = np.log(fp.productivity / np.maximum(eco.sector_mean_productivity()[fp.sector], 1e-12))
-        z = eco.shocks(fp.key, Shock.GRANT)[:, 0]
-        noise = np.sqrt(2.0) * erfinv(2 * np.clip(z, 1e-12, 1 - 1e-12) - 1)
-        score = np.where(ask > 0, rel + sp.selection_noise * noise, -np.inf)
+        key0, key1, q = eco.shock_key()
+        scores = grant_scores_parallel if eco.threads > 1 else grant_scores
+        score = scores(
+            fp.productivity, fp.sector, eco.sector_mean_productivity(), ask, fp.key,
+            key0, key1, q, int(Shock.GRANT), float(sp.selection_noise),
+        )  # fmt: skip
         ranked = best_first(score, ask, budget)
         before = np.cumsum(ask[ranked]) - ask[ranked]
         g = np.zeros(n)
@@ -67,36 +71,3 @@ def best_first(score: np.ndarray, ask: np.ndarray, budget: float) -> np.ndarray:
             return order
         k *= 4
     return fin[np.argsort(neg, kind="stable")]
-
-
-def erfinv(y: np.ndarray) -> np.ndarray:
-    """Inverse error function (Giles 2012 single-precision approximation, |err| < 1e-6)."""
-    w = -np.log((1.0 - y) * (1.0 + y))
-    small = w < 5.0
-    ws = w - 2.5
-    p1 = 2.81022636e-08
-    for cc in (
-        3.43273939e-07,
-        -3.5233877e-06,
-        -4.39150654e-06,
-        0.00021858087,
-        -0.00125372503,
-        -0.00417768164,
-        0.246640727,
-        1.50140941,
-    ):
-        p1 = cc + p1 * ws
-    wl = np.sqrt(np.maximum(w, 5.0)) - 3.0
-    p2 = -0.000200214257
-    for cc in (
-        0.000100950558,
-        0.00134934322,
-        -0.00367342844,
-        0.00573950773,
-        -0.0076224613,
-        0.00943887047,
-        1.00167406,
-        2.83297682,
-    ):
-        p2 = cc + p2 * wl
-    return np.where(small, p1, p2) * y
