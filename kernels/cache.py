@@ -25,12 +25,15 @@ from kernels import (
     passes,
     philox,
     production,
+    rd,
     talent,
 )
 from kernels import rows as rows_
 
 #: the kernels a run calls from Python in its first quarter (their callees compile and are
-#: cached with them); the renumbering of employers after exits compiles when first needed
+#: cached with them); the renumbering of employers after exits compiles when first needed, and
+#: so do the kernels of programmes that not every scenario has (``kernels.rd.rd_credit`` for an
+#: R&D tax credit, ``kernels.policy.grant_scores`` for grants)
 ENTRY_POINTS = (
     philox.philox_uniforms,
     events.lottery_rows,
@@ -66,6 +69,8 @@ ENTRY_POINTS = (
     capital.allocate_investors,
     capital.fund_requests,
     innovation.innovate_keyed,
+    rd.user_cost,
+    rd.plan_rd_firms,
 )
 #: and those it calls when ``threads > 1``
 PARALLEL_ENTRY_POINTS = (
@@ -85,6 +90,7 @@ PARALLEL_ENTRY_POINTS = (
     migration.retire_pass_parallel,
     migration.emigrate_pass_parallel,
     migration.immigrate_pass_parallel,
+    rd.plan_rd_firms_parallel,
 )
 
 

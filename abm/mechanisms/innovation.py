@@ -30,6 +30,7 @@ from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
 from kernels.innovation import innovate_keyed as innovate_kernel
+from kernels.rd import plan_rd_firms, plan_rd_firms_parallel, user_cost
 
 S = N_SECTORS
 
@@ -84,11 +85,13 @@ def plan_rd(eco: EconomyState) -> None:
     lam = 1 - (1 - min(eps_s / max(eps_l, 1e-9), 0.99)) ** 0.25
     # the user cost per unit of expected innovation: the price of R&D after support, over the
     # sector's technological opportunity (success per euro rises with the spillover multiplier)
-    ucost = np.clip(1 - fp.subsidy_rate, 0.05, 1.0) / eco.sectors.opportunity[fp.sector]
-    target = np.maximum(fp.rd_nu * ucost ** (-eps_l), 1e-9)
-    cur = np.maximum(fp.rd_ratio, 1e-9)
-    fp.rd_ratio = np.exp((1 - lam) * np.log(cur) + lam * np.log(target))
-    fp.rd_target = fp.rd_ratio * np.maximum(fp.sales, 0.0)
+    # (kernels.rd.plan_rd_firms: ucost = clip(1 - s, 0.05, 1) / O, T = max(nu ucost^-eps_l,
+    # 1e-9), rho' = exp((1 - lam) log max(rho, 1e-9) + lam log T), planned R&D rho' max(sales, 0))
+    plan = plan_rd_firms_parallel if eco.threads > 1 else plan_rd_firms
+    fp.rd_ratio, fp.rd_target = plan(
+        fp.subsidy_rate, eco.sectors.opportunity, fp.sector, fp.rd_nu, fp.rd_ratio, fp.sales,
+        float(eps_l), float(lam),
+    )  # fmt: skip
 
 
 def update_user_cost(
@@ -100,9 +103,12 @@ def update_user_cost(
     force), so all scenarios enter 2026 alike.
     """
     fp = eco.firm_pop
-    n = len(fp)
-    support = credit + grants + eco.c("rd.box_user_cost_weight") * f.box_benefit
-    rate = np.divide(support, np.maximum(fp.rd, 1e-9), out=np.zeros(n), where=fp.rd > 0)
     if eco.quarter < 0:
-        rate = np.full(n, eco.structure.subsidy_2025)
-    fp.subsidy_rate = np.clip(rate, 0.0, 0.9)
+        fp.subsidy_rate = np.clip(np.full(len(fp), eco.structure.subsidy_2025), 0.0, 0.9)
+        return
+    # clip((credit + grants + w box) / max(rd, 1e-9), 0, 0.9), 0 without R&D (kernels.rd)
+    box = np.asarray(f.box_benefit, dtype=np.float64)
+    if box.ndim == 0:  # no box this quarter (QuarterFlows' default)
+        box = np.full(len(fp), float(box))
+    box_weight = float(eco.c("rd.box_user_cost_weight"))
+    fp.subsidy_rate = user_cost(credit, grants, box, box_weight, fp.rd)

@@ -15,6 +15,7 @@ import numpy as np
 from abm.policy.budget import active, by_firm_sector, spend
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
+from kernels.rd import rd_credit
 
 INSTRUMENT = "rd_tax_credit"
 STARTER_AGE_QUARTERS = 20
@@ -24,16 +25,14 @@ def credit(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
     """This quarter's credit per firm agent (euros, the total of the real firms it stands for)."""
     fp = eco.firm_pop
     out = np.zeros(len(fp))
-    rd_wage = f.rd_wages / fp.weight * 4  # annual per real firm
     for i, p in active(eco, INSTRUMENT):
         sp = p.spec
         mask = sp.target_mask(eco.structure.size_weights)[fp.sector] > 0
-        scale_r = eco.programme_pop.rate_scale[i]
-        first = np.where(fp.age < STARTER_AGE_QUARTERS, sp.rate_starter, sp.rate_first) * scale_r
-        annual = np.minimum(first, 1.0) * np.minimum(rd_wage, sp.bracket) + min(
-            sp.rate_second * scale_r, 1.0
-        ) * np.maximum(rd_wage - sp.bracket, 0.0)
-        out = np.where(mask, annual / 4 * fp.weight, 0.0)
+        scale_r = float(eco.programme_pop.rate_scale[i])
+        rates = (sp.rate_starter, sp.rate_first, sp.rate_second, scale_r, sp.bracket)
+        rates = tuple(float(r) for r in rates)
+        # the formula of the module docstring, firm by firm (kernels.rd.rd_credit)
+        out = rd_credit(f.rd_wages, fp.weight, fp.age, mask, rates, STARTER_AGE_QUARTERS)
         spend(eco, i, float(out.sum()), by_firm_sector(eco, out))
         break
     return out
