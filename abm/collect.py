@@ -18,6 +18,7 @@ model row with the firm rows of the same quarter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 def _finite(x: Any) -> float:
     """``x`` (summed when an array) with non-finite values as zero, as in the dataset."""
+    if isinstance(x, (float, int, np.floating, np.integer)):  # most fields: no array to make
+        v = float(x)
+        return v if math.isfinite(v) else 0.0
     return float(np.nan_to_num(np.asarray(x, dtype=float), nan=0.0, posinf=0.0, neginf=0.0).sum())
 
 

@@ -76,7 +76,7 @@ class Population:
                 buf = np.empty(end + end // 4 + 16, dtype=d)
                 buf[:start] = self.arrays[k]
                 self._buffers[k] = buf
-            buf[start:end] = np.broadcast_to(np.asarray(values[k], dtype=d), (n,))
+            buf[start:end] = np.asarray(values[k], dtype=d)  # a scalar, or n values
             self.arrays[k] = buf[:end]
         return np.arange(start, end)
 

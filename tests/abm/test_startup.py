@@ -190,7 +190,7 @@ def test_mesa_imported_before_the_model_is_not_deferred():
     assert _modules(code) == [True, True]
 
 
-@pytest.mark.parametrize("first", ["pandas", "pandas.core.frame", "xarray", "threads"])
+@pytest.mark.parametrize("first", ["pandas.core.frame", "threads"])
 def test_pandas_after_a_run_is_the_whole_of_it(first):
     # mesa.datacollection's stand-in imports pandas on its first data frame, from any thread
     first_use = (
