@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 def _finite(x: Any) -> float:
     """``x`` (summed when an array) with non-finite values as zero, as in the dataset."""
     if isinstance(x, (float, int, np.floating, np.integer)):  # most fields: no array to make
-        v = float(x)
+        v = float(x) + 0.0  # + 0.0: -0.0 becomes 0.0, as the sum of an array gives
         return v if math.isfinite(v) else 0.0
     return float(np.nan_to_num(np.asarray(x, dtype=float), nan=0.0, posinf=0.0, neginf=0.0).sum())
 

@@ -21,19 +21,19 @@ moment, one reading a name and one importing another of its modules, could wait 
 (in abm only the dashboard reads Mesa after the deferral, from its main thread, and the analyses
 import scipy at module level).
 
-:func:`stand_in` is lighter: the modules imported in its block get a stand-in for a package
-that imports the real one when they first read a name of it, and nobody else sees it.
+:func:`import_with_stand_ins` is lighter: one module gets a stand-in for a package it imports,
+which imports the real one when the module first reads a name of it; nobody else sees it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import builtins
 import importlib
 import importlib.abc
 import importlib.util
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -51,13 +51,24 @@ class _InitFirst(importlib.abc.MetaPathFinder):
         return None  # the other finders find the module, as usual
 
 
-def import_deferring_init(package: str, submodules: Sequence[str]) -> list[ModuleType]:
+def import_deferring_init(
+    package: str, submodules: Sequence[str], stand_ins: Mapping[str, Sequence[str]] | None = None
+) -> list[ModuleType]:
     """Import ``package.<submodule>`` for each of ``submodules`` without running the package's
     ``__init__`` (if the package is not imported already); it runs when a name of the package
-    is first read, or another of its modules is first imported."""
+    is first read, or another of its modules is first imported. ``stand_ins`` maps a submodule
+    to the packages it gets stand-ins for (:func:`import_with_stand_ins`)."""
+    stand_ins = stand_ins or {}
+
+    def load(m: str) -> ModuleType:
+        name = f"{package}.{m}"
+        if m in stand_ins:
+            return import_with_stand_ins(name, stand_ins[m])
+        return importlib.import_module(name)
+
     spec = None if package in sys.modules else importlib.util.find_spec(package)
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        return [importlib.import_module(f"{package}.{m}") for m in submodules]
+        return [load(m) for m in submodules]
     module = importlib.util.module_from_spec(spec)
     parent, _, child = package.rpartition(".")
     guard: _InitFirst | None = None
@@ -99,7 +110,7 @@ def import_deferring_init(package: str, submodules: Sequence[str]) -> list[Modul
     if parent:  # as the import system binds a submodule in its parent
         setattr(sys.modules[parent], child, module)
     try:
-        imported = [importlib.import_module(f"{package}.{m}") for m in submodules]
+        imported = [load(m) for m in submodules]
     except BaseException:  # the package's own error: leave no half-made package behind
         if sys.modules.get(package) is module:
             del sys.modules[package]
@@ -118,36 +129,47 @@ def scipy_blas_for_numba() -> None:
 
 
 class _StandIn(ModuleType):
-    """What ``import <name>`` gives while :func:`stand_in` is active: a module whose first
-    attribute read imports the real one (a plain import) and reads it there."""
+    """A module that stands for package ``name`` in one module's namespace: its first
+    attribute read imports the real package (a plain import) and reads it there."""
 
     def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("__"):  # probes (copy, pickle, inspect) find nothing here
-            raise AttributeError(attr)
-        name = self.__name__
-        if sys.modules.get(name) is self:  # read during the imports it stands in for
-            del sys.modules[name]
-        return getattr(importlib.import_module(name), attr)
+        return getattr(importlib.import_module(self.__name__), attr)
 
 
-@contextlib.contextmanager
-def stand_in(package: str) -> Iterator[None]:
-    """Modules imported inside the block that ``import package`` get a stand-in for it, which
-    imports the real ``package`` when they first read one of its names; ``sys.modules`` holds
-    the stand-in during the block only, so everyone else imports ``package`` as usual, and no
-    other thread can be kept waiting by it (unlike a deferred ``__init__``). Nothing changes
-    when ``package`` is imported already or is not installed.
+def import_with_stand_ins(fullname: str, packages: Sequence[str]) -> ModuleType:
+    """Import module ``fullname`` with its own ``import`` statements of ``packages`` (those not
+    imported yet) answered by stand-ins that import the real package when first read.
 
-    For a module that imports ``package`` at its top and uses it only in functions:
-    ``mesa.datacollection`` imports pandas for the data frames of ``get_*_dataframe``.
+    For a module that imports a heavy package at its top and uses it only in functions:
+    ``mesa.datacollection`` imports pandas for the data frames of ``get_*_dataframe``. The
+    stand-ins live in that module's namespace only: the module runs with an ``__import__`` of
+    its own (its ``__builtins__``), ``sys.modules`` never holds a stand-in, and every other
+    module and thread imports the packages as usual. A module imported already is returned as
+    it is.
     """
-    if package in sys.modules or importlib.util.find_spec(package) is None:
-        yield
-        return
-    module = _StandIn(package)
-    sys.modules[package] = module
+    if fullname in sys.modules:
+        return sys.modules[fullname]
+    spec = importlib.util.find_spec(fullname)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+    real_import = builtins.__import__
+    stand_ins = {p: _StandIn(p) for p in packages}
+
+    def __import__(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A001, N807
+        if level == 0 and not fromlist and name in stand_ins and name not in sys.modules:
+            return stand_ins[name]
+        return real_import(name, globals, locals, fromlist, level)
+
+    module = importlib.util.module_from_spec(spec)
+    module.__builtins__ = {**vars(builtins), "__import__": __import__}  # type: ignore[attr-defined]
+    sys.modules[fullname] = module
     try:
-        yield
-    finally:
-        if sys.modules.get(package) is module:
-            del sys.modules[package]
+        spec.loader.exec_module(module)
+    except BaseException:  # as a failed import leaves it
+        if sys.modules.get(fullname) is module:
+            del sys.modules[fullname]
+        raise
+    parent, _, child = fullname.rpartition(".")
+    if parent:  # as the import system binds a submodule in its parent
+        setattr(sys.modules[parent], child, module)
+    return module

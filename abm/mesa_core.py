@@ -6,12 +6,11 @@ That cost 0.65 s of CPU on the project machine (docs/performance.md, "Start-up")
 the start-up of a run, for parts a run never uses. The model needs three classes from three
 small modules, ``mesa.model``, ``mesa.agent`` and ``mesa.datacollection``, which import no other
 part of Mesa (``mesa.datacollection`` gets a stand-in for pandas, which imports it when a data
-frame is first made: :func:`abm.deferred.stand_in`); this module imports them with Mesa's
-``__init__`` deferred
-(:func:`abm.deferred.import_deferring_init`): it runs as soon as anything reads another name of
-``mesa`` or imports another part of Mesa, so ``import mesa`` anywhere in the process still gives
-the whole of Mesa, and ``mesa.Model`` is this :data:`Model`. When Mesa is imported already,
-nothing is deferred.
+frame is first made: :func:`abm.deferred.import_with_stand_ins`); this module imports them with
+Mesa's ``__init__`` deferred (:func:`abm.deferred.import_deferring_init`): it runs as soon as
+anything reads another name of ``mesa`` or imports another part of Mesa, so ``import mesa``
+anywhere in the process still gives the whole of Mesa, and ``mesa.Model`` is this
+:data:`Model`. When Mesa is imported already, nothing is deferred.
 
 It also keeps Mesa's bookkeeping of many agents cheap: :func:`register_many` and
 :func:`deregister_many` register entrants and exits in bulk, and :func:`collector_paused` keeps
@@ -24,14 +23,13 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-from abm.deferred import import_deferring_init, stand_in
+from abm.deferred import import_deferring_init
 
 # mesa.datacollection imports pandas for its data frames, 0.25-0.3 s of a run's start-up for
 # something a run never builds: it gets a stand-in that imports pandas when first used
-with stand_in("pandas"):
-    _agent, _collection, _model = import_deferring_init(
-        "mesa", ["agent", "datacollection", "model"]
-    )
+_agent, _collection, _model = import_deferring_init(
+    "mesa", ["agent", "datacollection", "model"], stand_ins={"datacollection": ["pandas"]}
+)
 Agent = _agent.Agent
 DataCollector = _collection.DataCollector
 Model = _model.Model

@@ -37,7 +37,7 @@ _P_TAIL = (
 )  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erfinv(y):
     """Inverse error function of ``y`` in (-1, 1) (Giles 2012 single-precision approximation,
     absolute error below 1e-6): ``y P(w)`` with ``w = -log((1 - y)(1 + y))`` and ``P`` a
@@ -56,7 +56,7 @@ def erfinv(y):
     return p * y
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _scores_chunk(c, productivity, sector, mean_a, ask, keys, k0, k1, q, m, noise_sd, out):
     for i in range(c * CHUNK, min((c + 1) * CHUNK, productivity.shape[0])):
         if not ask[i] > 0:
@@ -81,7 +81,9 @@ def grant_scores_impl(productivity, sector, mean_a, ask, keys, key0, key1, quart
     return out
 
 
-grant_scores = numba.njit(cache=True)(_renamed(grant_scores_impl, "grant_scores"))
+grant_scores = numba.njit(cache=True, error_model="numpy")(
+    _renamed(grant_scores_impl, "grant_scores")
+)
 grant_scores.__doc__ = """Scores of grant proposals: ``-inf`` for a firm that asks nothing.
 
 Firm ``i`` of sector ``s`` with productivity ``a_i`` and ask ``g_i > 0`` scores
@@ -90,7 +92,7 @@ is ``mean_a[s]``, ``sigma`` ``noise_sd`` and ``u_i`` the firm's keyed uniform, t
 counter ``(keys[i], quarter, m)`` (``kernels.philox.philox_uniforms``), so the noise is a
 standard normal. Returns float64[n], a new array.
 """
-grant_scores_parallel = numba.njit(cache=True, parallel=True)(
+grant_scores_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(
     _renamed(grant_scores_impl, "grant_scores_parallel")
 )
 grant_scores_parallel.__doc__ = ":func:`grant_scores` with its chunks on numba's threads."

@@ -5,7 +5,9 @@ update_user_cost`` and ``plan_rd`` (whose docstrings give the rules and the sour
 parameters) with the same operations in the same order as the numpy code they replaced, so the
 same bits: numba's ``log``, ``exp`` and ``pow`` are libm's, which numpy's float64 loops call on a
 CPU without AVX-512, as here, and :func:`np_scalar_power` takes numpy's shortcuts for the
-exponents -1, 0.5 and 2 (``tests/kernels/test_rd.py`` holds them to the numpy code).
+exponents -1, 0.5 and 2, as numpy 2.4 does (``tests/kernels/test_rd.py`` holds them to the numpy
+code, and would fail on a numpy that takes other shortcuts). Division by zero gives inf or NaN,
+as in numpy (``error_model="numpy"``).
 
 Threads: ``plan_rd_firms`` (two logarithms, an exponential and a power per firm) runs in fixed
 chunks of firms, on numba's threads in ``plan_rd_firms_parallel``; every firm's result is its
@@ -23,7 +25,7 @@ from kernels.market import _renamed
 CHUNK = 1 << 12  #: firms per chunk (fixed: never the thread count)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def np_scalar_power(x, e):
     """``x ** e`` as numpy computes it for a float64 array and a scalar exponent: its shortcuts
     for ``e`` of -1 (a division), 0.5 (a square root) and 2 (a product), libm's ``pow`` else."""
@@ -36,7 +38,14 @@ def np_scalar_power(x, e):
     return x**e
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def np_max0(x):
+    """``np.maximum(x, 0.0)``: NaN stays NaN and -0.0 gives +0.0 (Python's ``max(x, 0.0)``
+    keeps the sign of a -0.0 first argument)."""
+    return x if x > 0.0 or x != x else 0.0
+
+
+@numba.njit(cache=True, error_model="numpy")
 def rd_credit(rd_wages, weight, age, eligible, rates, starter_age):
     """The R&D tax credit per firm agent, euros a quarter (``abm.policy.rd_tax_credit``).
 
@@ -56,12 +65,12 @@ def rd_credit(rd_wages, weight, age, eligible, rates, starter_age):
             continue
         w = rd_wages[i] / weight[i] * 4
         r1 = (starter if age[i] < starter_age else first) * scale
-        annual = min(r1, 1.0) * min(w, bracket) + r2 * max(w - bracket, 0.0)
+        annual = min(r1, 1.0) * min(w, bracket) + r2 * np_max0(w - bracket)
         out[i] = annual / 4 * weight[i]
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def user_cost(credit, grants, box_benefit, box_weight, rd):
     """Each firm's effective R&D subsidy rate: ``clip(S_i / max(R_i, 1e-9), 0, 0.9)`` with the
     support ``S_i = credit_i + grants_i + box_weight box_i`` and R&D ``R_i`` (0 where R&D is 0)."""
@@ -73,7 +82,7 @@ def user_cost(credit, grants, box_benefit, box_weight, rd):
     return out
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _plan_chunk(c, subsidy, opportunity, sector, rd_nu, rd_ratio, sales, eps_l, lam, ratio, tgt):
     for i in range(c * CHUNK, min((c + 1) * CHUNK, subsidy.shape[0])):
         ucost = min(max(1 - subsidy[i], 0.05), 1.0) / opportunity[sector[i]]
@@ -81,7 +90,7 @@ def _plan_chunk(c, subsidy, opportunity, sector, rd_nu, rd_ratio, sales, eps_l, 
         cur = max(rd_ratio[i], 1e-9)
         r = math.exp((1 - lam) * math.log(cur) + lam * math.log(target))
         ratio[i] = r
-        tgt[i] = r * max(sales[i], 0.0)
+        tgt[i] = r * np_max0(sales[i])
 
 
 def plan_rd_impl(subsidy, opportunity, sector, rd_nu, rd_ratio, sales, eps_l, lam):
@@ -94,7 +103,7 @@ def plan_rd_impl(subsidy, opportunity, sector, rd_nu, rd_ratio, sales, eps_l, la
     return ratio, tgt
 
 
-plan_rd_firms = numba.njit(cache=True)(_renamed(plan_rd_impl, "plan_rd_firms"))
+plan_rd_firms = numba.njit(cache=True, error_model="numpy")(_renamed(plan_rd_impl, "plan_rd_firms"))
 plan_rd_firms.__doc__ = """Next quarter's R&D-to-sales ratio and planned R&D of every firm.
 
 The user cost ``u_i = clip(1 - s_i, 0.05, 1) / O_s`` (subsidy rate ``s_i``, the opportunity
@@ -102,7 +111,7 @@ The user cost ``u_i = clip(1 - s_i, 0.05, 1) / O_s`` (subsidy rate ``s_i``, the 
 ratio moves part way in logs: ``rho_i' = exp((1 - lam) log max(rho_i, 1e-9) + lam log T_i)``;
 planned R&D is ``rho_i' max(sales_i, 0)``. Returns (ratios, planned R&D), new arrays.
 """
-plan_rd_firms_parallel = numba.njit(cache=True, parallel=True)(
+plan_rd_firms_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(
     _renamed(plan_rd_impl, "plan_rd_firms_parallel")
 )
 plan_rd_firms_parallel.__doc__ = ":func:`plan_rd_firms` with its chunks on numba's threads."
@@ -115,6 +124,11 @@ def np_scalar_power_py(x: float, e: float) -> float:
     return shortcuts[e](x) if e in shortcuts else x**e
 
 
+def np_max0_py(x: float) -> float:
+    """Plain-Python twin of :func:`np_max0`."""
+    return x if x > 0.0 or x != x else 0.0
+
+
 def rd_credit_py(rd_wages, weight, age, eligible, rates, starter_age):
     """Plain-Python twin of :func:`rd_credit`."""
     starter, first, second, scale, bracket = rates
@@ -123,7 +137,9 @@ def rd_credit_py(rd_wages, weight, age, eligible, rates, starter_age):
         if eligible[i]:
             w = rd_wages[i] / weight[i] * 4
             r1 = (starter if age[i] < starter_age else first) * scale
-            annual = min(r1, 1.0) * min(w, bracket) + min(second * scale, 1.0) * max(w - bracket, 0)
+            annual = min(r1, 1.0) * min(w, bracket) + min(second * scale, 1.0) * np_max0_py(
+                w - bracket
+            )
             out[i] = annual / 4 * weight[i]
     return out
 
@@ -146,5 +162,5 @@ def plan_rd_firms_py(subsidy, opportunity, sector, rd_nu, rd_ratio, sales, eps_l
         target = max(rd_nu[i] * np_scalar_power_py(ucost, -eps_l), 1e-9)
         cur = max(rd_ratio[i], 1e-9)
         ratio[i] = math.exp((1 - lam) * math.log(cur) + lam * math.log(target))
-        tgt[i] = ratio[i] * max(sales[i], 0.0)
+        tgt[i] = ratio[i] * np_max0_py(sales[i])
     return ratio, tgt

@@ -76,7 +76,10 @@ class Population:
                 buf = np.empty(end + end // 4 + 16, dtype=d)
                 buf[:start] = self.arrays[k]
                 self._buffers[k] = buf
-            buf[start:end] = np.asarray(values[k], dtype=d)  # a scalar, or n values
+            v = np.asarray(values[k], dtype=d)
+            if v.shape != (n,):  # a scalar (or a wrong shape: broadcast_to says so)
+                v = np.broadcast_to(v, (n,))
+            buf[start:end] = v
             self.arrays[k] = buf[:end]
         return np.arange(start, end)
 

@@ -195,9 +195,13 @@ def test_pandas_after_a_run_is_the_whole_of_it(first):
     # mesa.datacollection's stand-in imports pandas on its first data frame, from any thread
     first_use = (
         "import threading\n"
-        "ts = [threading.Thread(target=m.datacollector.get_model_vars_dataframe)"
-        " for _ in range(4)]\n"
+        "made, go = [], threading.Barrier(4)\n"
+        "def make():\n"
+        "    go.wait()\n"
+        "    made.append(type(m.datacollector.get_model_vars_dataframe()).__name__)\n"
+        "ts = [threading.Thread(target=make) for _ in range(4)]\n"
         "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "assert made == ['DataFrame'] * 4, made\n"
         if first == "threads"
         else f"import importlib\nimportlib.import_module({first!r})\n"
     )
@@ -214,6 +218,26 @@ def test_pandas_after_a_run_is_the_whole_of_it(first):
         " type(pd).__name__, dc.DataCollector is type(m.datacollector).__mro__[1]]))"
     )
     assert _modules(code) == [False, True, 1, 1.5, "module", True]
+
+
+def test_a_thread_that_imports_pandas_while_the_model_is_imported_gets_pandas():
+    # the stand-in is mesa.datacollection's alone: sys.modules never holds it
+    code = (
+        "import json, sys, threading\n"
+        "got, stop = [], threading.Event()\n"
+        "def watch():\n"
+        "    while not stop.is_set():\n"
+        "        p = sys.modules.get('pandas')\n"
+        "        if p is not None:\n"
+        "            got.append(type(p).__name__)\n"
+        "t = threading.Thread(target=watch); t.start()\n"
+        "import abm.model\n"
+        "stop.set(); t.join()\n"
+        "import mesa.datacollection as dc\n"
+        "print(json.dumps([sorted(set(got)), 'pandas' in sys.modules, type(dc.pd).__name__,"
+        " dc.pd.__version__ == __import__('pandas').__version__]))"
+    )
+    assert _modules(code) == [[], False, "_StandIn", True]
 
 
 @pytest.mark.parametrize("first", ["scipy.linalg", "scipy.linalg.blas", "scipy.stats"])

@@ -84,8 +84,9 @@ def test_credit_and_user_cost_equal_the_numpy_code_bit_for_bit(n):
     np.testing.assert_array_equal(_bits(got), _bits(want))
 
 
-# eps_l of -1, 0.5 and 2 take numpy's shortcuts for a scalar power (1 is the calibration's)
-@pytest.mark.parametrize("eps_l", [1.0, 0.5, -2.0, 0.37, 1.5, 0.0])
+# the exponent is -eps_l: eps_l of 1 (the calibration's), -0.5 and -2 take numpy's shortcuts
+# for a scalar power (a division, a square root, a product)
+@pytest.mark.parametrize("eps_l", [1.0, -0.5, -2.0, 0.5, 0.37, 1.5, 0.0])
 @pytest.mark.parametrize("n", [0, 1, CHUNK - 1, 3 * CHUNK + 7])
 def test_plan_rd_equals_the_numpy_code_bit_for_bit(n, eps_l):
     d = _firms(n, n + 1)
@@ -136,3 +137,35 @@ def test_two_threads_give_the_same_plans():
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     for g, w in zip(par, plan_rd_firms(*args), strict=True):
         np.testing.assert_array_equal(_bits(g), _bits(w))
+
+
+def test_edge_values_give_numpy_bits():
+    """Signed zeros, NaN, zero weights and opportunities: inf and NaN where numpy gives them
+    (no ZeroDivisionError), +0.0 where ``np.maximum(-0.0, 0.0)`` gives it."""
+    sales = np.array([-0.0, 0.0, np.nan, -5.0, 3.0, np.inf])
+    n = sales.size
+    subsidy = np.array([0.2, 1.0, 0.3, np.nan, 0.1, 0.0])
+    opportunity = np.array([1.0, 0.0, np.inf])
+    sector = np.array([0, 1, 2, 0, 1, 0], dtype=np.int64)
+    rd_nu = np.array([0.02, 0.0, 0.03, 0.01, np.nan, 0.02])
+    rd_ratio = np.array([0.01, -0.0, np.nan, 0.0, 0.02, np.inf])
+    args = (subsidy, opportunity, sector, rd_nu, rd_ratio, sales)
+    for eps_l in (1.0, 0.37):
+        with np.errstate(all="ignore"):
+            want = _plan_numpy(*args, eps_l, 0.03)
+        for g, w in zip(plan_rd_firms(*args, eps_l, 0.03), want, strict=True):
+            np.testing.assert_array_equal(_bits(g), _bits(w))
+    rd_wages = np.array([-0.0, 1e5, np.nan, 4e5, 0.0, 1e5])
+    weight = np.array([1.0, 0.0, 2.0, 3.0, 0.0, 1.0])
+    age = np.arange(n, dtype=np.int64) * 10
+    mask = np.ones(n, dtype=bool)
+    for rates in (RATES, (0.5, 0.36, 0.16, 1.0, 0.0)):
+        with np.errstate(all="ignore"):
+            want = _credit_numpy(rd_wages, weight, age, mask, rates, 20)
+        got = rd_credit(rd_wages, weight, age, mask, rates, 20)
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+    credit = np.array([-0.0, 1.0, np.nan, 0.0, 2.0, 1.0])
+    rd = np.array([1.0, 0.0, 1.0, -0.0, np.nan, 1e-12])
+    with np.errstate(all="ignore"):
+        want = _user_cost_numpy(credit, credit, credit, 0.5, rd)
+    np.testing.assert_array_equal(_bits(user_cost(credit, credit, credit, 0.5, rd)), _bits(want))
