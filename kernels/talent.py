@@ -205,7 +205,7 @@ def layoffs(
     sheds = np.concatenate([[0], (p_fire > 0.0).any(axis=1)]).astype(np.uint8)
     rows = (employees_of_parallel if par else employees_of)(employer, sheds)
     job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
-    none = np.zeros(0, dtype=np.uint8)
+    none = np.zeros(0)  # no lottery draws: each draws its own (float64: the quits' signature)
     args = (rows, none, p_fire, ids, abroad, job, 0.0, key0, key1, quarter, mechanism)
     sep_e = (leave_jobs_parallel if par else leave_jobs)(*args)
     return int(apply_separations(rows, sep_e, skill, staff))
