@@ -226,7 +226,7 @@ def test_a_thread_that_imports_pandas_while_the_model_is_imported_gets_pandas():
         "import json, sys, threading\n"
         "got, stop = [], threading.Event()\n"
         "def watch():\n"
-        "    while not stop.is_set():\n"
+        "    while not stop.wait(0.0002):  # a look every 0.2 ms, the GIL let go in between\n"
         "        p = sys.modules.get('pandas')\n"
         "        if p is not None:\n"
         "            got.append(type(p).__name__)\n"
