@@ -10,8 +10,8 @@ array without the rows into another (a field the population does not own, so it 
 in place), one ``memcpy`` per run.
 
 Both move bytes: the compiled kernels (``drop_row_bytes``, ``copy_row_bytes``) take the arrays'
-bytes and the size of a row, so one compiled version serves every dtype and row shape (the
-functions of the same names without ``_bytes`` are the views in Python). With one version per
+bytes and the size of a row, so one compiled version serves every dtype and row shape
+(``drop_rows`` and ``copy_without_rows`` take those views in Python). With one version per
 dtype, a run loaded seven of them from numba's cache at start-up, some 10 ms each.
 ``drop_rows_py`` and ``copy_without_rows_py`` are their plain-Python twins.
 """
