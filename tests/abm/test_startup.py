@@ -84,6 +84,28 @@ def test_a_run_calls_every_kernel_it_waits_for(threads):
     assert done.stdout.strip() == "[]", done.stdout
 
 
+def test_every_kernel_a_run_calls_has_one_compiled_version():
+    """Each compiled version is a load from numba's cache at start-up (10-15 ms): the arrays a
+    run passes a kernel have one dtype and layout whatever the scenario, the call site or the
+    thread count (a second version of ``leave_jobs`` and one ``drop_rows`` per dtype were
+    six loads more, docs/performance.md)."""
+    import numba
+
+    threads = (1, 2) if numba.config.NUMBA_NUM_THREADS >= 2 else (1,)
+    code = (
+        "import json, sys\n"
+        "from numba.core.registry import CPUDispatcher\n"
+        "from abm import EconomyModel\n"
+        f"for t in {threads!r}:\n"
+        "    for sc in ('diffuse', 'focused', 'laissez_faire'):\n"
+        "        EconomyModel(sc, 0, scale=20000, quarters=2, threads=t).run()\n"
+        "print(json.dumps([f'{n}.{k}: {len(v.signatures)}' for n, mod in list(sys.modules.items())"
+        " if n.startswith('kernels') for k, v in vars(mod).items() if isinstance(v, CPUDispatcher)"
+        " and v.py_func.__module__ == n and len(v.signatures) > 1]))"
+    )
+    assert _modules(code) == []
+
+
 def test_the_model_says_when_it_compiles(monkeypatch, capsys):
     monkeypatch.setattr(abm.model, "uncached", lambda threads: ["kernels.talent.census"])
     EconomyModel("diffuse", seed=1, scale=5000, quarters=1)
