@@ -7,7 +7,7 @@ assignment within one array would check the overlap and copy through a temporary
 slower for a byte field with thousands of runs), releasing the GIL (a population's fields can be
 dropped on several threads at once). ``copy_without_rows`` copies the first ``n`` entries of one
 array without the rows into another (a field the population does not own, so it must not change
-in place), one ``memcpy`` per run.
+in place), one ``memmove`` per run.
 
 Both move bytes: the compiled kernels (``drop_row_bytes``, ``copy_row_bytes``) take the arrays'
 bytes and the size of a row, so one compiled version serves every dtype and row shape
@@ -23,29 +23,10 @@ from numba.extending import intrinsic
 
 
 @intrinsic
-def _move_within(typingctx, arr, dst, src, count):
-    """``memmove`` of ``count`` items of the C-contiguous ``arr`` from index ``src`` to index
-    ``dst`` (the ranges may overlap)."""
-    if not isinstance(arr, types.Array) or arr.layout != "C":
-        return None
-    sig = types.void(arr, types.int64, types.int64, types.int64)
-
-    def codegen(context, builder, signature, args):
-        a, d, s, n = args
-        ary = context.make_array(signature.args[0])(context, builder, a)
-        itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
-        cgutils.raw_memmove(
-            builder, builder.gep(ary.data, [d]), builder.gep(ary.data, [s]), n, itemsize
-        )
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _copy_between(typingctx, dst, d, src, s, count):
-    """``memcpy`` of ``count`` items of the C-contiguous ``src`` from index ``s`` to index ``d``
-    of another C-contiguous array ``dst`` of the same dtype."""
+def _move(typingctx, dst, d, src, s, count):
+    """``memmove`` of ``count`` items of the C-contiguous ``src`` from index ``s`` to index ``d``
+    of the C-contiguous ``dst`` of the same dtype (the same array or another; the ranges may
+    overlap)."""
     ok = isinstance(dst, types.Array) and isinstance(src, types.Array)
     if not ok or dst.layout != "C" or src.layout != "C" or dst.dtype != src.dtype:
         return None
@@ -56,7 +37,7 @@ def _copy_between(typingctx, dst, d, src, s, count):
         out = context.make_array(signature.args[0])(context, builder, a)
         inp = context.make_array(signature.args[2])(context, builder, b)
         itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
-        cgutils.raw_memcpy(
+        cgutils.raw_memmove(
             builder, builder.gep(out.data, [di]), builder.gep(inp.data, [si]), n, itemsize
         )
         return context.get_dummy_value()
@@ -75,7 +56,7 @@ def drop_row_bytes(buf, n, rows, row_bytes):
         start = rows[j] + 1
         end = rows[j + 1] if j + 1 < m else n
         if end > start:
-            _move_within(buf, w * row_bytes, start * row_bytes, (end - start) * row_bytes)
+            _move(buf, w * row_bytes, buf, start * row_bytes, (end - start) * row_bytes)
         w += end - start
     return w
 
@@ -86,12 +67,12 @@ def copy_row_bytes(src, n, rows, dst, row_bytes):
     m = rows.shape[0]
     w = rows[0] if m else n
     if w > 0:
-        _copy_between(dst, 0, src, 0, w * row_bytes)
+        _move(dst, 0, src, 0, w * row_bytes)
     for j in range(m):
         start = rows[j] + 1
         end = rows[j + 1] if j + 1 < m else n
         if end > start:
-            _copy_between(dst, w * row_bytes, src, start * row_bytes, (end - start) * row_bytes)
+            _move(dst, w * row_bytes, src, start * row_bytes, (end - start) * row_bytes)
         w += end - start
     return w
 
@@ -117,7 +98,7 @@ def drop_rows(buf: np.ndarray, n: int, rows: np.ndarray) -> int:
 def copy_without_rows(src: np.ndarray, n: int, rows: np.ndarray, dst: np.ndarray) -> int:
     """Copy ``src[:n]`` without ``rows`` (increasing, unique, int64, each in ``[0, n)``) into the
     start of ``dst`` (another C-contiguous array of the same dtype and row shape, at least
-    ``n - len(rows)`` rows long), in order, one ``memcpy`` per run of kept rows. Returns the
+    ``n - len(rows)`` rows long), in order, one ``memmove`` per run of kept rows. Returns the
     number copied, ``n - len(rows)``."""
     if src.dtype != dst.dtype or src.shape[1:] != dst.shape[1:]:
         raise ValueError("kernels.rows.copy_without_rows: src and dst differ in dtype or rows")

@@ -29,8 +29,9 @@ def credit(eco: EconomyState, f: QuarterFlows) -> np.ndarray:
         sp = p.spec
         mask = sp.target_mask(eco.structure.size_weights)[fp.sector] > 0
         scale_r = float(eco.programme_pop.rate_scale[i])
-        rates = (sp.rate_starter, sp.rate_first, sp.rate_second, scale_r, sp.bracket)
-        rates = tuple(float(r) for r in rates)
+        rates = tuple(
+            map(float, (sp.rate_starter, sp.rate_first, sp.rate_second, scale_r, sp.bracket))
+        )
         # the formula of the module docstring, firm by firm (kernels.rd.rd_credit)
         out = rd_credit(f.rd_wages, fp.weight, fp.age, mask, rates, STARTER_AGE_QUARTERS)
         spend(eco, i, float(out.sum()), by_firm_sector(eco, out))
