@@ -33,8 +33,7 @@ from kernels import rows as rows_
 #: the kernels a run calls from Python in its first quarter (their callees compile and are
 #: cached with them); the renumbering of employers after exits compiles when first needed, and
 #: so do the kernels of programmes that not every scenario has (``kernels.rd.rd_credit`` for an
-#: R&D tax credit, ``kernels.policy.grant_scores`` for grants,
-#: ``kernels.migration.attraction_candidates`` for talent attraction)
+#: R&D tax credit, ``kernels.policy.grant_scores`` for grants)
 ENTRY_POINTS = (
     philox.philox_uniforms,
     events.lottery_rows,
@@ -48,8 +47,7 @@ ENTRY_POINTS = (
     passes.apply_separations,
     passes.unemployed,
     passes.search,
-    migration.arrival_rows,
-    migration.clear_emigrant_marks,
+    migration.immigration_draws,
     migration.retire_pass,
     migration.emigrate_pass,
     migration.immigrate_pass,
@@ -88,7 +86,7 @@ PARALLEL_ENTRY_POINTS = (
     passes.leave_jobs_parallel,
     passes.unemployed_parallel,
     passes.search_parallel,
-    migration.arrival_rows_parallel,
+    migration.immigration_draws_parallel,
     migration.retire_pass_parallel,
     migration.emigrate_pass_parallel,
     migration.immigrate_pass_parallel,

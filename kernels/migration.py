@@ -105,176 +105,72 @@ def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_im
             reservation[i] = r_imm[skill[i]]
 
 
-@numba.njit(cache=True, inline="always")
-def _first_uniform(tid, q, m, key0, key1):
-    """The first keyed uniform of ``(tid, q, m)``: ``philox_uniforms(...)[:, 0]``."""
-    x0, _, _, _ = philox4x64(np.uint64(tid), q, m, np.uint64(0), key0, key1)
-    return (x0 >> np.uint64(11)) * _INV53
-
-
 @numba.njit(cache=True)
-def _arrival_chunk(k, ids, abroad, skill, bound, key0, key1, q, m, rows, counts):
+def _abroad_chunk(k, ids, abroad, skill, bound, key0, key1, q, m, rows, arriving, counts):
     lo = k * CHUNK
-    hi = min(lo + CHUNK, ids.shape[0])
-    away = np.empty(hi - lo, dtype=np.int64)
     c = 0
-    for i in range(lo, hi):  # the rows abroad first, without a branch, then their draws:
-        away[c] = i  # Philox blocks of a loop without mispredicted branches overlap
-        c += abroad[i] == 1
-    a = 0
-    for j in range(c):
-        i = away[j]
-        if _first_uniform(ids[i], q, m, key0, key1) < bound[skill[i]]:
-            rows[lo + a] = i
-            a += 1
-    counts[k] = a
-
-
-@numba.njit(cache=True)
-def _gather_rows(rows, counts):
-    out = np.empty(counts.sum(), dtype=np.int64)
-    c = 0
-    for k in range(counts.shape[0]):
-        lo = k * CHUNK
-        for j in range(counts[k]):
-            out[c] = rows[lo + j]
+    for i in range(lo, min(lo + CHUNK, ids.shape[0])):
+        if abroad[i] == 1:
+            x0, _, _, _ = philox4x64(np.uint64(ids[i]), q, m, np.uint64(0), key0, key1)
+            rows[lo + c] = i
+            arriving[lo + c] = (x0 >> np.uint64(11)) * _INV53 < bound[skill[i]]
             c += 1
-    return out
-
-
-@numba.njit(cache=True)
-def arrival_rows(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
-    """The rows abroad (``abroad == 1``) whose agent comes home by the base rate, in row order:
-    ``u < bound[skill]`` with ``u`` its first keyed uniform (``philox_uniforms`` of ``(id,
-    quarter, mechanism)``: the numbers ``EconomyState.shocks`` gives), drawn for the agents
-    abroad only, in one pass. Only the arrivals are written (a few in a hundred of the pool)."""
-    n = ids.shape[0]
-    nc = (n + CHUNK - 1) // CHUNK
-    rows = np.empty(n, dtype=np.int64)  # chunk k writes from its first row on
-    counts = np.zeros(nc, dtype=np.int64)
-    q, m = np.uint64(quarter), np.uint64(mechanism)
-    k0, k1 = np.uint64(key0), np.uint64(key1)
-    for k in range(nc):
-        _arrival_chunk(k, ids, abroad, skill, bound, k0, k1, q, m, rows, counts)
-    return _gather_rows(rows, counts)
-
-
-@numba.njit(cache=True, parallel=True)
-def arrival_rows_parallel(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
-    """:func:`arrival_rows` on numba's threads (the same result)."""
-    n = ids.shape[0]
-    nc = (n + CHUNK - 1) // CHUNK
-    rows = np.empty(n, dtype=np.int64)
-    counts = np.zeros(nc, dtype=np.int64)
-    q, m = np.uint64(quarter), np.uint64(mechanism)
-    k0, k1 = np.uint64(key0), np.uint64(key1)
-    for k in numba.prange(nc):
-        _arrival_chunk(k, ids, abroad, skill, bound, k0, k1, q, m, rows, counts)
-    return _gather_rows(rows, counts)
-
-
-def arrival_rows_py(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
-    """Plain-Python twin of :func:`arrival_rows`."""
-    rows = np.flatnonzero(np.asarray(abroad) == 1)
-    u = philox_uniforms_py(int(key0), int(key1), np.asarray(ids)[rows], quarter, mechanism, 1)
-    return rows[u[:, 0] < np.asarray(bound)[np.asarray(skill)[rows]]].astype(np.int64)
-
-
-@numba.njit(cache=True)
-def _candidate_chunk(k, ids, abroad, skill, field, high, technical, taken, key0, key1, q, m,
-                     rows, draws, counts):  # fmt: skip
-    lo = k * CHUNK
-    hi = min(lo + CHUNK, ids.shape[0])
-    t = np.searchsorted(taken, lo)
-    c = 0
-    for i in range(lo, hi):
-        if abroad[i] != 1 or skill[i] != high or (technical and field[i] != 1):
-            continue
-        while t < taken.shape[0] and taken[t] < i:
-            t += 1
-        if t < taken.shape[0] and taken[t] == i:
-            continue
-        rows[lo + c] = i
-        c += 1
-    for j in range(lo, lo + c):
-        draws[j] = _first_uniform(ids[rows[j]], q, m, key0, key1)
     counts[k] = c
 
 
 @numba.njit(cache=True)
-def _gather_rows_draws(rows, draws, counts):
-    total = counts.sum()
-    out_rows = np.empty(total, dtype=np.int64)
-    out_draws = np.empty(total, dtype=np.float64)
+def _abroad_gather(rows, arriving, counts):
+    n = counts.sum()
+    out_rows = np.empty(n, dtype=np.int64)
+    out_arr = np.empty(n, dtype=np.bool_)
     c = 0
     for k in range(counts.shape[0]):
         lo = k * CHUNK
         for j in range(counts[k]):
             out_rows[c] = rows[lo + j]
-            out_draws[c] = draws[lo + j]
+            out_arr[c] = arriving[lo + j]
             c += 1
-    return out_rows, out_draws
+    return out_rows, out_arr
 
 
 @numba.njit(cache=True)
-def attraction_candidates(ids, abroad, skill, field, high, technical, taken, key0, key1,
-                          quarter, mechanism):  # fmt: skip
-    """The rows abroad with skill ``high`` (and ``field == 1`` if ``technical``) that are not in
-    ``taken`` (increasing rows), in row order, and their first keyed uniform of ``(id,
-    quarter, mechanism)`` (``EconomyState.shocks``): the people a talent programme chooses
-    among, by their own shock."""
+def immigration_draws(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """The rows abroad (``abroad == 1``, in row order) and whether each comes home by the base
+    rate: ``u < bound[skill]`` with ``u`` its first keyed uniform (``philox_uniforms`` of
+    ``(id, quarter, mechanism)``: the numbers ``EconomyState.shocks`` gives), drawn for the
+    agents abroad only, in one pass."""
     n = ids.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     rows = np.empty(n, dtype=np.int64)
-    draws = np.empty(n, dtype=np.float64)
+    arriving = np.empty(n, dtype=np.bool_)
     counts = np.zeros(nc, dtype=np.int64)
     q, m = np.uint64(quarter), np.uint64(mechanism)
     k0, k1 = np.uint64(key0), np.uint64(key1)
     for k in range(nc):
-        _candidate_chunk(k, ids, abroad, skill, field, high, technical, taken, k0, k1, q, m,
-                         rows, draws, counts)  # fmt: skip
-    return _gather_rows_draws(rows, draws, counts)
+        _abroad_chunk(k, ids, abroad, skill, bound, k0, k1, q, m, rows, arriving, counts)
+    return _abroad_gather(rows, arriving, counts)
 
 
 @numba.njit(cache=True, parallel=True)
-def attraction_candidates_parallel(ids, abroad, skill, field, high, technical, taken, key0, key1,
-                                   quarter, mechanism):  # fmt: skip
-    """:func:`attraction_candidates` on numba's threads (the same result)."""
+def immigration_draws_parallel(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """:func:`immigration_draws` on numba's threads (the same result)."""
     n = ids.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     rows = np.empty(n, dtype=np.int64)
-    draws = np.empty(n, dtype=np.float64)
+    arriving = np.empty(n, dtype=np.bool_)
     counts = np.zeros(nc, dtype=np.int64)
     q, m = np.uint64(quarter), np.uint64(mechanism)
     k0, k1 = np.uint64(key0), np.uint64(key1)
     for k in numba.prange(nc):
-        _candidate_chunk(k, ids, abroad, skill, field, high, technical, taken, k0, k1, q, m,
-                         rows, draws, counts)  # fmt: skip
-    return _gather_rows_draws(rows, draws, counts)
+        _abroad_chunk(k, ids, abroad, skill, bound, k0, k1, q, m, rows, arriving, counts)
+    return _abroad_gather(rows, arriving, counts)
 
 
-def attraction_candidates_py(ids, abroad, skill, field, high, technical, taken, key0, key1,
-                             quarter, mechanism):  # fmt: skip
-    """Plain-Python twin of :func:`attraction_candidates`."""
-    ok = (np.asarray(abroad) == 1) & (np.asarray(skill) == high)
-    if technical:
-        ok &= np.asarray(field) == 1
-    ok[np.asarray(taken, dtype=np.int64)] = False
-    rows = np.flatnonzero(ok).astype(np.int64)
+def immigration_draws_py(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """Plain-Python twin of :func:`immigration_draws`."""
+    rows = np.flatnonzero(np.asarray(abroad) == 1)
     u = philox_uniforms_py(int(key0), int(key1), np.asarray(ids)[rows], quarter, mechanism, 1)
-    return rows, u[:, 0]
-
-
-@numba.njit(cache=True)
-def clear_emigrant_marks(attracted, abroad):
-    """A programme's resident who left is one no longer: ``attracted = 0`` where ``abroad ==
-    1`` (in place). Returns how many marks were cleared."""
-    c = 0
-    for i in range(attracted.shape[0]):
-        if attracted[i] != 0 and abroad[i] == 1:
-            attracted[i] = 0
-            c += 1
-    return c
+    return rows.astype(np.int64), u[:, 0] < np.asarray(bound)[np.asarray(skill)[rows]]
 
 
 @numba.njit(cache=True)

@@ -21,7 +21,7 @@ from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
-from kernels.migration import arrival_rows, arrival_rows_parallel, clear_emigrant_marks
+from kernels.migration import immigration_draws, immigration_draws_parallel
 from kernels.migration import migrate as migration_kernel
 
 K = N_SKILLS
@@ -100,9 +100,10 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     # (chosen before anyone moves, as ``talent_attraction.recruit`` counts its residents)
     key0, key1, q = eco.shock_key()
     bound = np.minimum(lab.p0_immigrate * _immigration_response_by_skill(eco), 0.9)
-    arrivals = arrival_rows_parallel if eco.threads > 1 else arrival_rows
-    arows = arrivals(tp.id, tp.abroad, tp.skill, bound, key0, key1, q, int(Shock.IMMIGRATE))
-    arows = np.union1d(arows, talent_attraction.recruit(eco, arows))
+    draws = immigration_draws_parallel if eco.threads > 1 else immigration_draws
+    arows, arriving = draws(tp.id, tp.abroad, tp.skill, bound, key0, key1, q, int(Shock.IMMIGRATE))
+    arriving[np.searchsorted(arows, talent_attraction.recruit(eco, arows, arriving))] = True
+    coming = arows[arriving]  # by the base rate, and the programmes' recruits
     # emigration: kernels.migration computes the response of migration_response(emigrate=True)
     # for the residents whose draw is below its bound only (tests/abm/test_talent_step.py)
     retire, n_emi, n_emi_high, n_imm, n_imm_high, delta = migration_kernel(
@@ -114,8 +115,8 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         src["labour.foreign_wage_ratio"] * lab.foreign_wage_level,
         float(src["labour.migration_mobility"]),
         float(src["labour.moving_cost"]),
-        arows,  # everyone coming home: by the base rate, and the programmes' recruits
-        np.ones(arows.size),  # probability 1: U < 1 always holds
+        coming,  # the others abroad stay (probability 0: the pass need not visit them)
+        np.ones(coming.size),  # probability 1: U < 1 always holds
         c("labour.reservation_immigrant") * lab.skill_wage,
         HIGH,
         key0,
@@ -127,7 +128,8 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         eco.threads,
     )
     # a programme's resident who left is one no longer (only emigrants can be abroad with a mark)
-    clear_emigrant_marks(tp.arrays["attracted"], tp.abroad)
+    marked = np.flatnonzero(tp.attracted != 0)  # a bool mask: nonzero of int32 is slower
+    tp.arrays["attracted"][marked[tp.abroad[marked] == 1]] = 0
     lab.residents += delta
     f.emigration = float(n_emi) * eco.scale
     f.immigration = float(n_imm) * eco.scale

@@ -22,7 +22,6 @@ from abm.policy.budget import active, quarter_budget, spend
 from abm.policy.purchases import Purchases
 from abm.state.economy import EconomyState, Shock
 from abm.state.sectors import HIGH, SECTOR_INDEX
-from kernels.migration import attraction_candidates, attraction_candidates_parallel
 from kernels.talent import marked_residents
 
 INSTRUMENT = "talent_attraction"
@@ -43,21 +42,18 @@ def purchase(eco: EconomyState, out: Purchases) -> None:
         spend(eco, i, amt, aim)
 
 
-def recruit(eco: EconomyState, arriving: np.ndarray) -> np.ndarray:
-    """Talent rows (abroad, not among the ``arriving`` rows: increasing) the programmes bring
-    in this quarter, increasing; they are marked with their programme in the ``attracted``
-    field."""
+def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) -> np.ndarray:
+    """Talent rows (among ``abroad_rows``, not already ``arriving``) the programmes bring in this
+    quarter; they are marked with their programme in the ``attracted`` field."""
     tp = eco.talent_pop
     out = []
     price = eco.c("labour.talent_cost_per_resident")
-    taken = np.asarray(arriving, dtype=np.int64)
+    taken = arriving.copy()
     programmes = active(eco, INSTRUMENT)
     if not programmes:
         return np.zeros(0, np.int64)
     # the attracted people still resident, by programme (marks abroad are this quarter's picks)
     resident = marked_residents(tp.attracted, tp.abroad, len(eco.programme_pop) + 1)
-    key0, key1, q = eco.shock_key()
-    candidates = attraction_candidates_parallel if eco.threads > 1 else attraction_candidates
     for i, p in programmes:
         target = eco.programme_pop.budget_year[i] * p.spec.immigration_boost / price / eco.scale
         held = int(resident[i + 1])
@@ -65,19 +61,18 @@ def recruit(eco: EconomyState, arriving: np.ndarray) -> np.ndarray:
         need = int(np.floor(target - held + u))
         if need <= 0:
             continue
-        # high-skill people abroad (technical ones for a list of target sectors) not yet taken,
-        # with their own shock (Shock.ATTRACT): the ``need`` smallest come
-        cand, draw = candidates(
-            tp.id, tp.abroad, tp.skill, tp.field, HIGH, isinstance(p.spec.targets, list),
-            taken, key0, key1, q, int(Shock.ATTRACT),
-        )  # fmt: skip
+        eligible = (tp.skill[abroad_rows] == HIGH) & ~taken
+        if isinstance(p.spec.targets, list):
+            eligible &= tp.field[abroad_rows] == 1
+        cand = abroad_rows[eligible]
         if cand.size == 0:
             continue
-        chosen = np.sort(cand[smallest_first(draw, need)])
+        draw = eco.shocks(tp.id[cand], Shock.ATTRACT)[:, 0]
+        chosen = cand[smallest_first(draw, need)]
         tp.arrays["attracted"][chosen] = i + 1
-        taken = np.union1d(taken, chosen)
+        taken[np.searchsorted(abroad_rows, chosen)] = True
         out.append(chosen)
-    return np.sort(np.concatenate(out)) if out else np.zeros(0, np.int64)
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
 def smallest_first(values: np.ndarray, k: int) -> np.ndarray:

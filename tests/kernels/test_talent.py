@@ -210,9 +210,9 @@ def test_two_threads_give_the_same_bits(seed, n, n_firms):
 
 
 @pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 500), (3, 40_000)])
-def test_arrival_rows_equal_twin_numpy_and_threads(seed, n):
-    """Who comes home by the base rate: the numbers of the numpy code it replaced
-    (``EconomyState.shocks`` of the rows abroad against the bound of their skill)."""
+def test_immigration_draws_equal_twin_numpy_and_threads(seed, n):
+    """The rows abroad and who comes home by the base rate: the numbers of the numpy code it
+    replaced (``EconomyState.shocks`` of the rows abroad against the bound of their skill)."""
     import numba
 
     from kernels.philox import philox_uniforms
@@ -221,56 +221,15 @@ def test_arrival_rows_equal_twin_numpy_and_threads(seed, n):
     skill = pop["job"][1]
     bound = np.array([0.02, 0.3, 0.9])
     args = (pop["ids"], pop["abroad"], skill, bound, K0, K1, Q, 4)
-    rows = migration.arrival_rows(*args)
-    away = np.flatnonzero(pop["abroad"] == 1)
-    u = philox_uniforms(K0, K1, pop["ids"][away], Q, 4, 1)[:, 0]
-    np.testing.assert_array_equal(rows, away[u < bound[skill[away]]])
-    assert rows.dtype == np.int64
-    if n >= 500:
-        assert 0 < rows.size < away.size  # some come, not all: the test can tell
-    np.testing.assert_array_equal(rows, migration.arrival_rows_py(*args))
-    if numba.config.NUMBA_NUM_THREADS >= 2:
-        np.testing.assert_array_equal(rows, migration.arrival_rows_parallel(*args))
-
-
-@pytest.mark.parametrize(
-    ("seed", "n", "technical"), [(0, 0, False), (1, 1, True), (2, 500, False), (3, 40_000, True)]
-)
-def test_attraction_candidates_equal_twin_numpy_and_threads(seed, n, technical):
-    """The people a talent programme chooses among (high-skill, abroad, technical if asked,
-    not taken) and their shocks: the rows and numbers of the numpy code it replaced."""
-    import numba
-
-    from kernels.philox import philox_uniforms
-
-    pop = population(seed, n, 10, abroad_share=0.3)
-    skill = pop["job"][1]
-    field = np.random.default_rng(seed).integers(0, 2, n).astype(np.int8)
-    away = np.flatnonzero(pop["abroad"] == 1)
-    taken = np.sort(np.random.default_rng(seed + 1).choice(away, away.size // 4, replace=False))
-    taken = taken.astype(np.int64)
-    args = (pop["ids"], pop["abroad"], skill, field, HIGH, technical, taken, K0, K1, Q, 9)
-    rows, draws = migration.attraction_candidates(*args)
-    ok = (pop["abroad"] == 1) & (skill == HIGH) & ((field == 1) | (not technical))
-    ok[taken] = False
-    want = np.flatnonzero(ok)
-    np.testing.assert_array_equal(rows, want)
-    np.testing.assert_array_equal(draws, philox_uniforms(K0, K1, pop["ids"][want], Q, 9, 1)[:, 0])
-    if n >= 500:  # some high-skill people abroad are taken: the exclusion is exercised
-        assert np.intersect1d(taken, np.flatnonzero((pop["abroad"] == 1) & (skill == HIGH))).size
-    twin = migration.attraction_candidates_py(*args)
+    rows, arriving = migration.immigration_draws(*args)
+    want_rows = np.flatnonzero(pop["abroad"] == 1)
+    np.testing.assert_array_equal(rows, want_rows)
+    u = philox_uniforms(K0, K1, pop["ids"][want_rows], Q, 4, 1)[:, 0]
+    np.testing.assert_array_equal(arriving, u < bound[skill[want_rows]])
+    twin = migration.immigration_draws_py(*args)
     np.testing.assert_array_equal(rows, twin[0])
-    np.testing.assert_array_equal(draws, twin[1])
+    np.testing.assert_array_equal(arriving, twin[1])
     if numba.config.NUMBA_NUM_THREADS >= 2:
-        par = migration.attraction_candidates_parallel(*args)
+        par = migration.immigration_draws_parallel(*args)
         np.testing.assert_array_equal(rows, par[0])
-        np.testing.assert_array_equal(draws, par[1])
-
-
-def test_clear_emigrant_marks_clears_the_marks_abroad_only():
-    pop = population(5, 3000, 10, abroad_share=0.3)
-    attracted = np.random.default_rng(5).integers(0, 3, 3000).astype(np.int32)
-    want = np.where(pop["abroad"] == 1, 0, attracted)
-    n = migration.clear_emigrant_marks(attracted, pop["abroad"])
-    np.testing.assert_array_equal(attracted, want)
-    assert n > 0 and migration.clear_emigrant_marks(attracted, pop["abroad"]) == 0
+        np.testing.assert_array_equal(arriving, par[1])
