@@ -86,7 +86,6 @@ PARALLEL_ENTRY_POINTS = (
     passes.leave_jobs_parallel,
     passes.unemployed_parallel,
     passes.search_parallel,
-    migration.immigration_draws_parallel,
     migration.retire_pass_parallel,
     migration.emigrate_pass_parallel,
     migration.immigrate_pass_parallel,

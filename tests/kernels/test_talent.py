@@ -213,7 +213,6 @@ def test_two_threads_give_the_same_bits(seed, n, n_firms):
 def test_immigration_draws_equal_twin_numpy_and_threads(seed, n):
     """The rows abroad and who comes home by the base rate: the numbers of the numpy code it
     replaced (``EconomyState.shocks`` of the rows abroad against the bound of their skill)."""
-    import numba
 
     from kernels.philox import philox_uniforms
 
@@ -229,7 +228,3 @@ def test_immigration_draws_equal_twin_numpy_and_threads(seed, n):
     twin = migration.immigration_draws_py(*args)
     np.testing.assert_array_equal(rows, twin[0])
     np.testing.assert_array_equal(arriving, twin[1])
-    if numba.config.NUMBA_NUM_THREADS >= 2:
-        par = migration.immigration_draws_parallel(*args)
-        np.testing.assert_array_equal(rows, par[0])
-        np.testing.assert_array_equal(arriving, par[1])
