@@ -246,38 +246,37 @@ def search_parallel(rows, ids, skill, reservation, floor, decay, p, key0, key1, 
 
 # exits of employers: renumber everybody's employer; collect the staff of exiting firms
 @numba.njit(cache=True)
-def _remap_chunk(k, padded, first_gone, employer, rows, counts):
-    """Chunk ``k``: employers from row ``first_gone`` on are renumbered (rows before it keep
-    their numbers); staff of exiting firms keep their employer and go to ``rows``."""
+def _remap_chunk(k, padded, employer, rows, counts):
+    """Chunk ``k``: ``padded[e + 1]`` is employer row ``e``'s new row (-1 for ``e = -1``), or
+    ``-(e + 2)`` when firm ``e`` exits: its staff keep their employer and go to ``rows``. Every
+    agent's employer is stored, whatever it is (no branch on the row before the store)."""
     lo = k * CHUNK
     c = 0
     for i in range(lo, min(lo + CHUNK, employer.shape[0])):
         e = employer[i]
-        if e >= first_gone:
-            m = padded[e + 1]
-            if m >= 0:
-                employer[i] = m
-            else:
-                rows[lo + c] = i
-                c += 1
+        v = padded[e + 1]
+        employer[i] = v if v >= -1 else e
+        if v < -1:  # rare
+            rows[lo + c] = i
+            c += 1
     counts[k] = c
 
 
 @numba.njit(cache=True)
-def _remap(padded, first_gone, employer):
+def _remap(padded, employer):
     nc = (employer.shape[0] + CHUNK - 1) // CHUNK
     rows = np.empty(employer.shape[0], dtype=np.int64)
     counts = np.zeros(nc, dtype=np.int64)
     for k in range(nc):
-        _remap_chunk(k, padded, first_gone, employer, rows, counts)
+        _remap_chunk(k, padded, employer, rows, counts)
     return _gather(rows, np.arange(nc) * CHUNK, counts)
 
 
 @numba.njit(cache=True, parallel=True)
-def _remap_parallel(padded, first_gone, employer):
+def _remap_parallel(padded, employer):
     nc = (employer.shape[0] + CHUNK - 1) // CHUNK
     rows = np.empty(employer.shape[0], dtype=np.int64)
     counts = np.zeros(nc, dtype=np.int64)
     for k in numba.prange(nc):
-        _remap_chunk(k, padded, first_gone, employer, rows, counts)
+        _remap_chunk(k, padded, employer, rows, counts)
     return _gather(rows, np.arange(nc) * CHUNK, counts)

@@ -172,10 +172,10 @@ def exit_remap(
     """Firms exit: ``mapping[e]`` is firm row ``e``'s new row, -1 if it exits. Staff of exiting
     firms are separated (``separate``, at the old rows' wages), the others' employer rows are
     renumbered; ``staff`` keeps the old rows (the caller compacts it). Returns the separated."""
-    padded = np.concatenate([[-1], mapping]).astype(np.int32)  # padded[e + 1]; -1 for e = -1
-    gone = np.flatnonzero(mapping < 0)
-    first_gone = int(gone[0]) if gone.size else mapping.shape[0]
-    rows = (_remap_parallel if threads > 1 else _remap)(padded, first_gone, employer)
+    # padded[e + 1]: the new row; -(e + 2) when firm e exits; -1 for e = -1 (no employer)
+    new = np.where(mapping >= 0, mapping, -2 - np.arange(mapping.shape[0]))
+    padded = np.concatenate([[-1], new]).astype(np.int32)
+    rows = (_remap_parallel if threads > 1 else _remap)(padded, employer)
     separate(rows, employer, skill, experience, reservation, wages, firm_sector, ratio, staff)
     return int(rows.size)
 
