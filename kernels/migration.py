@@ -239,9 +239,9 @@ def migrate(
     ``U(id, m_emi) < emigration_probability(p0_emigrate, foreign_wage[k], w_here, kappa, cost)``
     with ``w_here`` its wage ``wages[e, k]`` (its reservation wage without a job): separated if
     employed, then abroad. The probability is below ``2 p0_emigrate``, so only the lottery rows
-    below that bound compute it. Agent ``away_rows[j]`` (the rows abroad at the start, in row
-    order) comes home when ``U(id, m_imm) < p_immigrate[j]``, with reservation wage
-    ``reservation_immigrant[k]``.
+    below that bound compute it. Agent ``away_rows[j]`` (rows abroad at the start, any subset, in
+    row order; the model passes those who come home, with ``p_immigrate`` infinite) comes home
+    when ``U(id, m_imm) < p_immigrate[j]``, with reservation wage ``reservation_immigrant[k]``.
 
     Returns (retiring rows in row order, emigrants, high-skill emigrants, immigrants,
     high-skill immigrants, change of residents by skill).

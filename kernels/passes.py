@@ -4,7 +4,9 @@ Each pass works on fixed chunks of ``CHUNK`` agents (or candidates) that write o
 agents' rows; what several agents share (the staff counts) is updated afterwards, in row order,
 by :func:`apply_separations` on one thread. Each pass has a serial driver and a ``*_parallel``
 driver that runs the same chunks with ``prange``: the thread count changes the speed, never
-the result. The steps of ``kernels.talent`` compose them; their twins there are the rules.
+the result. (The serial :func:`unemployed` is the exception: two passes over all agents, count
+and branch-free stores, faster on one thread; its result is the same.) The steps of
+``kernels.talent`` compose them; their twins there are the rules.
 """
 
 # numba caches this module's kernels with compiled copies of the kernels.events functions they

@@ -117,7 +117,8 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         float(src["labour.migration_mobility"]),
         float(src["labour.moving_cost"]),
         coming,  # the others abroad stay (probability 0: the pass need not visit them)
-        np.ones(coming.size),  # probability 1: U < 1 always holds
+        np.full(coming.size, np.inf),  # certain: U <= 1 < inf (with p = 1 an arrival whose
+        # (255 + V) / 256 rounds to 1.0, V > 1 - 2**-46, would stay abroad)
         c("labour.reservation_immigrant") * lab.skill_wage,
         HIGH,
         key0,

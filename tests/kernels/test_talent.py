@@ -4,6 +4,8 @@ probabilities 0 and 1), with the staff counts kept in step."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -210,7 +212,7 @@ def test_two_threads_give_the_same_bits(seed, n, n_firms):
 
 
 @pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 500), (3, 40_000)])
-def test_immigration_draws_equal_twin_numpy_and_threads(seed, n):
+def test_immigration_draws_equal_twin_and_numpy(seed, n):
     """The rows abroad and who comes home by the base rate: the numbers of the numpy code it
     replaced (``EconomyState.shocks`` of the rows abroad against the bound of their skill)."""
 
@@ -249,3 +251,33 @@ def test_unemployed_rows_serial_and_threaded_equal_numpy(seed, n, employed_share
     assert got.dtype == np.int64
     if numba.config.NUMBA_NUM_THREADS >= 2:
         np.testing.assert_array_equal(passes.unemployed_parallel(pop["abroad"], employer), want)
+
+
+@functools.cache
+def _bounds_checked(kernel):
+    """``kernel`` compiled again with numba's bounds checks (an IndexError for any access out of
+    range), not cached on disk."""
+    import numba
+
+    return numba.njit(boundscheck=True)(kernel.py_func)
+
+
+@pytest.mark.parametrize(("abroad_share", "employed_share"), [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0),
+                                                              (0.3, 0.8)])  # fmt: skip
+def test_branch_free_passes_store_in_bounds(abroad_share, employed_share):
+    """``immigration_draws`` and ``unemployed`` store every row at the next free place, and the
+    stores after the last selected row go to a spare slot: compiled with bounds checks, no
+    access is out of range with nobody, everybody or some selected, around a chunk's size."""
+    from kernels import passes
+
+    imm = _bounds_checked(migration.immigration_draws)
+    unemp = _bounds_checked(passes.unemployed)
+    for n in (0, 1, 7, 16_385):
+        pop = population(n, n, 10, abroad_share=abroad_share, employed_share=employed_share)
+        skill, employer = pop["job"][0 + 1], pop["job"][0]
+        args = (pop["ids"], pop["abroad"], skill, np.array([0.2, 0.5, 0.9]), K0, K1, Q, 4)
+        rows, arriving = imm(*args)
+        np.testing.assert_array_equal(rows, np.flatnonzero(pop["abroad"] == 1))
+        np.testing.assert_array_equal(arriving, migration.immigration_draws(*args)[1])
+        want = np.flatnonzero((pop["abroad"] == 0) & (employer < 0))
+        np.testing.assert_array_equal(unemp(pop["abroad"], employer), want)
