@@ -19,6 +19,7 @@ from kernels import (
     goods,
     incomes,
     innovation,
+    investment,
     labour,
     market,
     migration,
@@ -69,6 +70,8 @@ ENTRY_POINTS = (
     capital.allocate_investors,
     capital.fund_requests,
     innovation.innovate_keyed,
+    investment.investment_wanted,
+    investment.investment_orders,
     rd.user_cost,
     rd.plan_rd_firms,
 )
