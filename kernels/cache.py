@@ -24,7 +24,6 @@ from kernels import (
     market,
     migration,
     passes,
-    philox,
     production,
     rd,
     talent,
@@ -34,9 +33,9 @@ from kernels import rows as rows_
 #: the kernels a run calls from Python in its first quarter (their callees compile and are
 #: cached with them); the renumbering of employers after exits compiles when first needed, and
 #: so do the kernels of programmes that not every scenario has (``kernels.rd.rd_credit`` for an
-#: R&D tax credit, ``kernels.policy.grant_scores`` for grants)
+#: R&D tax credit, ``kernels.policy.grant_scores`` for grants,
+#: ``kernels.philox.philox_uniforms`` for the keyed uniforms of programmes' draws)
 ENTRY_POINTS = (
-    philox.philox_uniforms,
     events.lottery_rows,
     talent.count_staff,
     talent.census,
@@ -58,6 +57,7 @@ ENTRY_POINTS = (
     production.plan_firms,
     production.produce_firms,
     firms.sector_medians_of_rows,
+    firms.sector_order,
     firms.group_weighted_mean,
     firms.wage_matrix,
     labour.match_labour,
@@ -77,7 +77,6 @@ ENTRY_POINTS = (
 )
 #: and those it calls when ``threads > 1``
 PARALLEL_ENTRY_POINTS = (
-    philox.philox_uniforms_parallel,
     events.lottery_rows_parallel,
     production.plan_firms_parallel,
     market.settle_firms_parallel,

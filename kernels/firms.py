@@ -77,6 +77,18 @@ def _sector_groups(firm_sector, n_sectors):
 
 
 @numba.njit(cache=True)
+def sector_order(firm_sector, n_sectors):
+    """The firms grouped by sector, in row order within each: ``order`` (int64[n], what
+    ``np.argsort(firm_sector, kind="stable")`` gives) and ``start`` (int64[n_sectors + 1], sector
+    ``s``'s firms are ``order[start[s]:start[s + 1]]``), by one counting pass."""
+    start, where = _sector_groups(firm_sector, n_sectors)
+    order = np.empty(firm_sector.shape[0], dtype=np.int64)
+    for i in range(firm_sector.shape[0]):
+        order[where[i]] = i
+    return order, start
+
+
+@numba.njit(cache=True)
 def _medians_of(values, start, where, n_sectors, empty):
     grouped = np.empty(values.shape[0])
     for i in range(values.shape[0]):
@@ -109,6 +121,13 @@ def sector_medians_of_rows(firm_sector, values, n_sectors, empty):
     for r in range(values.shape[0]):
         out[r] = _medians_of(values[r], start, where, n_sectors, empty[r])
     return out
+
+
+def sector_order_py(firm_sector, n_sectors):
+    """Plain-Python twin of :func:`sector_order`."""
+    groups = [[i for i, t in enumerate(firm_sector) if t == s] for s in range(n_sectors)]
+    start = np.cumsum([0] + [len(g) for g in groups]).astype(np.int64)
+    return np.array([i for g in groups for i in g], dtype=np.int64), start
 
 
 def sector_medians_py(firm_sector, values, n_sectors, empty):

@@ -29,6 +29,7 @@ from abm.policy import mission_agency
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
+from kernels.firms import sector_order
 from kernels.innovation import innovate_keyed as innovate_kernel
 from kernels.rd import plan_rd_firms, plan_rd_firms_parallel, user_cost
 
@@ -59,8 +60,7 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     lo, hi = c("rd.jump_low"), c("rd.jump_high")
     a_, b_ = c("rd.jump_beta")
     jump = lo + (hi * (1 + widen[fp.sector]) - lo) * eco.streams["innovation"].beta(a_, b_, n)
-    order = np.argsort(fp.sector, kind="stable").astype(np.int64)
-    start = np.concatenate([[0], np.cumsum(np.bincount(fp.sector, minlength=S))]).astype(np.int64)
+    order, start = sector_order(fp.sector, S)  # np.argsort(kind='stable') and its bounds
     key0, key1, q = eco.shock_key()
     # each firm's eight keyed uniforms (Shock.INNOVATE): success of innovation and imitation,
     # four peers and the pick, drawn inside the kernel

@@ -11,6 +11,8 @@ from kernels.firms import (
     payroll_py,
     sector_medians,
     sector_medians_py,
+    sector_order,
+    sector_order_py,
 )
 from kernels.labour import vacancy_rows, vacancy_rows_py
 from kernels.rows import copy_without_rows, copy_without_rows_py, drop_rows, drop_rows_py
@@ -48,6 +50,22 @@ def test_sector_medians_equal_twin_and_numpy(n):
     np.testing.assert_array_equal(a, sector_medians_py(sector, values, 8, -1.0))
     ref = [np.median(values[sector == s]) if (sector == s).any() else -1.0 for s in range(8)]
     np.testing.assert_array_equal(a, ref)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 10, 5000])
+def test_sector_order_equals_twin_and_a_stable_argsort(n):
+    rng = np.random.default_rng(n)
+    sector = rng.integers(0, 6, n).astype(np.int64)  # sectors 6 and 7 stay empty
+    order, start = sector_order(sector, 8)
+    want = np.argsort(sector, kind="stable")
+    np.testing.assert_array_equal(order, want)
+    np.testing.assert_array_equal(
+        start, np.concatenate([[0], np.cumsum(np.bincount(sector, minlength=8))])
+    )
+    assert order.dtype == start.dtype == np.int64
+    twin = sector_order_py(sector, 8)
+    np.testing.assert_array_equal(order, twin[0])
+    np.testing.assert_array_equal(start, twin[1])
 
 
 @pytest.mark.parametrize("n", [0, 1, 30, 4000])
