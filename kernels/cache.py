@@ -58,6 +58,7 @@ ENTRY_POINTS = (
     production.produce_firms,
     firms.sector_medians_of_rows,
     firms.sector_order,
+    firms.wage_premiums,
     firms.group_weighted_mean,
     firms.wage_matrix,
     labour.match_labour,

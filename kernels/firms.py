@@ -3,11 +3,16 @@
 ``payroll`` turns the staff counts (talent agents per firm and skill) into persons and wage
 bills per firm, per skill and per sector without the firms-by-skills temporaries and the slow
 short-axis reductions of the numpy expression (the same sums in the same order, so the same
-bits). ``*_py`` are the plain-Python twins.
+bits). ``sector_order`` groups the firms by sector, ``sector_medians`` takes medians by sector,
+``group_weighted_mean`` weighted means by group, ``wage_premiums`` the unfilled shares and wage
+premiums after the matching. ``*_py`` are the plain-Python twins.
 """
 
 import numba
 import numpy as np
+
+from kernels.production import np_sum
+from kernels.rd import np_max, np_min
 
 
 @numba.njit(cache=True)
@@ -121,6 +126,62 @@ def sector_medians_of_rows(firm_sector, values, n_sectors, empty):
     for r in range(values.shape[0]):
         out[r] = _medians_of(values[r], start, where, n_sectors, empty[r])
     return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def wage_premiums(v_firm, openings, filled, premium, staff, threshold, bid1, relax):
+    """Unfilled shares and next quarter's wage premiums after the matching
+    (``abm.mechanisms.labour.match``): with ``o_i`` and ``g_i`` the openings and hires of firm
+    ``i`` over its vacancy rows (summed in row order, as ``np.bincount``), ``u_i = (o_i - g_i) /
+    o_i`` (0 without openings); the premium ``p_i b`` when ``u_i`` exceeds ``threshold`` (``b =
+    1 + bid speed``) and ``p_i - relax (p_i - 1)`` otherwise, clipped to [0.7, 2.0]; then divided
+    by its mean weighted by the persons each firm employs (``np.average``: numpy's pairwise sums,
+    :func:`kernels.production.np_sum`; 1 without employment). Returns (unfilled float64[n],
+    premium float64[n], open vacancies in all: float)."""
+    n = premium.shape[0]
+    opened = np.zeros(n)
+    got = np.zeros(n)
+    for j in range(v_firm.shape[0]):
+        opened[v_firm[j]] += np.float64(openings[j])
+        got[v_firm[j]] += np.float64(filled[j])
+    unfilled = np.empty(n)
+    prem = np.empty(n)
+    emp = np.empty(n)
+    weighted = np.empty(n)
+    still_open = 0.0  # sums of whole numbers: exact in any order
+    for i in range(n):
+        o = opened[i]
+        d = o - got[i]
+        still_open += d
+        u = d / o if o > 0 else 0.0
+        unfilled[i] = u
+        w = premium[i]
+        p = w * bid1 if u > threshold else w - relax * (w - 1.0)
+        p = np_min(np_max(p, 0.7), 2.0)  # np.clip
+        prem[i] = p
+        e = 0.0
+        for k in range(staff.shape[1]):
+            e += np.float64(staff[i, k])
+        emp[i] = e
+        weighted[i] = p * e
+    total = np_sum(emp)
+    mean = np_sum(weighted) / total if total > 0 else 1.0
+    for i in range(n):
+        prem[i] = prem[i] / mean
+    return unfilled, prem, still_open
+
+
+def wage_premiums_py(v_firm, openings, filled, premium, staff, threshold, bid1, relax):
+    """Plain-Python twin of :func:`wage_premiums` (the numpy code it replaced)."""
+    n = premium.shape[0]
+    opened = np.bincount(v_firm, weights=openings, minlength=n)
+    got = np.bincount(v_firm, weights=filled, minlength=n)
+    unfilled = np.divide(opened - got, opened, out=np.zeros(n), where=opened > 0)
+    prem = np.where(unfilled > threshold, premium * bid1, premium - relax * (premium - 1.0))
+    prem = np.clip(prem, 0.7, 2.0)
+    emp = staff @ np.ones(staff.shape[1])
+    mean = float(np.average(prem, weights=emp)) if emp.sum() > 0 else 1.0
+    return unfilled, prem / mean, float((opened - got).sum())
 
 
 def sector_order_py(firm_sector, n_sectors):

@@ -14,7 +14,7 @@ kernels compute them for all firms at once, in the order numpy did, so the bits 
   funding request ``max(max(o + lambda wage bill - cash, 0), phi o)``, and the expansion the
   grid carries by sector, ``sum c_s net``.
 
-``np.maximum``/``np.minimum`` are :func:`kernels.rd.np_max0` and :func:`np_max`/:func:`np_min`:
+``np.maximum``/``np.minimum`` are :func:`kernels.rd.np_max0`, ``np_max`` and ``np_min``:
 NaN from either side, and the second argument when the two are equal (as numpy's vector loops,
 which matters only for the sign of a zero).
 """
@@ -25,21 +25,9 @@ import numba
 import numpy as np
 
 from kernels.philox import philox4x64
-from kernels.rd import np_max0, np_max0_py
+from kernels.rd import np_max, np_max0, np_max0_py, np_min
 
 _INV53 = 1.0 / 9007199254740992.0
-
-
-@numba.njit(cache=True, inline="always")
-def np_max(a, b):
-    """``np.maximum(a, b)`` of two floats (NaN from either side; ``b`` when equal)."""
-    return a if a > b or a != a else b
-
-
-@numba.njit(cache=True, inline="always")
-def np_min(a, b):
-    """``np.minimum(a, b)`` of two floats (NaN from either side; ``b`` when equal)."""
-    return a if a < b or a != a else b
 
 
 @numba.njit(cache=True, error_model="numpy")

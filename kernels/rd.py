@@ -45,6 +45,18 @@ def np_max0(x):
     return x if x > 0.0 or x != x else 0.0
 
 
+@numba.njit(cache=True, inline="always")
+def np_max(a, b):
+    """``np.maximum(a, b)`` of two floats (NaN from either side; ``b`` when equal)."""
+    return a if a > b or a != a else b
+
+
+@numba.njit(cache=True, inline="always")
+def np_min(a, b):
+    """``np.minimum(a, b)`` of two floats (NaN from either side; ``b`` when equal)."""
+    return a if a < b or a != a else b
+
+
 @numba.njit(cache=True, error_model="numpy")
 def rd_credit(rd_wages, weight, age, eligible, rates, starter_age):
     """The R&D tax credit per firm agent, euros a quarter (``abm.policy.rd_tax_credit``).

@@ -30,6 +30,7 @@ from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
 from kernels import talent
+from kernels.firms import wage_premiums
 from kernels.labour import match_labour, vacancy_rows
 
 K = N_SKILLS
@@ -95,7 +96,6 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     wages = eco.firm_wages()
     tech_need = c("sectors.technical_need")[fp.sector]
     # vacancy rows: (firm, skill[, technical]) with openings
-    n_f = len(fp)
     high_tech = np.round(vac[:, HIGH] * tech_need).astype(np.int64)
     v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
     n_s, n_v = seekers.size, v_firm.size
@@ -124,22 +124,15 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
         fp.sector,
         staff,
     )
-    opened = np.bincount(v_firm, weights=openings, minlength=n_f)
-    got = np.bincount(v_firm, weights=filled, minlength=n_f)
-    fp.unfilled = np.divide(opened - got, opened, out=np.zeros(n_f), where=opened > 0)
-    # wage premium: bid up where vacancies stay open, relax towards 1 otherwise
-    prem = np.where(
-        fp.unfilled > c("labour.unfilled_threshold"),
-        fp.wage_premium * (1 + c("labour.wage_bid_speed")),
-        fp.wage_premium - c("labour.premium_relaxation") * (fp.wage_premium - 1.0),
-    )
-    prem = np.clip(prem, 0.7, 2.0)
-    # premiums are relative wages: their employment-weighted mean stays 1, so bidding moves
-    # wages between firms and sectors while the level follows the skill wage indices
-    emp_f = staff @ np.ones(staff.shape[1])  # persons per firm, in agent units
-    mean = float(np.average(prem, weights=emp_f)) if emp_f.sum() > 0 else 1.0
-    fp.wage_premium = prem / mean
-    f.vacancies_open = float((opened - got).sum()) * eco.scale
+    # wage premium: bid up where vacancies stay open, relax towards 1 otherwise; premiums are
+    # relative wages: their employment-weighted mean stays 1, so bidding moves wages between
+    # firms and sectors while the level follows the skill wage indices (kernels.firms)
+    fp.unfilled, fp.wage_premium, still_open = wage_premiums(
+        v_firm, openings, filled, fp.wage_premium, staff,
+        float(c("labour.unfilled_threshold")), float(1 + c("labour.wage_bid_speed")),
+        float(c("labour.premium_relaxation")),
+    )  # fmt: skip
+    f.vacancies_open = still_open * eco.scale
     f.hires = int(hired.sum())
 
 

@@ -13,6 +13,8 @@ from kernels.firms import (
     sector_medians_py,
     sector_order,
     sector_order_py,
+    wage_premiums,
+    wage_premiums_py,
 )
 from kernels.labour import vacancy_rows, vacancy_rows_py
 from kernels.rows import copy_without_rows, copy_without_rows_py, drop_rows, drop_rows_py
@@ -165,3 +167,30 @@ def test_copy_without_rows_drops_whole_rows_of_a_matrix():
     out = np.empty((963, 3), dtype=staff.dtype)
     assert copy_without_rows(staff, 1000, rows, out) == 963
     np.testing.assert_array_equal(out, staff[keep])
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 3000])
+def test_wage_premiums_equal_the_numpy_code_bit_for_bit(n):
+    """Unfilled shares, premiums and open vacancies: the numpy expressions the matching used
+    before (np.bincount, np.clip, np.average's pairwise sums), bit for bit."""
+    rng = np.random.default_rng(n)
+    rows = 3 * n
+    v_firm = (
+        np.sort(rng.integers(0, max(n, 1), rows)).astype(np.int64) if n else np.zeros(0, np.int64)
+    )
+    openings = rng.integers(0, 5, rows).astype(np.int64)
+    filled = np.minimum(openings, rng.integers(0, 4, rows)).astype(np.int64)
+    premium = rng.uniform(0.6, 2.1, n)  # some outside [0.7, 2.0]: the clip acts
+    staff = rng.integers(0, 30, (n, 3)).astype(np.int64)
+    args = (v_firm, openings, filled, premium, staff, 0.2, 1.03, 0.1)
+    got = wage_premiums(*args)
+    want = wage_premiums_py(*args)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[2] == want[2]
+    if n >= 7:
+        weights = staff.sum(axis=1)
+        assert abs(np.average(got[1], weights=weights) - 1.0) < 1e-12  # the mean premium is 1
+        assert ((got[0] > 0) & (got[0] <= 1)).any()
+    args0 = (v_firm, openings, filled, premium, np.zeros((n, 3), np.int64), 0.2, 1.03, 0.1)
+    np.testing.assert_array_equal(wage_premiums(*args0)[1], wage_premiums_py(*args0)[1])

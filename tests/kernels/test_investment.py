@@ -8,6 +8,7 @@ import pytest
 
 from kernels import investment
 from kernels.philox import philox_uniforms
+from kernels.rd import np_max, np_min
 
 K0, K1, Q, M = np.uint64(0xFEEDFACE12345678), np.uint64(3), 10_040, 11
 S = 8
@@ -74,10 +75,10 @@ def test_investment_kernels_equal_twins_bit_for_bit(seed, n, boost):
 def test_investment_kernels_follow_numpy_on_nan_and_signed_zero():
     """np.maximum / np.minimum as numpy's vector loops: NaN from either side, the second
     argument when the two are equal."""
-    assert np.isnan(investment.np_max(np.nan, 1.0)) and np.isnan(investment.np_max(1.0, np.nan))
-    assert np.isnan(investment.np_min(np.nan, 1.0)) and np.isnan(investment.np_min(1.0, np.nan))
-    assert np.signbit(investment.np_max(0.0, -0.0)) and not np.signbit(investment.np_max(-0.0, 0.0))
-    assert investment.np_min(2.0, 3.0) == 2.0 and investment.np_max(2.0, 3.0) == 3.0
+    assert np.isnan(np_max(np.nan, 1.0)) and np.isnan(np_max(1.0, np.nan))
+    assert np.isnan(np_min(np.nan, 1.0)) and np.isnan(np_min(1.0, np.nan))
+    assert np.signbit(np_max(0.0, -0.0)) and not np.signbit(np_max(-0.0, 0.0))
+    assert np_min(2.0, 3.0) == 2.0 and np_max(2.0, 3.0) == 3.0
     sector = np.zeros(3, dtype=np.int64)
     want, rep = np.array([np.nan, 1.0, 2.0]), np.array([0.0, 1.0, 3.0])
     args = (sector, want, rep, np.zeros(3), np.ones(S), np.ones(S), 1.0, 0.0, np.zeros(3),
