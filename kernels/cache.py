@@ -59,6 +59,7 @@ ENTRY_POINTS = (
     firms.sector_medians_of_rows,
     firms.sector_order,
     firms.wage_premiums,
+    firms.exit_decisions,
     firms.group_weighted_mean,
     firms.wage_matrix,
     labour.match_labour,

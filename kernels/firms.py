@@ -4,7 +4,8 @@
 bills per firm, per skill and per sector without the firms-by-skills temporaries and the slow
 short-axis reductions of the numpy expression (the same sums in the same order, so the same
 bits). ``sector_order`` groups the firms by sector, ``sector_medians`` takes medians by sector,
-``group_weighted_mean`` weighted means by group, ``wage_premiums`` the unfilled shares and wage
+``group_weighted_mean`` weighted means by group, ``exit_decisions`` which firms exit,
+``wage_premiums`` the unfilled shares and wage
 premiums after the matching. ``*_py`` are the plain-Python twins.
 """
 
@@ -182,6 +183,66 @@ def wage_premiums_py(v_firm, openings, filled, premium, staff, threshold, bid1, 
     emp = staff @ np.ones(staff.shape[1])
     mean = float(np.average(prem, weights=emp)) if emp.sum() > 0 else 1.0
     return unfilled, prem / mean, float((opened - got).sum())
+
+
+@numba.njit(cache=True, error_model="numpy")
+def exit_decisions(sector, cash, inventory, price, capital, loans, share, age, low_quarters,
+                   p_inv, n_sectors, share_floor, patience, keep_floor):  # fmt: skip
+    """Which firms exit (``abm.mechanisms.entry_exit.exit_firms``): net worth ``cash + inventory
+    price + capital p_I - loans`` below 0, or a market share below ``share_floor / max(n_s, 1)``
+    for ``patience`` quarters running, for firms older than ``patience``; a sector keeps at least
+    ``keep_floor`` agents (none of its leavers go when more would leave). Returns (quarters with
+    a low share int64[n], exits by sector int64[S], exiting rows int64, the map from old rows to
+    kept rows int64[n]: -1 for an exiting firm)."""
+    n = sector.shape[0]
+    n_s = np.zeros(n_sectors, dtype=np.int64)
+    for i in range(n):
+        n_s[sector[i]] += 1
+    low_q = np.empty(n, dtype=np.int64)
+    go = np.zeros(n, dtype=np.bool_)
+    leaving = np.zeros(n_sectors, dtype=np.int64)
+    for i in range(n):
+        s = sector[i]
+        worth = cash[i] + inventory[i] * price[i] + capital[i] * p_inv - loans[i]
+        q = low_quarters[i] + 1 if share[i] < share_floor / max(n_s[s], 1) else 0
+        low_q[i] = q
+        g = ((worth < 0) or (q >= patience)) and age[i] > patience
+        go[i] = g
+        leaving[s] += g
+    exits = np.zeros(n_sectors, dtype=np.int64)
+    mapping = np.empty(n, dtype=np.int64)
+    kept = 0
+    for i in range(n):
+        s = sector[i]
+        if go[i] and n_s[s] - leaving[s] >= keep_floor:
+            exits[s] += 1
+            mapping[i] = -1
+        else:
+            mapping[i] = kept
+            kept += 1
+    rows = np.empty(n - kept, dtype=np.int64)
+    j = 0
+    for i in range(n):
+        if mapping[i] < 0:
+            rows[j] = i
+            j += 1
+    return low_q, exits, rows, mapping
+
+
+def exit_decisions_py(sector, cash, inventory, price, capital, loans, share, age, low_quarters,
+                      p_inv, n_sectors, share_floor, patience, keep_floor):  # fmt: skip
+    """Plain-Python twin of :func:`exit_decisions` (the numpy code it replaced)."""
+    worth = cash + inventory * price + capital * p_inv - loans
+    n_s = np.bincount(sector, minlength=n_sectors)
+    low = share < share_floor / np.maximum(n_s[sector], 1)
+    low_q = np.where(low, low_quarters + 1, 0).astype(np.int64)
+    exit_ = ((worth < 0) | (low_q >= patience)) & (age > patience)
+    leaving = np.bincount(sector[exit_], minlength=n_sectors)
+    exit_ &= (n_s - leaving >= keep_floor)[sector]
+    rows = np.flatnonzero(exit_).astype(np.int64)
+    mapping = np.full(len(sector), -1, dtype=np.int64)
+    mapping[~exit_] = np.arange(len(sector) - rows.size)
+    return low_q, np.bincount(sector[exit_], minlength=n_sectors), rows, mapping
 
 
 def sector_order_py(firm_sector, n_sectors):

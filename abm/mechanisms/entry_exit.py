@@ -24,7 +24,7 @@ from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
-from kernels.firms import sector_medians_of_rows
+from kernels.firms import exit_decisions, sector_medians_of_rows
 from kernels.rows import copy_without_rows
 
 S = N_SECTORS
@@ -37,24 +37,16 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc = eco.accounts
     bs = eco.bs
     p_inv = eco.investment_price()
-    worth = fp.cash + fp.inventory * fp.price + fp.capital * p_inv - fp.loans
-    n_s = np.bincount(fp.sector, minlength=S)
-    low = fp.share < c("firms.exit_share_floor") / np.maximum(n_s[fp.sector], 1)
-    fp.low_share_quarters = np.where(low, fp.low_share_quarters + 1, 0)
-    patience = int(c("firms.exit_patience_quarters"))
-    exit_ = (worth < 0) | (fp.low_share_quarters >= patience)
-    exit_ &= fp.age > patience
-    # keep a floor of agents per sector
-    floor = int(c("firms.min_agents_per_sector"))
-    leaving = np.bincount(fp.sector[exit_], minlength=S)
-    exit_ &= (n_s - leaving >= floor // 2)[fp.sector]
-    f.exits = np.bincount(fp.sector[exit_], minlength=S)
-    rows = np.flatnonzero(exit_)
+    # (kernels.firms.exit_decisions: net worth, the quarters with a low share, the floor of
+    # agents per sector, the exiting rows and the renumbering of the others)
+    fp.low_share_quarters, f.exits, rows, mapping = exit_decisions(
+        fp.sector, fp.cash, fp.inventory, fp.price, fp.capital, fp.loans, fp.share, fp.age,
+        fp.low_share_quarters, float(p_inv), S, float(c("firms.exit_share_floor")),
+        int(c("firms.exit_patience_quarters")), int(c("firms.min_agents_per_sector")) // 2,
+    )  # fmt: skip
     if not rows.size:
         return
     # staff of exiting firms become unemployed (at their last wages); the others are renumbered
-    mapping = np.full(len(fp), -1, dtype=np.int64)
-    mapping[~exit_] = np.arange(len(fp) - rows.size)
     talent.exit_remap(mapping, *job_arrays(eco), threads=eco.threads)
     repay = np.minimum(np.maximum(fp.cash[rows], 0.0), fp.loans[rows])
     fp.arrays["cash"][rows] -= repay

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from kernels.firms import (
+    exit_decisions,
+    exit_decisions_py,
     payroll,
     payroll_py,
     sector_medians,
@@ -194,3 +196,29 @@ def test_wage_premiums_equal_the_numpy_code_bit_for_bit(n):
         assert ((got[0] > 0) & (got[0] <= 1)).any()
     args0 = (v_firm, openings, filled, premium, np.zeros((n, 3), np.int64), 0.2, 1.03, 0.1)
     np.testing.assert_array_equal(wage_premiums(*args0)[1], wage_premiums_py(*args0)[1])
+
+
+@pytest.mark.parametrize(("n", "keep_floor"), [(0, 2), (1, 0), (40, 3), (6000, 2), (6000, 700)])
+def test_exit_decisions_equal_the_numpy_code(n, keep_floor):
+    """Insolvent or long-marginal firms older than the patience exit, unless their sector would
+    fall below its floor: the rows, counts, quarters and renumbering of the numpy code."""
+    rng = np.random.default_rng(n + keep_floor)
+    sector = rng.integers(0, 8, n).astype(np.int64)
+    cash = rng.normal(1e5, 2e5, n)
+    inventory, price = rng.uniform(0, 1e4, n), rng.uniform(0.8, 1.2, n)
+    capital, loans = rng.uniform(0, 1e5, n), rng.uniform(0, 4e5, n)
+    share = rng.uniform(0, 2.0 / max(n, 1) * 8, n)
+    age = rng.integers(0, 20, n).astype(np.int64)
+    low_q = rng.integers(0, 8, n).astype(np.int64)
+    args = (sector, cash, inventory, price, capital, loans, share, age, low_q, 1.01, 8, 0.3, 6,
+            keep_floor)  # fmt: skip
+    got = exit_decisions(*args)
+    want = exit_decisions_py(*args)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == np.int64
+    low_q2, exits, rows, mapping = got
+    assert exits.sum() == rows.size and (mapping[rows] == -1).all()
+    if n == 6000:
+        assert (rows.size > 0) == (keep_floor < 700)  # a high floor keeps every sector whole
+        assert ((low_q2 == 0) | (low_q2 == low_q + 1)).all() and (low_q2 == 0).any()
