@@ -5,8 +5,8 @@ bills per firm, per skill and per sector without the firms-by-skills temporaries
 short-axis reductions of the numpy expression (the same sums in the same order, so the same
 bits). ``sector_order`` groups the firms by sector, ``sector_medians`` takes medians by sector,
 ``group_weighted_mean`` weighted means by group, ``exit_decisions`` which firms exit,
-``wage_premiums`` the unfilled shares and wage
-premiums after the matching. ``*_py`` are the plain-Python twins.
+``wage_premiums`` the unfilled shares and wage premiums after the matching. ``*_py`` are the
+plain-Python twins.
 """
 
 import numba

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from kernels.philox import philox4x64
-from kernels.rd import np_max, np_max0, np_max0_py, np_min
+from kernels.rd import np_max, np_max0, np_min
 
 _INV53 = 1.0 / 9007199254740992.0
 
@@ -112,7 +112,7 @@ def investment_wanted_py(
     u = philox_uniforms_py(int(key0), int(key1), keys, int(quarter), int(mechanism), 1)[:, 0]
     want = np.where(gap > threshold2 * u * capital, gap, 0.0)
     rep = delta_q * capital
-    net = np.array([np_max0_py(x) for x in want - rep]) * (energy[sector] > 0)
+    net = np.maximum(want - rep, 0.0) * (energy[sector] > 0)
     growth = np.bincount(sector, weights=net, minlength=len(kappa))
     return trend, want, rep, net, growth
 

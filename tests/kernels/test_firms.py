@@ -210,6 +210,9 @@ def test_exit_decisions_equal_the_numpy_code(n, keep_floor):
     share = rng.uniform(0, 2.0 / max(n, 1) * 8, n)
     age = rng.integers(0, 20, n).astype(np.int64)
     low_q = rng.integers(0, 8, n).astype(np.int64)
+    n_s = np.bincount(sector, minlength=8)
+    tie = rng.random(n) < 0.1  # shares exactly at the floor: not low (the rule is '<')
+    share[tie] = 0.3 / np.maximum(n_s[sector[tie]], 1)
     args = (sector, cash, inventory, price, capital, loans, share, age, low_q, 1.01, 8, 0.3, 6,
             keep_floor)  # fmt: skip
     got = exit_decisions(*args)
@@ -222,3 +225,4 @@ def test_exit_decisions_equal_the_numpy_code(n, keep_floor):
     if n == 6000:
         assert (rows.size > 0) == (keep_floor < 700)  # a high floor keeps every sector whole
         assert ((low_q2 == 0) | (low_q2 == low_q + 1)).all() and (low_q2 == 0).any()
+        assert (low_q2[tie] == 0).all()

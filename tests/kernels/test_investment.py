@@ -72,18 +72,45 @@ def test_investment_kernels_equal_twins_bit_for_bit(seed, n, boost):
     np.testing.assert_allclose(used.sum(), (net * scale[x["sector"]]).sum(), rtol=1e-12)
 
 
+def same_bits(a, b):
+    """Equal as numpy compares, and also in where the NaNs are and in the sign of every zero
+    (``assert_array_equal`` takes -0.0 for 0.0)."""
+    a, b = np.asarray(a), np.asarray(b)
+    nan = np.isnan(a)
+    np.testing.assert_array_equal(nan, np.isnan(b))
+    np.testing.assert_array_equal(a[~nan], b[~nan])
+    np.testing.assert_array_equal(np.signbit(a[~nan]), np.signbit(b[~nan]))
+
+
 def test_investment_kernels_follow_numpy_on_nan_and_signed_zero():
     """np.maximum / np.minimum as numpy's vector loops: NaN from either side, the second
-    argument when the two are equal."""
+    argument when the two are equal (numba's max and min differ on both)."""
     assert np.isnan(np_max(np.nan, 1.0)) and np.isnan(np_max(1.0, np.nan))
     assert np.isnan(np_min(np.nan, 1.0)) and np.isnan(np_min(1.0, np.nan))
     assert np.signbit(np_max(0.0, -0.0)) and not np.signbit(np_max(-0.0, 0.0))
+    assert np.signbit(np_min(0.0, -0.0)) and not np.signbit(np_min(-0.0, 0.0))
     assert np_min(2.0, 3.0) == 2.0 and np_max(2.0, 3.0) == 3.0
-    sector = np.zeros(3, dtype=np.int64)
-    want, rep = np.array([np.nan, 1.0, 2.0]), np.array([0.0, 1.0, 3.0])
-    args = (sector, want, rep, np.zeros(3), np.ones(S), np.ones(S), 1.0, 0.0, np.zeros(3),
-            np.ones(3), 0.0)  # fmt: skip
-    got = investment.investment_orders(*args)
-    want = investment.investment_orders_py(*args)
-    for a, b in zip(got, want, strict=True):
-        np.testing.assert_array_equal(a, b)
+    for x, y in [(0.0, -0.0), (-0.0, 0.0), (np.nan, 1.0), (1.0, np.nan), (2.0, 3.0)]:
+        same_bits(np_max(x, y), np.maximum(x, y))
+        same_bits(np_min(x, y), np.minimum(x, y))
+    # orders: NaN in want and in rep, a +0/-0 tie of want and rep, a request of -0.0
+    sector = np.zeros(6, dtype=np.int64)
+    want = np.array([np.nan, 1.0, 2.0, 0.0, 0.0, 0.0])
+    rep = np.array([0.0, np.nan, 3.0, -0.0, 0.0, 0.0])
+    cash = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    wage_bill = np.array([0.0, 0.0, 0.0, 0.0, -0.0, 0.0])
+    for energy in (np.ones(S), np.zeros(S)):
+        args = (sector, want, rep, np.zeros(6), energy, np.ones(S), 1.0, 1.0, wage_bill, cash, 0.0)
+        for a, b in zip(investment.investment_orders(*args), investment.investment_orders_py(*args),
+                        strict=True):  # fmt: skip
+            same_bits(a, b)
+    # wanted: NaN and -0.0 in want - replacement (a NaN capital, a firm with no gap)
+    x = firms(7, 6)
+    x["capital"][:] = [np.nan, 0.0, 1e5, 0.0, 2e6, 1e5]
+    x["sales_trend"][:] = [1e5, 0.0, 1e5, 0.0, 1e5, np.nan]
+    x["expected"][:] = x["sales_trend"]
+    x["sector"][:] = [0, 3, 5, 1, 0, 6]
+    args = wanted_args(x)
+    for a, b in zip(investment.investment_wanted(*args), investment.investment_wanted_py(*args),
+                    strict=True):  # fmt: skip
+        same_bits(a, b)
