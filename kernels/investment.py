@@ -24,10 +24,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from kernels.philox import philox4x64
+from kernels.events import own_uniform
 from kernels.rd import np_max, np_max0, np_min
-
-_INV53 = 1.0 / 9007199254740992.0
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -61,8 +59,7 @@ def investment_wanted(
         if s == boost_sector:
             kstar = kstar * boost
         gap = kstar - capital[i] * keep
-        x0, _x1, _x2, _x3 = philox4x64(np.uint64(keys[i]), q, m, np.uint64(0), k0, k1)
-        thr = threshold2 * ((x0 >> np.uint64(11)) * _INV53)
+        thr = threshold2 * own_uniform(k0, k1, keys[i], q, m)
         w = gap if gap > thr * capital[i] else 0.0
         want[i] = w
         r = delta_q * capital[i]

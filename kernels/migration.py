@@ -17,13 +17,11 @@ import math
 import numba
 import numpy as np
 
-from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel
+from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel, own_uniform
 from kernels.labour import _prefetch
 from kernels.passes import AHEAD, CHUNK
-from kernels.philox import philox4x64, philox_uniforms_py
+from kernels.philox import philox_uniforms_py
 from kernels.talent import separate, separate_py
-
-_INV53 = 1.0 / 9007199254740992.0
 
 
 @numba.njit(cache=True, inline="always")
@@ -105,13 +103,6 @@ def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_im
             reservation[i] = r_imm[skill[i]]
 
 
-@numba.njit(cache=True, inline="always")
-def _first_uniform(tid, q, m, key0, key1):
-    """The first keyed uniform of ``(tid, q, m)``: ``philox_uniforms(...)[:, 0]``."""
-    x0, _, _, _ = philox4x64(np.uint64(tid), q, m, np.uint64(0), key0, key1)
-    return (x0 >> np.uint64(11)) * _INV53
-
-
 @numba.njit(cache=True)
 def immigration_draws(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
     """The rows abroad (``abroad == 1``, in row order) and whether each comes home by the base
@@ -139,7 +130,7 @@ def immigration_draws(ids, abroad, skill, bound, key0, key1, quarter, mechanism)
     k0, k1 = np.uint64(key0), np.uint64(key1)
     for j in range(total):
         i = rows[j]
-        arriving[j] = _first_uniform(ids[i], q, m, k0, k1) < bound[skill[i]]
+        arriving[j] = own_uniform(k0, k1, ids[i], q, m) < bound[skill[i]]
     return rows[:total], arriving
 
 

@@ -42,7 +42,7 @@ def np_scalar_power(x, e):
 def np_max0(x):
     """``np.maximum(x, 0.0)``: NaN stays NaN and -0.0 gives +0.0 (Python's ``max(x, 0.0)``
     keeps the sign of a -0.0 first argument)."""
-    return x if x > 0.0 or x != x else 0.0
+    return np_max(x, 0.0)
 
 
 @numba.njit(cache=True, inline="always")

@@ -41,9 +41,10 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     c = eco.c
     st = eco.structure
     p_inv = eco.investment_price()
+    sec_k = np.bincount(fp.sector, weights=fp.capital, minlength=S)
     # co-invested sectors: cheaper, less risky expansion capital raises the capital firms want
     coinvestment.offer(eco, f)
-    factor = coinvestment.crowding_in(eco, f, sector_capital_value(eco, p_inv))
+    factor = coinvestment.crowding_in(eco, f, sec_k * p_inv)  # sector_capital_value
     # a stable, early-announced order stream: defence_tech firms build capacity for the orders
     # announced for next year (their share of the sector's sales grows with it)
     announced = bool(eco.scenario.defence.announced)
@@ -62,7 +63,6 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     )  # fmt: skip
     # energy-intensive sectors: the grid carries the congestion allowance plus the capacity
     # public grid programmes have connected; the expansion beyond the allowance uses that up
-    sec_k = np.bincount(fp.sector, weights=fp.capital, minlength=S)
     allowance = c("grid.congestion_cap") * sec_k + eco.policy.grid_connected
     grid_scale = np.minimum(1.0, np.divide(allowance, growth, out=np.ones(S), where=growth > 0))
     f.investment_order, f.funding_request, used = investment_orders(

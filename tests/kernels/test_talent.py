@@ -274,7 +274,7 @@ def test_branch_free_passes_store_in_bounds(abroad_share, employed_share):
     unemp = _bounds_checked(passes.unemployed)
     for n in (0, 1, 7, 16_385):
         pop = population(n, n, 10, abroad_share=abroad_share, employed_share=employed_share)
-        skill, employer = pop["job"][0 + 1], pop["job"][0]
+        employer, skill = pop["job"][0], pop["job"][1]
         args = (pop["ids"], pop["abroad"], skill, np.array([0.2, 0.5, 0.9]), K0, K1, Q, 4)
         rows, arriving = imm(*args)
         np.testing.assert_array_equal(rows, np.flatnonzero(pop["abroad"] == 1))
