@@ -50,8 +50,9 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     # labour hoarding: only a surplus above the margin is shed, half of it per quarter
     if sheds.any():
         f.layoffs = talent.layoffs(
-            tp.id, tp.abroad, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE), eco.threads
-        )
+            tp.id, tp.abroad, *job_arrays(eco), p_fire, key0, key1, q, int(Shock.FIRE), eco.threads,
+            sheds,
+        )  # fmt: skip
     f.vacancies = np.maximum(want - eco.labour.staff, 0)
 
 

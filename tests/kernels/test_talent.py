@@ -109,6 +109,12 @@ def test_layoffs_equal_twin(seed, n, n_firms, share):
     assert_same(a, b)
     if n_firms:
         assert a["job"][-1][0].sum() == 0
+    # the flags of shedding firms given (as plan_firms returns them): the same layoffs
+    c = copies(pop)
+    sheds = np.concatenate([[0], (p_fire > 0).any(axis=1)]).astype(np.uint8)
+    nc = talent.layoffs(c["ids"], c["abroad"], *c["job"], p_fire, K0, K1, Q, 8, 1, sheds)
+    assert nc == na
+    assert_same(a, c)
 
 
 @pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
