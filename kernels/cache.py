@@ -46,7 +46,6 @@ ENTRY_POINTS = (
     passes.employees_of,
     passes.leave_jobs,
     passes.apply_separations,
-    passes.unemployed,
     passes.search,
     migration.immigration_draws,
     migration.retire_pass,

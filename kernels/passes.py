@@ -4,8 +4,9 @@ Each pass works on fixed chunks of ``CHUNK`` agents (or candidates) that write o
 agents' rows; what several agents share (the staff counts) is updated afterwards, in row order,
 by :func:`apply_separations` on one thread. Each pass has a serial driver and a ``*_parallel``
 driver that runs the same chunks with ``prange``: the thread count changes the speed, never
-the result. (The serial :func:`unemployed` is the exception: two passes over all agents, count
-and branch-free stores, faster on one thread; its result is the same.) The steps of
+the result. (On one thread, ``kernels.talent`` lists the unemployed with numpy's
+``flatnonzero``, which is faster there than any pass of ours; its result is the same as
+:func:`unemployed_parallel`'s.) The steps of
 ``kernels.talent`` compose them; their twins there are the rules.
 """
 
@@ -91,30 +92,13 @@ def _flag_words(n):
     return flags, flags.view(np.uint64)
 
 
-@numba.njit(cache=True)
-def unemployed(abroad, employer):
-    """Rows of the unemployed residents, in row order.
-
-    Two passes without a data-dependent branch: count them (a vectorised loop), then store every
-    row at the next free place, which only an unemployed resident's advances. One thread: 18 ms
-    at 1:1 against 28 ms for the flags read eight at a time of :func:`unemployed_parallel`.
-    """
-    n = employer.shape[0]
-    total = 0
-    for i in range(n):
-        total += (abroad[i] == 0) & (employer[i] < 0)
-    rows = np.empty(total + 1, dtype=np.int64)  # + 1: the stores after the last one
-    j = 0
-    for i in range(n):
-        rows[j] = i
-        j += (abroad[i] == 0) & (employer[i] < 0)
-    return rows[:total]
-
-
 @numba.njit(cache=True, parallel=True)
 def unemployed_parallel(abroad, employer):
-    """:func:`unemployed` on numba's threads (the same rows): a flag per agent (vectorised),
-    then the set flags eight at a time, by chunks."""
+    """Rows of the unemployed residents, in row order, on numba's threads: a flag per agent
+    (vectorised), then the set flags eight at a time, by chunks. The rows of numpy's
+    ``flatnonzero((abroad == 0) & (employer < 0))``, which one thread uses: it took 0.41 ms at
+    1:20 and 11.3 ms at 1:1 against 0.58 and 13.0 ms for our best serial pass (count, then
+    branch-free stores; docs/performance.md)."""
     n = employer.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     flags, words = _flag_words(n)
