@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
+from abm.allocator import keep_freed_memory
 from abm.collect import EconomyCollector
 from abm.deferred import scipy_blas_for_numba
 from abm.mechanisms import (
@@ -119,6 +120,7 @@ class EconomyModel(EconomyState, Model):
         if self.threads > 1:  # before numba starts its pool: OpenMP threads that spin between
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels slow a shared machine
         scipy_blas_for_numba()  # before numba loads its first kernel (abm.deferred)
+        keep_freed_memory()  # freed arrays stay for the next quarter (abm.allocator)
         if missing := uncached(self.threads):  # before the build calls the first kernel
             print(f"compiling numba kernels, once ({len(missing)} not cached) ...", file=sys.stderr)
         children = ss.spawn(len(STREAMS))
