@@ -216,8 +216,14 @@ def _lottery_chunk(k, ids, k0, k1, q, m, bound, rows, draws, counts):
                 target = 32 * w + 8 * h + (bit >> 3)
                 if target < first or target > last:
                     continue
-                a = r  # ids rise by at least 1 a row: target's row is at most this far on
+                # ids rise by at least 1 a row, so g(x) = ids[x] - x never falls: target's row
+                # x* is below b = r + (target - ids[r]) + 1, and x* = ids[x*] - g(x*) >= target
+                # - g(b - 1), since g(b - 1) >= g(x*): few rows lie between (one id in twenty
+                # is gone), where a binary search over the id gap took seven guesses
                 b = min(hi, r + (target - np.int64(ids[r])) + 1)
+                a = r
+                if b > r:  # (else target is below ids[r]: its row would be r, not an agent's)
+                    a = max(r, min(b, target - np.int64(ids[b - 1]) + (b - 1)))
                 while a < b:
                     mid = (a + b) >> 1
                     if np.int64(ids[mid]) < target:

@@ -119,19 +119,39 @@ def test_lottery_rows_are_the_agents_below_the_bound():
         np.testing.assert_array_equal(par_u, u_rows)
 
 
-@pytest.mark.parametrize("gap", [1, 3, 40])
+@pytest.mark.parametrize("gap", [1, 1.05, 1.5, 3, 40])
 @pytest.mark.parametrize("dtype", [np.int32, np.int64])
 def test_lottery_rows_over_sparse_ids_and_both_paths(gap, dtype):
     """Ids with gaps (agents who left) across several chunks: the bytes-eight-at-a-time path
-    (bounds up to one half) and the row-by-row path (above) both give exactly the agents with
-    U < bound."""
-    rng = np.random.default_rng(gap)
-    ids = (np.sort(rng.choice(70_000 * gap, 70_000, replace=False)) + 5).astype(dtype)
+    (bounds up to one half; its search for a candidate's row bounded by the gaps) and the
+    row-by-row path (above) both give exactly the agents with U < bound."""
+    rng = np.random.default_rng(int(gap * 100))
+    ids = (np.sort(rng.choice(int(70_000 * gap), 70_000, replace=False)) + 5).astype(dtype)
     u = event_uniforms(K0, K1, ids, 10_007, 2)
     for bound in (1e-4, 0.004, 0.05, 0.5, 0.5001, 0.8):
         rows, u_rows = lottery_rows(ids, K0, K1, 10_007, 2, bound)
         np.testing.assert_array_equal(rows, np.flatnonzero(u < bound))
         np.testing.assert_array_equal(u_rows, u[rows])
+
+
+def test_lottery_rows_over_runs_of_missing_ids_in_bounds():
+    """Runs of hundreds of missing ids (a cohort that left) among dense ones, the first and last
+    ids gone, a single agent: compiled with numba's bounds checks, the search for each
+    candidate's row reads no id out of range and finds the agents with U < bound."""
+    import numba
+
+    ids = np.arange(1, 90_001, dtype=np.int64)
+    keep = np.ones(ids.size, dtype=bool)
+    for lo in (0, 700, 5_000, 32_700, 40_000, 65_500):
+        keep[lo : lo + 450] = False
+    keep[-300:] = False
+    checked = numba.njit(boundscheck=True)(lottery_rows.py_func)
+    for these in (ids[keep], ids[keep][::2], ids[1234:1235]):
+        u = event_uniforms(K0, K1, these, 10_007, 5)
+        for bound in (1 / 256, 0.02, 0.3):
+            rows, u_rows = checked(these, K0, K1, 10_007, 5, bound)
+            np.testing.assert_array_equal(rows, np.flatnonzero(u < bound))
+            np.testing.assert_array_equal(u_rows, u[rows])
 
 
 def test_a_bound_of_one_or_more_takes_every_row():
