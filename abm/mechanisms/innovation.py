@@ -29,7 +29,7 @@ from abm.policy import mission_agency
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.firms import sector_order
+from kernels.firms import sector_order, sector_sums
 from kernels.innovation import innovate_keyed as innovate_kernel
 from kernels.rd import plan_rd_firms, plan_rd_firms_parallel, user_cost
 
@@ -44,8 +44,8 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     staff = np.maximum(f.employment_persons, 1e-9)
     rs = f.rd_staff / staff / np.maximum(fp.rd_norm, 1e-12)
     xi = c("rd.innovation_share")
-    va_s = np.bincount(fp.sector, weights=f.va_firm, minlength=S)
-    berd_s = np.bincount(fp.sector, weights=fp.rd, minlength=S)
+    va_s = sector_sums(fp.sector, f.va_firm, S)
+    berd_s = sector_sums(fp.sector, fp.rd, S)
     dk = c("rd.knowledge_depreciation") / 4
     sec = eco.sectors
     sec.knowledge = (1 - dk) * sec.knowledge + berd_s + f.public_rd_knowledge + f.dual_use_knowledge
@@ -70,7 +70,7 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
         int(Shock.INNOVATE), order, start,
     )  # fmt: skip
     fp.productivity = newp
-    f.innovations = np.bincount(fp.sector, weights=innov.astype(float), minlength=S)
+    f.innovations = sector_sums(fp.sector, innov.astype(float), S)
     f.knowledge_intensity = intensity
     plan_rd(eco)
 

@@ -23,6 +23,7 @@ from abm.policy import coinvestment, defence
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, SECTOR_INDEX
+from kernels.firms import sector_sums
 from kernels.investment import investment_orders, investment_wanted
 
 S = N_SECTORS
@@ -31,7 +32,7 @@ S = N_SECTORS
 def sector_capital_value(eco: EconomyState, p_inv: float) -> np.ndarray:
     """Capital by sector at the price of investment goods (euros)."""
     fp = eco.firm_pop
-    return np.bincount(fp.sector, weights=fp.capital, minlength=S) * p_inv
+    return sector_sums(fp.sector, fp.capital, S) * p_inv
 
 
 def plan(eco: EconomyState, f: QuarterFlows) -> None:
@@ -41,7 +42,7 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     c = eco.c
     st = eco.structure
     p_inv = eco.investment_price()
-    sec_k = np.bincount(fp.sector, weights=fp.capital, minlength=S)
+    sec_k = sector_sums(fp.sector, fp.capital, S)
     # co-invested sectors: cheaper, less risky expansion capital raises the capital firms want
     coinvestment.offer(eco, f)
     factor = coinvestment.crowding_in(eco, f, sec_k * p_inv)  # sector_capital_value

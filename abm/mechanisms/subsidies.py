@@ -8,13 +8,12 @@ quarter's R&D decision (``abm.mechanisms.innovation.update_user_cost``).
 
 from __future__ import annotations
 
-import numpy as np
-
 from abm.mechanisms.innovation import update_user_cost
 from abm.policy import grant, rd_tax_credit
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, F, G
+from kernels.firms import sector_sums
 
 
 def pay(eco: EconomyState, f: QuarterFlows) -> None:
@@ -32,4 +31,4 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     update_user_cost(eco, f, credit, grants)
     f.credit = credit.sum()
     f.grants = grants.sum()
-    f.grants_sector = np.bincount(fp.sector, weights=grants, minlength=N_SECTORS)
+    f.grants_sector = sector_sums(fp.sector, grants, N_SECTORS)

@@ -25,6 +25,7 @@ import numpy as np
 from abm.scenario.schema import targeted_programmes
 from abm.state.economy import EconomyState
 from abm.state.sectors import N_SECTORS
+from kernels.firms import sector_sums
 
 
 def active(eco: EconomyState, instrument: str) -> list[tuple[int, Any]]:
@@ -56,7 +57,8 @@ def spend(eco: EconomyState, row: int, amount: float, sectors: np.ndarray) -> No
 
 def by_firm_sector(eco: EconomyState, per_firm: np.ndarray) -> np.ndarray:
     """Per-firm euros summed by the firms' sectors."""
-    return np.bincount(eco.firm_pop.sector, weights=per_firm, minlength=N_SECTORS)
+    values = np.ascontiguousarray(per_firm, dtype=np.float64)  # one compiled version
+    return sector_sums(eco.firm_pop.sector, values, N_SECTORS)
 
 
 def innovation_money_by_sector(eco: EconomyState) -> np.ndarray:

@@ -15,11 +15,43 @@ from kernels.firms import (
     sector_medians_py,
     sector_order,
     sector_order_py,
+    sector_sums,
+    sector_sums_py,
     wage_premiums,
     wage_premiums_py,
 )
 from kernels.labour import vacancy_rows, vacancy_rows_py
 from kernels.rows import copy_without_rows, copy_without_rows_py, drop_rows, drop_rows_py
+
+
+@pytest.mark.parametrize("n", [0, 1, 17, 5000])
+@pytest.mark.parametrize("layout", ["runs", "shuffled", "one sector"])
+def test_sector_sums_equal_bincount_by_bit(n, layout):
+    """Sums by sector: the bits of ``np.bincount`` with weights (sums in row order from 0.0),
+    whether the firms lie in runs of one sector or not, with sectors left empty, values whose
+    sums round differently in other orders, and signed zeros, infinities and NaN."""
+    rng = np.random.default_rng(n)
+    sector = np.sort(rng.integers(1, 7, n))  # sectors 0 and 7 empty
+    if layout == "shuffled":
+        sector = rng.permutation(sector)
+    elif layout == "one sector":
+        sector[:] = 3
+    values = rng.lognormal(10, 3, n) * rng.choice([-1.0, 1.0], n)
+    if n >= 17:
+        values[[2, 5, 9, 11]] = [-0.0, np.inf, np.nan, -0.0]
+    got = sector_sums(sector, values, 8)
+    want = np.bincount(sector, weights=values, minlength=8)
+    np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+    np.testing.assert_array_equal(sector_sums_py(sector, values, 8), want)
+
+
+@pytest.mark.parametrize("bad", [-1, 8])
+def test_sector_sums_refuse_a_sector_out_of_range(bad):
+    sector = np.array([0, 0, 3, bad, 3], dtype=np.int64)
+    with pytest.raises(ValueError, match="out of range"):
+        sector_sums(sector, np.ones(5), 8)
+    with pytest.raises(ValueError, match="out of range"):
+        sector_sums(np.array([bad, 1], dtype=np.int64), np.ones(2), 8)
 
 
 @pytest.mark.parametrize("n", [0, 1, 17, 5000])
