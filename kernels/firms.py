@@ -307,14 +307,28 @@ def sector_medians_py(firm_sector, values, n_sectors, empty):
 def group_weighted_mean(x, w, groups, n, shift):
     """Mean of ``x`` weighted by ``w + shift`` within each group ``0..n-1`` (0 for an empty
     group or one of zero weight), as ``np.bincount(groups, (w + shift) x) / np.bincount(groups,
-    w + shift)``: the same sums in the same order, so the same bits, in one pass."""
+    w + shift)``: the same sums in the same order, so the same bits, in one pass (a run of one
+    group's rows sums in registers, as :func:`sector_sums`)."""
     num = np.zeros(n)
     den = np.zeros(n)
+    cur = -1
+    a = 0.0
+    b = 0.0
     for i in range(groups.shape[0]):
         g = groups[i]
+        if g != cur:
+            if cur >= 0:
+                num[cur] = a
+                den[cur] = b
+            cur = g
+            a = num[g]
+            b = den[g]
         wi = w[i] + shift
-        num[g] += x[i] * wi
-        den[g] += wi
+        a += x[i] * wi
+        b += wi
+    if cur >= 0:
+        num[cur] = a
+        den[cur] = b
     out = np.zeros(n)
     for g in range(n):
         if den[g] > 0:

@@ -83,14 +83,32 @@ def _normalise_chunk(c, sector, new, tot, out):
 def _sector_totals(sector, va, orders, output, nominal, rd, share, n_s):
     """Firm-by-firm sector sums, as ``np.bincount(sector, weights=x, minlength=n_s)``."""
     out = np.zeros((6, n_s))
+    cur = -1  # a run of one sector's firms sums in registers, stored when the sector changes
+    t0 = t1 = t2 = t3 = t4 = t5 = 0.0
     for i in range(sector.shape[0]):
         s = sector[i]
-        out[0, s] += va[i]
-        out[1, s] += orders[i]
-        out[2, s] += output[i]
-        out[3, s] += nominal[i]
-        out[4, s] += rd[i]
-        out[5, s] += share[i]
+        if s != cur:
+            if cur >= 0:
+                out[0, cur], out[1, cur], out[2, cur] = t0, t1, t2
+                out[3, cur], out[4, cur], out[5, cur] = t3, t4, t5
+            cur = s
+            t0, t1, t2, t3, t4, t5 = (
+                out[0, s],
+                out[1, s],
+                out[2, s],
+                out[3, s],
+                out[4, s],
+                out[5, s],
+            )
+        t0 += va[i]
+        t1 += orders[i]
+        t2 += output[i]
+        t3 += nominal[i]
+        t4 += rd[i]
+        t5 += share[i]
+    if cur >= 0:
+        out[0, cur], out[1, cur], out[2, cur] = t0, t1, t2
+        out[3, cur], out[4, cur], out[5, cur] = t3, t4, t5
     return out
 
 
@@ -99,13 +117,26 @@ def _weighted_means(sector, x, w, n_s, floor):
     """``weighted_mean(x, max(w, floor), sector)`` (``floor`` 0: the weights as they are)."""
     num = np.zeros(n_s)
     den = np.zeros(n_s)
+    cur = -1  # a run of one sector's firms sums in registers
+    a = 0.0
+    b = 0.0
     for i in range(sector.shape[0]):
         s = sector[i]
+        if s != cur:
+            if cur >= 0:
+                num[cur] = a
+                den[cur] = b
+            cur = s
+            a = num[s]
+            b = den[s]
         wi = w[i] if w[i] > floor else floor  # np.maximum(w, floor)
         if floor == 0.0:
             wi = w[i]
-        num[s] += x[i] * wi
-        den[s] += wi
+        a += x[i] * wi
+        b += wi
+    if cur >= 0:
+        num[cur] = a
+        den[cur] = b
     out = np.zeros(n_s)
     for s in range(n_s):
         if den[s] > 0:
@@ -116,8 +147,18 @@ def _weighted_means(sector, x, w, n_s, floor):
 @numba.njit(cache=True, error_model="numpy")
 def _sums_of(sector, x, n_s):
     out = np.zeros(n_s)
+    cur = -1  # a run of one sector's firms sums in a register
+    a = 0.0
     for i in range(sector.shape[0]):
-        out[sector[i]] += x[i]
+        s = sector[i]
+        if s != cur:
+            if cur >= 0:
+                out[cur] = a
+            cur = s
+            a = out[s]
+        a += x[i]
+    if cur >= 0:
+        out[cur] = a
     return out
 
 
