@@ -72,20 +72,55 @@ def payroll(staff, wages, scale, firm_sector, n_sectors):
     bill_k = np.zeros(n_skills)
     persons_s = np.zeros(n_sectors)
     bill_s = np.zeros(n_sectors)
+    three = n_skills == 3  # the model's skills: their six sums in registers
+    p0 = p1 = p2 = b0 = b1 = b2 = 0.0
+    cur = -1  # a run of one sector's firms sums in registers (as sector_sums)
+    ps = 0.0
+    bs = 0.0
     for i in range(n):
         p = 0.0
         b = 0.0
-        for k in range(n_skills):
-            e = staff[i, k] * scale
-            w = e * wages[i, k]
-            p += e
-            b += w
-            persons_k[k] += e
-            bill_k[k] += w
+        if three:
+            e0 = staff[i, 0] * scale
+            e1 = staff[i, 1] * scale
+            e2 = staff[i, 2] * scale
+            w0 = e0 * wages[i, 0]
+            w1 = e1 * wages[i, 1]
+            w2 = e2 * wages[i, 2]
+            p = ((p + e0) + e1) + e2
+            b = ((b + w0) + w1) + w2
+            p0 += e0
+            p1 += e1
+            p2 += e2
+            b0 += w0
+            b1 += w1
+            b2 += w2
+        else:
+            for k in range(n_skills):
+                e = staff[i, k] * scale
+                w = e * wages[i, k]
+                p += e
+                b += w
+                persons_k[k] += e
+                bill_k[k] += w
         persons[i] = p
         bill[i] = b
-        persons_s[firm_sector[i]] += p
-        bill_s[firm_sector[i]] += b
+        s = firm_sector[i]
+        if s != cur:
+            if cur >= 0:
+                persons_s[cur] = ps
+                bill_s[cur] = bs
+            cur = s
+            ps = persons_s[s]
+            bs = bill_s[s]
+        ps += p
+        bs += b
+    if cur >= 0:
+        persons_s[cur] = ps
+        bill_s[cur] = bs
+    if three:
+        persons_k[0], persons_k[1], persons_k[2] = p0, p1, p2
+        bill_k[0], bill_k[1], bill_k[2] = b0, b1, b2
     return persons, bill, persons_k, bill_k, persons_s, bill_s
 
 

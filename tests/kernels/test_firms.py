@@ -55,11 +55,16 @@ def test_sector_sums_refuse_a_sector_out_of_range(bad):
 
 
 @pytest.mark.parametrize("n", [0, 1, 17, 5000])
-def test_payroll_equals_twin_and_numpy(n):
+@pytest.mark.parametrize(("skills", "runs"), [(3, False), (3, True), (2, True), (4, False)])
+def test_payroll_equals_twin_and_numpy(n, skills, runs):
+    """Three skills (the model's: their sums in registers) and others, firms in runs of one
+    sector or not: the bits of the numpy expressions."""
     rng = np.random.default_rng(n)
-    staff = rng.integers(0, 40, (n, 3))
-    wages = rng.uniform(5e3, 3e4, (n, 3))
+    staff = rng.integers(0, 40, (n, skills))
+    wages = rng.uniform(5e3, 3e4, (n, skills))
     sector = rng.integers(0, 8, n)
+    if runs:
+        sector = np.sort(sector)
     a = payroll(staff, wages, 20.0, sector, 8)
     b = payroll_py(staff, wages, 20.0, sector, 8)
     for x, y in zip(a, b, strict=True):
