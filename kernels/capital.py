@@ -192,7 +192,6 @@ def _sort_descending(key, order, key_tmp, order_tmp):
         order[:m] = order_tmp[:m]
 
 
-@numba.njit(cache=True)
 def fund_requests(firm_sector, request, prospect, sector_private, match_ratio, sector_public):
     """Fund firms' outside-funding requests from sector money, best prospects first.
 
@@ -245,61 +244,84 @@ def fund_requests(firm_sector, request, prospect, sector_private, match_ratio, s
     request`` up to rounding; everything ``>= 0``.
 
     A firm touches only its own sector's money, so the global queue is equivalent to one queue
-    per sector in the same relative order; the kernel exploits this (results are bit-identical
-    to the global queue of the twin): firms with ``request == 0`` get nothing and change
-    nothing, so only askers are grouped by sector (stable) and each sector's askers are ordered
-    by a stable radix sort; a sector without private money is not sorted, and a sector's queue
-    stops once its private money is exhausted (later firms would get ``min(., 0) = 0``).
+    per sector in the same relative order; the kernels exploit this (results are bit-identical
+    to the global queue of the twin): :func:`funding_queue` groups the firms by sector (stable)
+    and orders each sector's by a stable radix sort, once for any number of rounds of requests
+    with the same prospects (``abm.mechanisms.finance`` has three); :func:`fund_queue` serves
+    one round, skipping firms with ``request == 0`` (they would get nothing and change nothing),
+    and a sector's queue stops once its private money is exhausted (later firms would get
+    ``min(., 0) = 0``). This function is the two in turn.
 
     Preconditions (not checked): array lengths agree, values finite and in range.
     """
-    n = firm_sector.shape[0]
-    n_sectors = sector_private.shape[0]
-    private = np.zeros(n, dtype=np.float64)
-    public = np.zeros(n, dtype=np.float64)
-    private_left = sector_private.copy()
-    public_left = sector_public.copy()
+    queue, start = funding_queue(firm_sector, prospect, sector_private.shape[0])
+    return fund_queue(queue, start, request, sector_private, match_ratio, sector_public)
 
-    # Group the firms that ask for money by sector, keeping index order within a sector.
-    # Sector s owns slots [start[s], start[s] + n_asking[s]) plus one spare slot, so the
-    # grouping loop can write every firm and only advance past the ones that ask (no branch).
-    n_asking = np.zeros(n_sectors, dtype=np.int64)
+
+@numba.njit(cache=True)
+def funding_queue(firm_sector, prospect, n_sectors):
+    """The queue of :func:`fund_requests`: (``queue`` int64[n], ``start`` int64[n_sectors + 1]),
+    sector ``s``'s firms ``queue[start[s]:start[s + 1]]`` in descending order of ``prospect``
+    (``-0.0`` ranks as ``0.0``; ties: lower index first), by one stable radix sort a sector."""
+    n = firm_sector.shape[0]
+    count = np.zeros(n_sectors, dtype=np.int64)
     for i in range(n):
-        n_asking[firm_sector[i]] += request[i] > 0.0
+        count[firm_sector[i]] += 1
     start = np.zeros(n_sectors + 1, dtype=np.int64)
     longest = 0
     for s in range(n_sectors):
-        start[s + 1] = start[s] + n_asking[s] + 1
-        longest = max(longest, n_asking[s])
+        start[s + 1] = start[s] + count[s]
+        longest = max(longest, count[s])
     fill = start[:n_sectors].copy()
-    firm = np.empty(start[n_sectors], dtype=np.int64)
-    score = np.empty(start[n_sectors], dtype=np.float64)
+    firm = np.empty(n, dtype=np.int64)
+    score = np.empty(n, dtype=np.float64)
     for i in range(n):
         s = firm_sector[i]
         t = fill[s]
         firm[t] = i
         x = prospect[i]
         score[t] = 0.0 if x == 0.0 else x  # -0.0 ranks as 0.0
-        fill[s] = t + (request[i] > 0.0)
-
-    # Serve each sector's queue, best prospects first, until its private money runs out.
+        fill[s] = t + 1
     keys = score.view(np.int64)
     order = np.empty(longest, dtype=np.int64)
     key_tmp = np.empty(longest, dtype=np.int64)
     order_tmp = np.empty(longest, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
     for s in range(n_sectors):
         lo = start[s]
-        m = n_asking[s]
-        left = private_left[s]
-        if m == 0 or left <= 0.0:
+        m = count[s]
+        if m == 0:
             continue
         _sort_descending(keys[lo : lo + m], order, key_tmp, order_tmp)
+        for q in range(m):
+            queue[lo + q] = firm[lo + order[q]]
+    return queue, start
+
+
+@numba.njit(cache=True)
+def fund_queue(queue, start, request, sector_private, match_ratio, sector_public):
+    """One round of :func:`fund_requests` over the queue of :func:`funding_queue` (its
+    equations; the firms with ``request == 0`` skipped). Returns (private, public,
+    private_left, public_left): new arrays."""
+    n = request.shape[0]
+    n_sectors = sector_private.shape[0]
+    private = np.zeros(n, dtype=np.float64)
+    public = np.zeros(n, dtype=np.float64)
+    private_left = sector_private.copy()
+    public_left = sector_public.copy()
+    for s in range(n_sectors):
+        left = private_left[s]
+        if left <= 0.0:
+            continue
         ratio = match_ratio[s]
         budget = public_left[s]
-        for q in range(m):
-            i = firm[lo + order[q]]
-            cap = min(request[i] * ratio / (1.0 + ratio), budget)
-            p = min(request[i] - cap, left)
+        for q in range(start[s], start[s + 1]):
+            i = queue[q]
+            r = request[i]
+            if not r > 0.0:
+                continue  # asks nothing: would get nothing and change nothing
+            cap = min(r * ratio / (1.0 + ratio), budget)
+            p = min(r - cap, left)
             g = min(cap, ratio * p)
             private[i] = p
             public[i] = g

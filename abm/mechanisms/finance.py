@@ -25,7 +25,7 @@ from abm.policy import coinvestment
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.capital import allocate_investors, fund_requests
+from kernels.capital import allocate_investors, fund_queue, funding_queue
 from kernels.firms import sector_sums
 
 S = N_SECTORS
@@ -89,8 +89,10 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
         fp.share
     )
     match = f.coinvest_match
-    priv, pub, priv_left, pub_left = fund_requests(
-        fp.sector, request, prospect, dom_alloc[:S].copy(), match, f.coinvest_budget
+    # the firms by sector, best prospects first: the queue of all three rounds below
+    queue, start = funding_queue(fp.sector, prospect, S)
+    priv, pub, priv_left, pub_left = fund_queue(
+        queue, start, request, dom_alloc[:S].copy(), match, f.coinvest_budget
     )
     # money meant for home that found no request in its sector looks for unmet requests in
     # other sectors (pro rata) before it goes abroad
@@ -98,15 +100,13 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     unmet_s = sector_sums(fp.sector, unmet, S)
     if priv_left.sum() > 0 and unmet_s.sum() > 0:
         second = priv_left.sum() * unmet_s / unmet_s.sum()
-        priv2, pub2, left2, pub_left = fund_requests(
-            fp.sector, unmet, prospect, second, match, pub_left.copy()
+        priv2, pub2, left2, pub_left = fund_queue(
+            queue, start, unmet, second, match, pub_left.copy()
         )
         priv, pub = priv + priv2, pub + pub2
         priv_left = left2
     rest = np.maximum(request - priv - pub, 0.0)
-    fpriv, _, _, _ = fund_requests(
-        fp.sector, rest, prospect, for_alloc[:S].copy(), np.zeros(S), np.zeros(S)
-    )
+    fpriv, _, _, _ = fund_queue(queue, start, rest, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
     loan_share = c("finance.loan_share")
     bs = eco.bs
     # domestic private: loans and equity (financial transactions: no net lending)

@@ -7,8 +7,10 @@ from kernels.capital import (
     _sort_descending,
     allocate_investors,
     allocate_investors_py,
+    fund_queue,
     fund_requests,
     fund_requests_py,
+    funding_queue,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -312,3 +314,27 @@ def test_sort_descending_matches_stable_argsort(values):
     order = np.empty(m + 3, np.int64)
     _sort_descending(key, order, np.empty(m + 3, np.int64), np.empty(m + 3, np.int64))
     assert np.array_equal(order[:m], np.argsort(-values, kind="mergesort"))
+
+
+def test_one_queue_serves_rounds_of_other_requests():
+    """The queue of one set of prospects serves any requests as :func:`fund_requests` does
+    (abm.mechanisms.finance builds it once for its three rounds): the same bits round by
+    round, with many firms asking nothing and prospects tied or signed zeros."""
+    rng = np.random.default_rng(11)
+    n, s = 3000, 8
+    sector = rng.integers(0, s, n)
+    prospect = np.round(rng.normal(1.0, 0.3, n), 2)  # ties
+    prospect[:40] = -0.0
+    prospect[40:80] = 0.0
+    queue, start = funding_queue(sector, prospect, s)
+    assert sorted(queue.tolist()) == list(range(n))
+    for r in range(4):
+        request = np.where(rng.random(n) < 0.4, rng.lognormal(10, 1, n), 0.0)
+        private = rng.uniform(0, 2e6, s) * (r != 3)  # the last round: no private money
+        ratio = np.where(rng.random(s) < 0.5, 1.0, 0.0)
+        public = rng.uniform(0, 5e5, s)
+        got = fund_queue(queue, start, request, private, ratio, public)
+        for x, y in zip(got, fund_requests(sector, request, prospect, private, ratio, public),
+                        strict=True):  # fmt: skip
+            np.testing.assert_array_equal(x, y)
+        assert_same(got, fund_requests_py(sector, request, prospect, private, ratio, public))
