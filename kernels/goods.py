@@ -71,13 +71,26 @@ def allocate_demand(firm_sector, share, capacity, demand, max_rounds):
     share_total = np.zeros(n_sectors, dtype=np.float64)
     open_count = np.zeros(n_sectors, dtype=np.int64)
     n_open = 0
+    cur = -1  # a run of one sector's firms sums in registers (as in the rounds below)
+    w_total = 0.0
+    count = 0
     for i in range(n):
         if capacity[i] > 0.0:
             open_firms[n_open] = i
             n_open += 1
             s = firm_sector[i]
-            share_total[s] += share[i]
-            open_count[s] += 1
+            if s != cur:
+                if cur >= 0:
+                    share_total[cur] = w_total
+                    open_count[cur] = count
+                cur = s
+                w_total = share_total[s]
+                count = open_count[s]
+            w_total += share[i]
+            count += 1
+    if cur >= 0:
+        share_total[cur] = w_total
+        open_count[cur] = count
 
     active = np.zeros(n_sectors, dtype=np.bool_)
     round_total = np.zeros(n_sectors, dtype=np.float64)
@@ -98,28 +111,56 @@ def allocate_demand(firm_sector, share, capacity, demand, max_rounds):
             break
 
         kept = 0
+        # The open firms lie in runs of one sector (index order, and firms come sector by
+        # sector): a run's sector values sit in registers, and its sums are stored when the
+        # sector changes (a sum through memory waits for its last store each firm).
+        cur = -1
+        act = False
+        r_total = 0.0
+        r_count = 0
+        left = 0.0
+        g = 0.0
+        w_total = 0.0
+        count = 0
         for t in range(n_open):
             i = open_firms[t]
             s = firm_sector[i]
-            if not active[s]:
+            if s != cur:
+                if cur >= 0:
+                    given[cur] = g
+                    share_total[cur] = w_total
+                    open_count[cur] = count
+                cur = s
+                act = active[s]
+                r_total = round_total[s]
+                r_count = round_count[s]
+                left = leftover[s]
+                g = given[s]
+                w_total = share_total[s]
+                count = open_count[s]
+            if not act:
                 # The sector is done for good (its leftover never changes again): drop the firm.
                 continue
             w = share[i]
             cap = capacity[i]
             before = sold[i]
-            if round_total[s] > 0.0:
-                offer = (w / round_total[s]) * leftover[s]
+            if r_total > 0.0:
+                offer = (w / r_total) * left
             else:
-                offer = leftover[s] / round_count[s]
+                offer = left / r_count
             room = cap - before
             # Written without branches on `closes` (unpredictable); all loads are done above.
             closes = offer >= room
-            given[s] += room if closes else offer
+            g += room if closes else offer
             sold[i] = cap if closes else before + offer
             open_firms[kept] = i
             kept += not closes
-            share_total[s] += 0.0 if closes else w
-            open_count[s] += not closes
+            w_total += 0.0 if closes else w
+            count += not closes
+        if cur >= 0:
+            given[cur] = g
+            share_total[cur] = w_total
+            open_count[cur] = count
         n_open = kept
 
         for s in range(n_sectors):

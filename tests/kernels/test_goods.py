@@ -217,3 +217,22 @@ def test_outputs_are_fresh_arrays():
     assert not np.shares_memory(unserved, demand)
     unserved[:] = -1.0
     np.testing.assert_array_equal(demand, [0.0, 3.0])
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_sector_sums_in_registers_keep_the_twins_bits(runs):
+    """The kernel keeps a run of one sector's sums in registers: with firms in runs of one
+    sector (as in the model) or shuffled, its sales and unserved demand are the twin's to the
+    bit (the same sums in the same order)."""
+    rng = np.random.default_rng(5 + runs)
+    n = 3000
+    sector = rng.integers(0, 6, n)
+    if runs:
+        sector = np.sort(sector)
+    share = np.where(rng.random(n) < 0.1, 0.0, rng.random(n))
+    capacity = np.where(rng.random(n) < 0.05, 0.0, rng.lognormal(5, 1, n))
+    demand = np.bincount(sector, weights=capacity, minlength=6) * rng.uniform(0.5, 1.2, 6)
+    sold, unserved = allocate_demand(sector, share, capacity, demand, 50)
+    sold_py, unserved_py = allocate_demand_py(sector, share, capacity, demand, 50)
+    np.testing.assert_array_equal(sold, sold_py)
+    np.testing.assert_array_equal(unserved, unserved_py)
