@@ -54,6 +54,7 @@ ENTRY_POINTS = (
     rows_.drop_row_bytes,
     rows_.copy_row_bytes,
     firms.payroll,
+    firms.staff_by_skill,
     firms.sector_sums,
     production.plan_firms,
     production.produce_firms,

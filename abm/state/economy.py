@@ -20,7 +20,7 @@ from abm.state.accounts import Accounts, BalanceSheets, financial_net_worth
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
-from kernels.firms import group_weighted_mean, wage_matrix
+from kernels.firms import group_weighted_mean, staff_by_skill, wage_matrix
 from kernels.philox import philox_uniforms, philox_uniforms_parallel
 from kernels.talent import census as talent_census
 from kernels.talent import count_staff
@@ -313,7 +313,7 @@ class EconomyState:
         """Talent agents living here and those of them employed, by skill (int64; from the
         counts kept in ``labour``, which ``tests/properties`` holds to a recount)."""
         staff = self.labour.staff
-        return self.labour.residents.copy(), np.ones(staff.shape[0], np.int64) @ staff
+        return self.labour.residents.copy(), staff_by_skill(staff)
 
     def recount_talent(self) -> tuple[np.ndarray, np.ndarray]:
         """Residents by skill and staff by firm and skill, counted afresh from the agents."""

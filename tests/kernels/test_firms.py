@@ -17,6 +17,7 @@ from kernels.firms import (
     sector_order_py,
     sector_sums,
     sector_sums_py,
+    staff_by_skill,
     wage_premiums,
     wage_premiums_py,
 )
@@ -43,6 +44,15 @@ def test_sector_sums_equal_bincount_by_bit(n, layout):
     want = np.bincount(sector, weights=values, minlength=8)
     np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
     np.testing.assert_array_equal(sector_sums_py(sector, values, 8), want)
+
+
+@pytest.mark.parametrize("skills", [1, 3, 4])
+@pytest.mark.parametrize("n", [0, 1, 999])
+def test_staff_by_skill_are_the_column_sums(n, skills):
+    staff = np.random.default_rng(n + skills).integers(0, 1000, (n, skills))
+    got = staff_by_skill(staff)
+    np.testing.assert_array_equal(got, staff.sum(axis=0))
+    assert got.dtype == np.int64
 
 
 @pytest.mark.parametrize("bad", [-1, 8])
