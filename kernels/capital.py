@@ -15,6 +15,8 @@ import math
 import numba
 import numpy as np
 
+from kernels.firms import sector_groups
+
 # ---------------------------------------------------------------------------------------------
 # Investor allocation
 # ---------------------------------------------------------------------------------------------
@@ -264,24 +266,17 @@ def funding_queue(firm_sector, prospect, n_sectors):
     sector ``s``'s firms ``queue[start[s]:start[s + 1]]`` in descending order of ``prospect``
     (``-0.0`` ranks as ``0.0``; ties: lower index first), by one stable radix sort a sector."""
     n = firm_sector.shape[0]
-    count = np.zeros(n_sectors, dtype=np.int64)
-    for i in range(n):
-        count[firm_sector[i]] += 1
-    start = np.zeros(n_sectors + 1, dtype=np.int64)
+    start, where = sector_groups(firm_sector, n_sectors)
     longest = 0
     for s in range(n_sectors):
-        start[s + 1] = start[s] + count[s]
-        longest = max(longest, count[s])
-    fill = start[:n_sectors].copy()
+        longest = max(longest, start[s + 1] - start[s])
     firm = np.empty(n, dtype=np.int64)
     score = np.empty(n, dtype=np.float64)
     for i in range(n):
-        s = firm_sector[i]
-        t = fill[s]
+        t = where[i]
         firm[t] = i
         x = prospect[i]
         score[t] = 0.0 if x == 0.0 else x  # -0.0 ranks as 0.0
-        fill[s] = t + 1
     keys = score.view(np.int64)
     order = np.empty(longest, dtype=np.int64)
     key_tmp = np.empty(longest, dtype=np.int64)
@@ -289,7 +284,7 @@ def funding_queue(firm_sector, prospect, n_sectors):
     queue = np.empty(n, dtype=np.int64)
     for s in range(n_sectors):
         lo = start[s]
-        m = count[s]
+        m = start[s + 1] - lo
         if m == 0:
             continue
         _sort_descending(keys[lo : lo + m], order, key_tmp, order_tmp)

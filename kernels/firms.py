@@ -164,17 +164,46 @@ def payroll_py(staff, wages, scale, firm_sector, n_sectors):
 
 
 @numba.njit(cache=True)
-def _sector_groups(firm_sector, n_sectors):
-    counts = np.zeros(n_sectors + 1, dtype=np.int64)
-    for i in range(firm_sector.shape[0]):
-        counts[firm_sector[i] + 1] += 1
-    start = np.cumsum(counts)
-    pos = start[:-1].copy()
-    where = np.empty(firm_sector.shape[0], dtype=np.int64)
+def sector_counts(firm_sector, n_sectors):
+    """Firms by sector (int64[n_sectors]; ``np.bincount(firm_sector, minlength=n_sectors)``),
+    a run of one sector's firms counted in a register (as :func:`sector_sums`)."""
+    out = np.zeros(n_sectors, dtype=np.int64)
+    cur = -1
+    c = 0
     for i in range(firm_sector.shape[0]):
         s = firm_sector[i]
-        where[i] = pos[s]
-        pos[s] += 1
+        if s != cur:
+            if cur >= 0:
+                out[cur] = c
+            cur = s
+            c = out[s]
+        c += 1
+    if cur >= 0:
+        out[cur] = c
+    return out
+
+
+@numba.njit(cache=True)
+def sector_groups(firm_sector, n_sectors):
+    """(start int64[S + 1], where int64[n]): firm ``i`` goes to place ``where[i]`` when the
+    firms are grouped by sector in row order, sector ``s`` at ``start[s]:start[s + 1]``."""
+    counts = sector_counts(firm_sector, n_sectors)
+    start = np.zeros(n_sectors + 1, dtype=np.int64)
+    for s in range(n_sectors):
+        start[s + 1] = start[s] + counts[s]
+    pos = start[:-1].copy()
+    where = np.empty(firm_sector.shape[0], dtype=np.int64)
+    cur = -1  # a run of one sector's firms takes consecutive places from a register
+    p = 0
+    for i in range(firm_sector.shape[0]):
+        s = firm_sector[i]
+        if s != cur:
+            if cur >= 0:
+                pos[cur] = p
+            cur = s
+            p = pos[s]
+        where[i] = p
+        p += 1
     return start, where
 
 
@@ -183,7 +212,7 @@ def sector_order(firm_sector, n_sectors):
     """The firms grouped by sector, in row order within each: ``order`` (int64[n], what
     ``np.argsort(firm_sector, kind="stable")`` gives) and ``start`` (int64[n_sectors + 1], sector
     ``s``'s firms are ``order[start[s]:start[s + 1]]``), by one counting pass."""
-    start, where = _sector_groups(firm_sector, n_sectors)
+    start, where = sector_groups(firm_sector, n_sectors)
     order = np.empty(firm_sector.shape[0], dtype=np.int64)
     for i in range(firm_sector.shape[0]):
         order[where[i]] = i
@@ -210,7 +239,7 @@ def _medians_of(values, start, where, n_sectors, empty):
 def sector_medians(firm_sector, values, n_sectors, empty):
     """Median of ``values`` over the firms of each sector (``empty`` for a sector without
     firms), as ``numpy.median``: the middle value, or the mean of the two middle values."""
-    start, where = _sector_groups(firm_sector, n_sectors)
+    start, where = sector_groups(firm_sector, n_sectors)
     return _medians_of(values, start, where, n_sectors, empty)
 
 
@@ -218,7 +247,7 @@ def sector_medians(firm_sector, values, n_sectors, empty):
 def sector_medians_of_rows(firm_sector, values, n_sectors, empty):
     """:func:`sector_medians` of each row of ``values`` (float64[m, n_firms]; ``empty[r]`` for
     row ``r``), the firms grouped by sector once: float64[m, n_sectors]."""
-    start, where = _sector_groups(firm_sector, n_sectors)
+    start, where = sector_groups(firm_sector, n_sectors)
     out = np.empty((values.shape[0], n_sectors))
     for r in range(values.shape[0]):
         out[r] = _medians_of(values[r], start, where, n_sectors, empty[r])
@@ -291,9 +320,7 @@ def exit_decisions(sector, cash, inventory, price, capital, loans, share, age, l
     a low share int64[n], exits by sector int64[S], exiting rows int64, the map from old rows to
     kept rows int64[n]: -1 for an exiting firm)."""
     n = sector.shape[0]
-    n_s = np.zeros(n_sectors, dtype=np.int64)
-    for i in range(n):
-        n_s[sector[i]] += 1
+    n_s = sector_counts(sector, n_sectors)
     low_q = np.empty(n, dtype=np.int64)
     go = np.zeros(n, dtype=np.bool_)
     leaving = np.zeros(n_sectors, dtype=np.int64)
