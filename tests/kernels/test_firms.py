@@ -15,6 +15,7 @@ from kernels.firms import (
     sector_medians_py,
     sector_order,
     sector_order_py,
+    sector_counts,
     sector_sums,
     sector_sums_py,
     staff_by_skill,
@@ -44,6 +45,19 @@ def test_sector_sums_equal_bincount_by_bit(n, layout):
     want = np.bincount(sector, weights=values, minlength=8)
     np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
     np.testing.assert_array_equal(sector_sums_py(sector, values, 8), want)
+
+
+@pytest.mark.parametrize("n", [0, 1, 17, 5000])
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_sector_counts_equal_bincount(n, shuffled):
+    rng = np.random.default_rng(n)
+    sector = np.sort(rng.integers(1, 7, n))
+    if shuffled:
+        sector = rng.permutation(sector)
+    np.testing.assert_array_equal(sector_counts(sector, 8), np.bincount(sector, minlength=8))
+    order, start = sector_order(sector, 8)
+    np.testing.assert_array_equal(order, np.argsort(sector, kind="stable"))
+    np.testing.assert_array_equal(np.diff(start), np.bincount(sector, minlength=8))
 
 
 @pytest.mark.parametrize("skills", [1, 3, 4])
