@@ -50,8 +50,15 @@ def investment_wanted(
     m = np.uint64(mechanism)
     k0 = np.uint64(key0)
     k1 = np.uint64(key1)
+    cur = -1  # a run of one sector's firms sums its growth in a register
+    g = 0.0
     for i in range(n):
         s = sector[i]
+        if s != cur:
+            if cur >= 0:
+                growth[cur] = g
+            cur = s
+            g = growth[s]
         t = sales_trend[i] + trend_weight * (expected[i] - sales_trend[i])
         trend[i] = t
         kstar = t * (1 + demand_growth[s]) / (kappa[s] * util)
@@ -66,7 +73,9 @@ def investment_wanted(
         rep[i] = r
         x = np_max0(w - r) * (1.0 if energy[s] > 0 else 0.0)
         net[i] = x
-        growth[s] += x
+        g += x
+    if cur >= 0:
+        growth[cur] = g
     return trend, want, rep, net, growth
 
 
@@ -80,15 +89,24 @@ def investment_orders(
     order = np.empty(n)
     funding = np.empty(n)
     used = np.zeros(grid_scale.shape[0])
+    cur = -1  # a run of one sector's firms sums what the grid carries in a register
+    u = 0.0
     for i in range(n):
         s = sector[i]
+        if s != cur:
+            if cur >= 0:
+                used[cur] = u
+            cur = s
+            u = used[s]
         y = net[i] * grid_scale[s]
         w = np_min(want[i], rep[i]) + y if energy[s] > 0 else want[i]
-        used[s] += y
+        u += y
         o = w * p_inv
         order[i] = o
         need = o + cash_need * wage_bill[i] - cash[i]
         funding[i] = np_max(np_max0(need), ext_share * o)
+    if cur >= 0:
+        used[cur] = u
     return order, funding, used
 
 

@@ -14,9 +14,12 @@ K0, K1, Q, M = np.uint64(0xFEEDFACE12345678), np.uint64(3), 10_040, 11
 S = 8
 
 
-def firms(seed: int, n: int):
+def firms(seed: int, n: int, runs: bool = False):
+    """Random firms; with ``runs``, in runs of one sector, as the model's."""
     rng = np.random.default_rng(seed)
     sector = rng.integers(0, S, n).astype(np.int64)
+    if runs:
+        sector = np.sort(sector)
     capital = rng.uniform(0, 5e6, n)
     capital[rng.random(n) < 0.05] = 0.0  # firms without capital
     return {
@@ -43,8 +46,9 @@ def wanted_args(x, boost_sector=-1):
 
 @pytest.mark.parametrize(("seed", "n", "boost"), [(0, 0, -1), (1, 1, 2), (2, 500, -1),
                                                   (3, 20_000, 5)])  # fmt: skip
-def test_investment_kernels_equal_twins_bit_for_bit(seed, n, boost):
-    x = firms(seed, n)
+@pytest.mark.parametrize("runs", [False, True])
+def test_investment_kernels_equal_twins_bit_for_bit(seed, n, boost, runs):
+    x = firms(seed, n, runs)
     args = wanted_args(x, boost)
     got = investment.investment_wanted(*args)
     want = investment.investment_wanted_py(*args)
