@@ -20,6 +20,7 @@ import numpy as np
 
 from kernels.market import _renamed
 from kernels.production import np_sum
+from kernels.rd import np_max, np_max0, np_min
 
 CHUNK = 1 << 12  #: firms per chunk (fixed: never the thread count)
 
@@ -146,6 +147,43 @@ firm_dividends_parallel = numba.njit(cache=True, error_model="numpy", parallel=T
     _renamed(firm_dividends_impl, "firm_dividends_parallel")
 )
 firm_dividends_parallel.__doc__ = ":func:`firm_dividends` with its chunks on numba's threads."
+
+
+@numba.njit(cache=True, error_model="numpy")
+def box_tax(profit, tax_std, rd, sales, sector, in_box, multiple, cap, rate_scale, pref):
+    """Corporate tax after the innovation box (``abm.policy.innovation_box``), firm by firm, the
+    bits of its numpy code: the qualifying share ``q_i = clip(clip(multiple r_i, 0, cap)
+    rate_scale, 0, 1)`` with ``r_i = rd_i / sales_i`` (0 without sales), for firms of a box
+    sector (``in_box[s] > 0``) with R&D (else 0); the box's cost ``0 + (pref q_i)
+    max(profit_i, 0)``; the tax ``max(tax_std_i - cost_i, 0)``. ``np.clip`` and ``np.maximum``
+    keep numpy's NaN and equal-value rules (``kernels.rd``). Returns (tax, box benefit
+    ``tax_std - tax``): new arrays."""
+    n = profit.shape[0]
+    tax = np.empty(n)
+    benefit = np.empty(n)
+    for i in range(n):
+        ratio = rd[i] / sales[i] if sales[i] > 0 else 0.0
+        q = np_min(np_max(multiple * ratio, 0.0), cap)
+        q = np_min(np_max(q * rate_scale, 0.0), 1.0)
+        if not (in_box[sector[i]] > 0 and rd[i] > 0):
+            q = 0.0
+        cost = 0.0 + pref * q * np_max0(profit[i])
+        t = np_max0(tax_std[i] - cost)
+        tax[i] = t
+        benefit[i] = tax_std[i] - t
+    return tax, benefit
+
+
+def box_tax_py(profit, tax_std, rd, sales, sector, in_box, multiple, cap, rate_scale, pref):
+    """Plain-Python twin of :func:`box_tax` (the numpy code it replaced)."""
+    n = len(profit)
+    mask = np.asarray(in_box)[sector] > 0
+    qual = np.clip(multiple * np.divide(rd, sales, out=np.zeros(n), where=sales > 0), 0.0, cap)
+    qual = np.clip(qual * rate_scale, 0.0, 1.0)
+    qual = np.where(mask & (rd > 0), qual, 0.0)
+    cost = np.zeros(n) + pref * qual * np.maximum(profit, 0.0)
+    tax = np.maximum(tax_std - cost, 0.0)
+    return tax, tax_std - tax
 
 
 def firm_incomes_py(

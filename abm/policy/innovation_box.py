@@ -16,6 +16,7 @@ import numpy as np
 from abm.policy.budget import active, by_firm_sector, spend
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
+from kernels.incomes import box_tax
 
 INSTRUMENT = "innovation_box"
 
@@ -26,24 +27,17 @@ def tax_after_box(
     """Corporate tax after the box; its benefit per firm goes into ``f.box_benefit``."""
     fp = eco.firm_pop
     c = eco.c
-    box_cost = np.zeros(len(fp))
-    row = -1
-    for i, p in active(eco, INSTRUMENT):
-        mask = p.spec.target_mask(eco.structure.size_weights)[fp.sector] > 0
-        qual = np.clip(
-            c("rd.box_qualifying_multiple")
-            * np.divide(fp.rd, fp.sales, out=np.zeros(len(fp)), where=fp.sales > 0),
-            0.0,
-            c("rd.box_qualifying_cap"),
-        )
-        qual = np.clip(qual * eco.programme_pop.rate_scale[i], 0.0, 1.0)
-        qual = np.where(mask & (fp.rd > 0), qual, 0.0)
-        pref = max(c("government.corporate_rate_high") - p.spec.box_rate, 0.0)
-        box_cost = box_cost + pref * qual * np.maximum(profit, 0.0)
-        row = i
-        break
-    tax = np.maximum(tax_std - box_cost, 0.0)
+    for i, p in active(eco, INSTRUMENT):  # at most one box (module docstring)
+        # the qualifying share and the box's saving, firm by firm (kernels.incomes.box_tax)
+        tax, f.box_benefit = box_tax(
+            profit, tax_std, fp.rd, fp.sales, fp.sector,
+            np.asarray(p.spec.target_mask(eco.structure.size_weights), dtype=np.float64),
+            float(c("rd.box_qualifying_multiple")), float(c("rd.box_qualifying_cap")),
+            float(eco.programme_pop.rate_scale[i]),
+            float(max(c("government.corporate_rate_high") - p.spec.box_rate, 0.0)),
+        )  # fmt: skip
+        spend(eco, i, float(f.box_benefit.sum()), by_firm_sector(eco, f.box_benefit))
+        return tax
+    tax = np.maximum(tax_std - np.zeros(len(fp)), 0.0)  # no box: the standard tax
     f.box_benefit = tax_std - tax
-    if row >= 0:
-        spend(eco, row, float(f.box_benefit.sum()), by_firm_sector(eco, f.box_benefit))
     return tax

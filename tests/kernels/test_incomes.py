@@ -100,3 +100,32 @@ def test_firm_dividends_equal_numpy_twin_and_threads(n):
     if numba.config.NUMBA_NUM_THREADS >= 2:
         numba.set_num_threads(2)
         _assert_same(got, firm_dividends_parallel(*args))
+
+
+@pytest.mark.parametrize("n", [0, 1, 40, 3000])
+def test_box_tax_equals_numpy_by_bit(n):
+    """The tax after the innovation box: the bits of the numpy code it replaced, with firms
+    without sales or R&D, losses, firms outside the box's sectors, qualifying shares at the caps,
+    and signed zeros, infinities and NaN among the inputs."""
+    from kernels.incomes import box_tax, box_tax_py
+
+    rng = np.random.default_rng(n)
+    profit = rng.normal(1e5, 3e5, n)
+    tax_std = np.maximum(profit, 0.0) * 0.25
+    rd = np.where(rng.random(n) < 0.2, 0.0, rng.lognormal(9, 2, n))
+    sales = np.where(rng.random(n) < 0.1, 0.0, rng.lognormal(13, 1, n))
+    sector = rng.integers(0, 8, n)
+    if n >= 40:
+        profit[:6] = [-0.0, np.inf, np.nan, 0.0, -np.inf, 1e300]
+        sales[6:9] = [np.nan, -0.0, np.inf]
+        rd[9:12] = [np.nan, -0.0, np.inf]
+        tax_std[12] = np.nan
+        rd[13], sales[13] = 1e6, 1.0  # the share at its cap
+    in_box = np.array([1.0, 0.0, 0.4, 1.0, 0.0, 1.0, 1.0, 0.0])
+    for scale in (1.0, 0.37, 3.0):
+        args = (profit, tax_std, rd, sales, sector, in_box, 2.5, 0.6, scale, 0.166)
+        with np.errstate(all="ignore"):
+            want = box_tax_py(*args)
+        got = box_tax(*args)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))
