@@ -19,7 +19,7 @@ import numpy as np
 
 from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel, own_uniform
 from kernels.labour import _prefetch
-from kernels.passes import AHEAD, CHUNK
+from kernels.passes import AHEAD, CHUNK, apply_separations
 from kernels.philox import philox_uniforms_py
 from kernels.talent import separate, separate_py
 
@@ -258,8 +258,8 @@ def migrate(
     )
     moved = out > 0
     emigrants = rows[moved]
-    was = out[moved] - 2
-    np.subtract.at(staff, (was[was >= 0], skill[emigrants[was >= 0]]), 1)
+    was = out[moved] - 2  # the employer each left, or -1
+    apply_separations(emigrants, was, skill, staff)  # one fewer staff there (np.subtract.at)
     sk = skill[emigrants]
     delta -= np.bincount(sk, minlength=n_skills)
     # immigration
