@@ -75,6 +75,7 @@ ENTRY_POINTS = (
     capital.allocate_investors,
     capital.funding_queue,
     capital.fund_queue,
+    capital.book_funding,
     innovation.innovate_keyed,
     investment.investment_wanted,
     investment.investment_orders,

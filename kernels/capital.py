@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from kernels.firms import sector_groups
+from kernels.rd import np_max0, np_min
 
 # ---------------------------------------------------------------------------------------------
 # Investor allocation
@@ -327,6 +328,42 @@ def fund_queue(queue, start, request, sector_private, match_ratio, sector_public
         private_left[s] = left
         public_left[s] = budget
     return private, public, private_left, public_left
+
+
+@numba.njit(cache=True, error_model="numpy")
+def book_funding(loans, equity, equity_g, equity_r, cash, order, priv, pub, fpriv, loan_share):
+    """The firms' books after the funding rounds (``abm.mechanisms.finance``), firm by firm, the
+    bits of its numpy code: loans ``L + l p``, equity ``E + (1 - l) p + g + f``, public equity
+    ``E_g + g``, foreign equity ``E_r + f``, deposits ``C + p + g + f`` (summed left to right)
+    for domestic private money ``p`` (the loan share ``l`` of it lent), public co-investment
+    ``g`` and foreign money ``f``; then the investment order cut to the deposits,
+    ``min(order, max(C', 0))`` (numpy's NaN and equal-value rules, ``kernels.rd``). Returns
+    (loans, equity, public equity, foreign equity, deposits, order): new arrays."""
+    n = loans.shape[0]
+    keep = 1 - loan_share
+    out_l, out_e, out_g = np.empty(n), np.empty(n), np.empty(n)
+    out_r, out_c, out_o = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        p = priv[i]
+        g = pub[i]
+        f = fpriv[i]
+        out_l[i] = loans[i] + loan_share * p
+        out_e[i] = equity[i] + keep * p + g + f
+        out_g[i] = equity_g[i] + g
+        out_r[i] = equity_r[i] + f
+        c = cash[i] + p + g + f
+        out_c[i] = c
+        out_o[i] = np_min(order[i], np_max0(c))
+    return out_l, out_e, out_g, out_r, out_c, out_o
+
+
+def book_funding_py(loans, equity, equity_g, equity_r, cash, order, priv, pub, fpriv, loan_share):
+    """Plain-Python twin of :func:`book_funding` (the numpy code it replaced)."""
+    new_cash = cash + priv + pub + fpriv
+    return (
+        loans + loan_share * priv, equity + (1 - loan_share) * priv + pub + fpriv,
+        equity_g + pub, equity_r + fpriv, new_cash, np.minimum(order, np.maximum(new_cash, 0.0)),
+    )  # fmt: skip
 
 
 def fund_requests_py(

@@ -25,7 +25,7 @@ from abm.policy import coinvestment
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.capital import allocate_investors, fund_queue, funding_queue
+from kernels.capital import allocate_investors, book_funding, fund_queue, funding_queue
 from kernels.firms import sector_sums
 
 S = N_SECTORS
@@ -109,12 +109,12 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     fpriv, _, _, _ = fund_queue(queue, start, rest, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
     loan_share = c("finance.loan_share")
     bs = eco.bs
-    # domestic private: loans and equity (financial transactions: no net lending)
-    fp.loans = fp.loans + loan_share * priv
-    fp.equity = fp.equity + (1 - loan_share) * priv + pub + fpriv
-    fp.equity_g = fp.equity_g + pub
-    fp.equity_r = fp.equity_r + fpriv
-    fp.cash = fp.cash + priv + pub + fpriv
+    # domestic private: loans and equity (financial transactions: no net lending); public
+    # and foreign equity; deposits; orders limited by deposits (credit constraint)
+    fp.loans, fp.equity, fp.equity_g, fp.equity_r, fp.cash, fp.order = book_funding(
+        fp.loans, fp.equity, fp.equity_g, fp.equity_r, fp.cash, f.investment_order, priv, pub,
+        fpriv, float(loan_share),
+    )  # fmt: skip
     bs.deposits_g -= pub.sum()
     bs.deposits_r -= fpriv.sum()
     # what domestic investors do not place at home goes abroad (capital outflow)
@@ -130,5 +130,3 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     placed[~dom] = fpriv.sum() / nfor
     ip.placed_home = placed
     ip.placed_abroad = np.where(dom, outflow / nd, 0.0)
-    # orders limited by cash (credit constraint)
-    fp.order = np.minimum(f.investment_order, np.maximum(fp.cash, 0.0))

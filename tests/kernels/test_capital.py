@@ -338,3 +338,23 @@ def test_one_queue_serves_rounds_of_other_requests():
                         strict=True):  # fmt: skip
             np.testing.assert_array_equal(x, y)
         assert_same(got, fund_requests_py(sector, request, prospect, private, ratio, public))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3000])
+def test_book_funding_equals_numpy_by_bit(n):
+    """The firms' books after the funding rounds: the bits of the numpy code it replaced, with
+    firms that got nothing, negative deposits, and signed zeros and NaN among the inputs."""
+    from kernels.capital import book_funding, book_funding_py
+
+    rng = np.random.default_rng(n)
+    stocks = [rng.lognormal(12, 2, n) for _ in range(4)]
+    cash = rng.normal(1e5, 4e5, n)
+    order = rng.lognormal(11, 2, n)
+    flows = [np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(10, 2, n)) for _ in range(3)]
+    if n >= 3000:
+        cash[:3] = [-0.0, np.nan, 0.0]
+        order[3:5] = [np.nan, -0.0]
+        flows[0][5] = np.nan
+    args = (*stocks, cash, order, *flows, 0.6)
+    for a, b in zip(book_funding(*args), book_funding_py(*args), strict=True):
+        np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64))
