@@ -15,7 +15,6 @@ import math
 import numba
 import numpy as np
 
-from kernels.firms import sector_groups
 from kernels.rd import np_max0, np_min
 
 # ---------------------------------------------------------------------------------------------
@@ -257,48 +256,80 @@ def fund_requests(firm_sector, request, prospect, sector_private, match_ratio, s
 
     Preconditions (not checked): array lengths agree, values finite and in range.
     """
-    queue, start = funding_queue(firm_sector, prospect, sector_private.shape[0])
+    queue, start = funding_queue(firm_sector, prospect, request, sector_private.shape[0])
     return fund_queue(queue, start, request, sector_private, match_ratio, sector_public)
 
 
 @numba.njit(cache=True)
-def funding_queue(firm_sector, prospect, n_sectors):
-    """The queue of :func:`fund_requests`: (``queue`` int64[n], ``start`` int64[n_sectors + 1]),
-    sector ``s``'s firms ``queue[start[s]:start[s + 1]]`` in descending order of ``prospect``
-    (``-0.0`` ranks as ``0.0``; ties: lower index first), by one stable radix sort a sector."""
+def funding_queue(firm_sector, prospect, request, n_sectors):
+    """The queue of :func:`fund_requests`: (``queue`` int64[m], ``start`` int64[n_sectors +
+    1]), the ``m`` firms that ask (``request > 0``) by sector, sector ``s``'s
+    ``queue[start[s]:start[s + 1]]`` in descending order of ``prospect`` (``-0.0`` ranks as
+    ``0.0``; ties: lower index first), by one stable radix sort a sector. It serves any later
+    round whose askers are among these (``abm.mechanisms.finance``: what is left of the same
+    requests).
+
+    The askers are grouped without a data-dependent branch: sector ``s`` owns its askers' slots
+    plus one spare, and every firm is written to its sector's next slot, which only an asker
+    takes (a run of one sector's firms keeps that slot in a register)."""
     n = firm_sector.shape[0]
-    start, where = sector_groups(firm_sector, n_sectors)
+    n_asking = np.zeros(n_sectors, dtype=np.int64)
+    cur = -1
+    c = 0
+    for i in range(n):
+        s = firm_sector[i]
+        if s != cur:
+            if cur >= 0:
+                n_asking[cur] = c
+            cur = s
+            c = n_asking[s]
+        c += request[i] > 0.0
+    if cur >= 0:
+        n_asking[cur] = c
+    slot = np.zeros(n_sectors + 1, dtype=np.int64)
+    start = np.zeros(n_sectors + 1, dtype=np.int64)
     longest = 0
     for s in range(n_sectors):
-        longest = max(longest, start[s + 1] - start[s])
-    firm = np.empty(n, dtype=np.int64)
-    score = np.empty(n, dtype=np.float64)
+        slot[s + 1] = slot[s] + n_asking[s] + 1
+        start[s + 1] = start[s] + n_asking[s]
+        longest = max(longest, n_asking[s])
+    fill = slot[:n_sectors].copy()
+    firm = np.empty(slot[n_sectors], dtype=np.int64)
+    score = np.empty(slot[n_sectors], dtype=np.float64)
+    cur = -1
+    t = 0
     for i in range(n):
-        t = where[i]
+        s = firm_sector[i]
+        if s != cur:
+            if cur >= 0:
+                fill[cur] = t
+            cur = s
+            t = fill[s]
         firm[t] = i
         x = prospect[i]
         score[t] = 0.0 if x == 0.0 else x  # -0.0 ranks as 0.0
+        t += request[i] > 0.0
     keys = score.view(np.int64)
     order = np.empty(longest, dtype=np.int64)
     key_tmp = np.empty(longest, dtype=np.int64)
     order_tmp = np.empty(longest, dtype=np.int64)
-    queue = np.empty(n, dtype=np.int64)
+    queue = np.empty(start[n_sectors], dtype=np.int64)
     for s in range(n_sectors):
-        lo = start[s]
-        m = start[s + 1] - lo
+        lo = slot[s]
+        m = n_asking[s]
         if m == 0:
             continue
         _sort_descending(keys[lo : lo + m], order, key_tmp, order_tmp)
         for q in range(m):
-            queue[lo + q] = firm[lo + order[q]]
+            queue[start[s] + q] = firm[lo + order[q]]
     return queue, start
 
 
 @numba.njit(cache=True)
 def fund_queue(queue, start, request, sector_private, match_ratio, sector_public):
     """One round of :func:`fund_requests` over the queue of :func:`funding_queue` (its
-    equations; the firms with ``request == 0`` skipped). Returns (private, public,
-    private_left, public_left): new arrays."""
+    equations; the firms with ``request == 0`` skipped). A firm outside the queue must ask
+    nothing. Returns (private, public, private_left, public_left): new arrays."""
     n = request.shape[0]
     n_sectors = sector_private.shape[0]
     private = np.zeros(n, dtype=np.float64)

@@ -89,8 +89,9 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
         fp.share
     )
     match = f.coinvest_match
-    # the firms by sector, best prospects first: the queue of all three rounds below
-    queue, start = funding_queue(fp.sector, prospect, S)
+    # the firms that ask, by sector, best prospects first: the queue of all three rounds below
+    # (the later rounds serve what is left of the same requests)
+    queue, start = funding_queue(fp.sector, prospect, request, S)
     priv, pub, priv_left, pub_left = fund_queue(
         queue, start, request, dom_alloc[:S].copy(), match, f.coinvest_budget
     )

@@ -317,19 +317,22 @@ def test_sort_descending_matches_stable_argsort(values):
 
 
 def test_one_queue_serves_rounds_of_other_requests():
-    """The queue of one set of prospects serves any requests as :func:`fund_requests` does
-    (abm.mechanisms.finance builds it once for its three rounds): the same bits round by
-    round, with many firms asking nothing and prospects tied or signed zeros."""
+    """The queue of one round's askers serves later rounds of what is left of their requests
+    as :func:`fund_requests` does (abm.mechanisms.finance builds it once for its three
+    rounds): the same bits round by round, with many firms asking nothing and prospects tied or
+    signed zeros."""
     rng = np.random.default_rng(11)
     n, s = 3000, 8
     sector = rng.integers(0, s, n)
     prospect = np.round(rng.normal(1.0, 0.3, n), 2)  # ties
     prospect[:40] = -0.0
     prospect[40:80] = 0.0
-    queue, start = funding_queue(sector, prospect, s)
-    assert sorted(queue.tolist()) == list(range(n))
+    first = np.where(rng.random(n) < 0.6, rng.lognormal(10, 1, n), 0.0)
+    queue, start = funding_queue(sector, prospect, first, s)
+    assert sorted(queue.tolist()) == np.flatnonzero(first > 0).tolist()  # the askers only
     for r in range(4):
-        request = np.where(rng.random(n) < 0.4, rng.lognormal(10, 1, n), 0.0)
+        # later rounds: what is left of the same requests (a share of the askers, in part)
+        request = np.where(rng.random(n) < 0.7, first * rng.uniform(0, 1, n), 0.0)
         private = rng.uniform(0, 2e6, s) * (r != 3)  # the last round: no private money
         ratio = np.where(rng.random(s) < 0.5, 1.0, 0.0)
         public = rng.uniform(0, 5e5, s)
