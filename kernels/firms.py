@@ -219,19 +219,101 @@ def sector_order(firm_sector, n_sectors):
     return order, start
 
 
+_SIGN = np.uint64(0x8000000000000000)
+
+
+@numba.njit(cache=True)
+def _select_key(keys, m, k, buf_a, buf_b):
+    """The ``k``-th smallest (from 0) of ``keys[:m]`` (uint64), by radix selection from the top
+    byte down: a byte's counts give the byte of rank ``k``, and only the keys with that byte
+    are kept (stored without a branch) for the next. ``keys`` is kept; ``buf_a`` and ``buf_b``
+    (at least ``m`` long) are scratch."""
+    src = keys
+    dst = buf_a
+    other = buf_b
+    n = m
+    h = np.zeros(256, dtype=np.int64)
+    for q in range(7, -1, -1):
+        shift = np.uint64(8 * q)
+        h[:] = 0
+        for t in range(n):
+            h[np.int64((src[t] >> shift) & np.uint64(0xFF))] += 1
+        c = 0
+        d = 0
+        while c + h[d] <= k:
+            c += h[d]
+            d += 1
+        k -= c
+        if h[d] == n:
+            continue  # every key left has this byte: nothing to drop
+        j = 0
+        for t in range(n):
+            v = src[t]
+            dst[j] = v
+            j += ((v >> shift) & np.uint64(0xFF)) == np.uint64(d)
+        n = j
+        src = dst
+        dst, other = other, dst
+    return src[0]
+
+
 @numba.njit(cache=True)
 def _medians_of(values, start, where, n_sectors, empty):
-    grouped = np.empty(values.shape[0])
-    for i in range(values.shape[0]):
+    """The median of each sector's ``values`` (``empty`` for a sector without firms), as
+    ``numpy.median``: the middle value, or the mean of the two middle values.
+
+    The middle value is selected by the bits of the floats (a key per float whose unsigned
+    order is the floats' order, :func:`_select_key`), the lower middle value of an even count
+    as the largest value below it, or the middle value itself when that has a twin below the
+    middle. Any selection gives the same values; a sector with a NaN or a -0.0 (where the bits
+    of the result could depend on the algorithm) takes numba's ``np.partition``, as before.
+    0.5 against 1.3 ms for three rows of 26,000 firms in 13 sectors.
+    """
+    n_all = values.shape[0]
+    grouped = np.empty(n_all)
+    for i in range(n_all):
         grouped[where[i]] = values[i]
     out = np.full(n_sectors, empty)
+    keys = np.empty(n_all, dtype=np.uint64)
+    buf_a = np.empty(n_all, dtype=np.uint64)
+    buf_b = np.empty(n_all, dtype=np.uint64)
+    one = np.empty(1, dtype=np.uint64)
+    as_float = one.view(np.float64)
     for s in range(n_sectors):
-        n = start[s + 1] - start[s]
+        lo, hi = start[s], start[s + 1]
+        n = hi - lo
         if n == 0:
             continue
-        g = np.partition(grouped[start[s] : start[s + 1]], n // 2)  # linear time, like numpy
-        upper = g[n // 2]
-        out[s] = upper if n % 2 else (g[: n // 2].max() + upper) / 2.0
+        special = False
+        for i in range(lo, hi):
+            x = grouped[i]
+            special |= (x != x) or (x == 0.0 and np.signbit(x))
+        if special:
+            g = np.partition(grouped[lo:hi], n // 2)  # linear time, like numpy
+            upper = g[n // 2]
+            out[s] = upper if n % 2 else (g[: n // 2].max() + upper) / 2.0
+            continue
+        bits = grouped[lo:hi].view(np.uint64)
+        for i in range(n):
+            b = bits[i]  # negative floats: all bits flipped; the others: the sign bit set
+            keys[i] = ~b if b & _SIGN else b | _SIGN
+        k = n // 2
+        key = _select_key(keys, n, k, buf_a, buf_b)
+        one[0] = key ^ _SIGN if key & _SIGN else ~key
+        upper = as_float[0]
+        if n % 2:
+            out[s] = upper
+            continue
+        below = 0
+        lower = -np.inf
+        for i in range(lo, hi):
+            x = grouped[i]
+            lt = x < upper
+            below += lt
+            lower = x if lt and x > lower else lower
+        if below < k:
+            lower = upper  # the middle value has a twin below the middle
+        out[s] = (lower + upper) / 2.0
     return out
 
 
