@@ -14,7 +14,10 @@ next one, which needs as much again.
 :func:`keep_freed_memory` sets the two thresholds once per process, from the first model built.
 It leaves the allocator alone where it is not glibc's, where the user has set either threshold
 (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES``), and when the
-environment variable ``ABM_KEEP_FREED_MEMORY`` is ``0``.
+environment variable ``ABM_KEEP_FREED_MEMORY`` is ``0`` (or ``false``, ``no``, ``off``). The
+settings hold for the whole process from then on: a process that goes on after its runs keeps
+up to the trim threshold of freed memory. An allocator loaded in glibc's place (jemalloc or
+tcmalloc by ``LD_PRELOAD``) ignores them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import sys
 
 MMAP_THRESHOLD = 256 << 20  #: bytes from which glibc maps a block of its own
+FALLBACK_MMAP = 32 << 20  #: the largest mmap threshold that older glibc accepts
 TRIM_THRESHOLD = 1 << 30  #: free bytes at the top of the heap above which glibc gives them back
 _M_TRIM_THRESHOLD = -1  # mallopt's parameter numbers (malloc.h)
 _M_MMAP_THRESHOLD = -3
@@ -34,7 +38,7 @@ _state: list[bool] = []  # the outcome, once decided
 def _user_chose() -> bool:
     """Whether the environment sets the allocator's thresholds or asks for glibc's defaults."""
     env = os.environ
-    if env.get("ABM_KEEP_FREED_MEMORY", "").strip() == "0":
+    if env.get("ABM_KEEP_FREED_MEMORY", "").strip().lower() in ("0", "false", "no", "off"):
         return True
     if "MALLOC_MMAP_THRESHOLD_" in env or "MALLOC_TRIM_THRESHOLD_" in env:
         return True
@@ -72,8 +76,11 @@ def keep_freed_memory() -> bool:
             mallopt = libc.mallopt
             mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
             mallopt.restype = ctypes.c_int
-            ok = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-            ok = bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)) and ok
+            # glibc before 2.35 or so refuses an mmap threshold above 32 MiB; either setting
+            # freezes glibc's own raising of the mmap threshold, so the trim threshold is set
+            # only once an mmap threshold is in force (else more blocks would be mapped anew)
+            ok = any(mallopt(_M_MMAP_THRESHOLD, v) for v in (MMAP_THRESHOLD, FALLBACK_MMAP))
+            ok = ok and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
         except (OSError, AttributeError):  # no such library or function: glibc's defaults stay
             ok = False
     _state.append(ok)

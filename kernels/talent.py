@@ -204,8 +204,9 @@ def layoffs(
 
     ``sheds`` (uint8[n_firms + 1], ``sheds[e + 1] = 1`` for a firm with some ``p_fire > 0``,
     ``sheds[0] = 0``), when given, is those flags as ``kernels.production.plan_firms`` returns
-    them; else they are computed here (``(p_fire > 0).any(axis=1)`` took 0.5 ms at 1:20, numpy's
-    reduction over rows of three)."""
+    them (a surplus to shed, which is ``p_fire > 0`` for hoarding margins of at least 1, as the
+    model's ``1 + firms.hoarding_margin``); else they are computed here
+    (``(p_fire > 0).any(axis=1)`` took 0.5 ms at 1:20, numpy's reduction over rows of three)."""
     par = threads > 1
     if sheds is None:
         sheds = np.concatenate([[0], (p_fire > 0.0).any(axis=1)]).astype(np.uint8)

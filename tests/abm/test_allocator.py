@@ -28,9 +28,15 @@ print(faults())
 """
 
 
-def _second_faults(setup: str, **env: str) -> int:
+def _clean_env() -> dict[str, str]:
+    """The environment without the user's allocator settings or opt-out."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
     clean.pop("ABM_KEEP_FREED_MEMORY", None)
+    return clean
+
+
+def _second_faults(setup: str, **env: str) -> int:
+    clean = _clean_env()
     done = subprocess.run(
         [sys.executable, "-c", FAULTS.format(setup=setup)],
         cwd=ROOT, capture_output=True, text=True, check=True, env={**clean, **env},
@@ -49,6 +55,7 @@ def test_freed_memory_is_reused_without_page_faults():
     assert _second_faults("") >= 32
     off = "from abm.allocator import keep_freed_memory\nassert not keep_freed_memory()"
     assert _second_faults(off, ABM_KEEP_FREED_MEMORY="0") >= 32
+    assert _second_faults(off, ABM_KEEP_FREED_MEMORY="off") >= 32
     assert _second_faults(off, MALLOC_MMAP_THRESHOLD_="131072") >= 32
 
 
@@ -61,6 +68,7 @@ def test_a_model_keeps_freed_memory():
         "print(allocator._state)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+        env=_clean_env(),
+    )  # fmt: skip
     assert done.stdout.strip() == "[True]"

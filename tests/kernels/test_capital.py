@@ -343,10 +343,11 @@ def test_one_queue_serves_rounds_of_other_requests():
         ratio = np.where(rng.random(s) < 0.5, 1.0, 0.0)
         public = rng.uniform(0, 5e5, s)
         got = fund_queue(queue, start, request, private, ratio, public)
-        for x, y in zip(got, fund_requests(sector, request, prospect, private, ratio, public),
-                        strict=True):  # fmt: skip
+        # the twin serves one global queue: a sector's money changes in the same order, so
+        # the same bits
+        want = fund_requests_py(sector, request, prospect, private, ratio, public)
+        for x, y in zip(got, want, strict=True):
             np.testing.assert_array_equal(x, y)
-        assert_same(got, fund_requests_py(sector, request, prospect, private, ratio, public))
 
 
 @pytest.mark.parametrize("n", [0, 1, 3000])

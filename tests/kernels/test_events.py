@@ -145,7 +145,24 @@ def test_lottery_rows_over_runs_of_missing_ids_in_bounds():
     for lo in (0, 700, 5_000, 32_700, 40_000, 65_500):
         keep[lo : lo + 450] = False
     keep[-300:] = False
-    checked = numba.njit(boundscheck=True)(lottery_rows.py_func)
+    from kernels import events
+
+    # the search is in _lottery_chunk: that (not only the driver) compiled with bounds checks
+    chunk = numba.njit(boundscheck=True)(events._lottery_chunk.py_func)
+    size = events.ROWS_PER_CHUNK
+
+    @numba.njit(boundscheck=True)
+    def checked(ids, k0, k1, quarter, mechanism, bound):  # lottery_rows with the checked chunk
+        n = ids.shape[0]
+        nc = (n + size - 1) // size
+        rows = np.empty(n, dtype=np.int64)
+        draws = np.empty(n, dtype=np.float64)
+        counts = np.zeros(nc, dtype=np.int64)
+        q, m = np.uint64(quarter), np.uint64(mechanism)
+        for k in range(nc):
+            chunk(k, ids, np.uint64(k0), np.uint64(k1), q, m, bound, rows, draws, counts)
+        return events._lottery_gather(rows, draws, counts)
+
     for these in (ids[keep], ids[keep][::2], ids[1234:1235]):
         u = event_uniforms(K0, K1, these, 10_007, 5)
         for bound in (1 / 256, 0.02, 0.3):

@@ -47,6 +47,29 @@ def test_sector_sums_equal_bincount_by_bit(n, layout):
     np.testing.assert_array_equal(sector_sums_py(sector, values, 8), want)
 
 
+@pytest.mark.parametrize("kind", ["spread", "ties", "signs", "tiny gaps", "negative zero"])
+def test_sector_medians_by_bits_equal_numpy(kind):
+    """The medians selected by the floats' bits are numpy's, to the bit: values spread over
+    many binades, many ties at the middle, negative and positive values, infinities, values a
+    few units in the last place apart, and -0.0 (which takes np.partition)."""
+    rng = np.random.default_rng(len(kind))
+    n = 4001
+    sector = rng.integers(0, 8, n)
+    values = {
+        "spread": rng.lognormal(0, 6, n),
+        "ties": rng.integers(0, 3, n).astype(float),
+        "signs": rng.choice([-np.inf, -2.5, -1e-300, 0.0, 1e-300, 3.0, np.inf], n),
+        "tiny gaps": 1.0 + np.spacing(1.0) * rng.integers(0, 6, n),
+        "negative zero": rng.choice([-0.0, 0.0, 1.0, -1.0], n),
+    }[kind]
+    sector[:3] = 7  # an odd and an even count somewhere
+    got = sector_medians(sector, values, 9, -1.0)
+    want = [np.median(values[sector == s]) if (sector == s).any() else -1.0 for s in range(9)]
+    np.testing.assert_array_equal(got, want)
+    if kind != "negative zero":  # numpy's sign of a zero median is its own business
+        np.testing.assert_array_equal(got.view(np.int64), np.array(want).view(np.int64))
+
+
 @pytest.mark.parametrize("n", [0, 1, 17, 5000])
 @pytest.mark.parametrize("shuffled", [False, True])
 def test_sector_counts_equal_bincount(n, shuffled):
@@ -76,6 +99,11 @@ def test_sector_sums_refuse_a_sector_out_of_range(bad):
         sector_sums(sector, np.ones(5), 8)
     with pytest.raises(ValueError, match="out of range"):
         sector_sums(np.array([bad, 1], dtype=np.int64), np.ones(2), 8)
+
+
+def test_sector_sums_refuse_values_of_another_length():
+    with pytest.raises(ValueError, match="differ in length"):
+        sector_sums(np.zeros(6, dtype=np.int64), np.ones(3), 8)
 
 
 @pytest.mark.parametrize("n", [0, 1, 17, 5000])

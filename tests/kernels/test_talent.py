@@ -245,12 +245,8 @@ UNEMPLOYED_CASES = [(0, 0, 0.8), (1, 1, 0.0), (2, 3000, 0.8), (3, 40_000, 0.9), 
 def test_unemployed_rows_threaded_equal_numpy(seed, n, employed_share):
     """The threaded pass (flags eight at a time) lists the unemployed residents in row order,
     the rows numpy finds (what one thread uses)."""
-    import numba
-
     from kernels import passes
 
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("numba has one thread here")
     pop = population(seed, n, 10, abroad_share=0.3, employed_share=employed_share)
     employer = pop["job"][0]
     want = np.flatnonzero((pop["abroad"] == 0) & (employer < 0))
