@@ -26,6 +26,7 @@ from kernels import (
     passes,
     production,
     rd,
+    sectors,
     talent,
 )
 from kernels import rows as rows_
@@ -56,11 +57,11 @@ ENTRY_POINTS = (
     rows_.copy_row_bytes,
     firms.payroll,
     firms.staff_by_skill,
-    firms.sector_sums,
+    sectors.sector_sums,
     production.plan_firms,
     production.produce_firms,
-    firms.sector_medians_of_rows,
-    firms.sector_order,
+    sectors.sector_medians_of_rows,
+    sectors.sector_order,
     firms.wage_premiums,
     firms.exit_decisions,
     firms.group_weighted_mean,

@@ -3,8 +3,7 @@
 ``payroll`` turns the staff counts (talent agents per firm and skill) into persons and wage
 bills per firm, per skill and per sector without the firms-by-skills temporaries and the slow
 short-axis reductions of the numpy expression (the same sums in the same order, so the same
-bits). ``sector_sums`` sums by sector, ``sector_order`` groups the firms by sector,
-``sector_medians`` takes medians by sector,
+bits). The sums, counts, grouping and medians by sector are in ``kernels.sectors``;
 ``group_weighted_mean`` weighted means by group, ``exit_decisions`` which firms exit,
 ``wage_premiums`` the unfilled shares and wage premiums after the matching. ``*_py`` are the
 plain-Python twins.
@@ -15,49 +14,7 @@ import numpy as np
 
 from kernels.production import np_sum
 from kernels.rd import np_max, np_min
-
-
-@numba.njit(cache=True)
-def sector_sums(firm_sector, values, n_sectors):
-    """``values`` summed by sector: ``np.bincount(firm_sector, weights=values,
-    minlength=n_sectors)``, each sector's sum taken firm after firm in row order from 0.0, as
-    numpy's, so the same bits. The firms lie in runs of one sector (the build and the entrants
-    come sector by sector), so a run's sum stays in a register and is stored once: 26 us at
-    1:20 against numpy's 115 us (which first finds the indices' range, then adds through
-    memory). Raises ValueError for a sector outside ``[0, n_sectors)`` or arrays of other
-    lengths (as ``np.bincount``). (With NaN: which NaN a sum of two keeps is not defined, so the
-    sign bit of a NaN sum may differ.)"""
-    out = np.zeros(n_sectors)
-    n = firm_sector.shape[0]
-    if values.shape[0] != n:
-        raise ValueError("kernels.firms.sector_sums: the sectors and values differ in length")
-    if n == 0:
-        return out
-    cur = firm_sector[0]
-    if cur < 0 or cur >= n_sectors:
-        raise ValueError("kernels.firms.sector_sums: a sector index is out of range")
-    acc = 0.0
-    for i in range(n):
-        s = firm_sector[i]
-        if s != cur:
-            if s < 0 or s >= n_sectors:
-                raise ValueError("kernels.firms.sector_sums: a sector index is out of range")
-            out[cur] = acc
-            cur = s
-            acc = out[s]
-        acc += values[i]
-    out[cur] = acc
-    return out
-
-
-def sector_sums_py(firm_sector, values, n_sectors):
-    """Plain-Python twin of :func:`sector_sums`."""
-    out = [0.0] * n_sectors
-    for s, v in zip(firm_sector, values, strict=True):
-        if not 0 <= s < n_sectors:
-            raise ValueError("kernels.firms.sector_sums: a sector index is out of range")
-        out[s] = out[s] + float(v)
-    return np.array(out)
+from kernels.sectors import sector_counts
 
 
 @numba.njit(cache=True)
@@ -165,179 +122,6 @@ def payroll_py(staff, wages, scale, firm_sector, n_sectors):
         persons_s[firm_sector[i]] += persons[i]
         bill_s[firm_sector[i]] += bill[i]
     return persons, bill, persons_k, bill_k, persons_s, bill_s
-
-
-@numba.njit(cache=True)
-def sector_counts(firm_sector, n_sectors):
-    """Firms by sector (int64[n_sectors]; ``np.bincount(firm_sector, minlength=n_sectors)``),
-    a run of one sector's firms counted in a register (as :func:`sector_sums`)."""
-    out = np.zeros(n_sectors, dtype=np.int64)
-    cur = -1
-    c = 0
-    for i in range(firm_sector.shape[0]):
-        s = firm_sector[i]
-        if s != cur:
-            if cur >= 0:
-                out[cur] = c
-            cur = s
-            c = out[s]
-        c += 1
-    if cur >= 0:
-        out[cur] = c
-    return out
-
-
-@numba.njit(cache=True)
-def sector_groups(firm_sector, n_sectors):
-    """(start int64[S + 1], where int64[n]): firm ``i`` goes to place ``where[i]`` when the
-    firms are grouped by sector in row order, sector ``s`` at ``start[s]:start[s + 1]``."""
-    counts = sector_counts(firm_sector, n_sectors)
-    start = np.zeros(n_sectors + 1, dtype=np.int64)
-    for s in range(n_sectors):
-        start[s + 1] = start[s] + counts[s]
-    pos = start[:-1].copy()
-    where = np.empty(firm_sector.shape[0], dtype=np.int64)
-    cur = -1  # a run of one sector's firms takes consecutive places from a register
-    p = 0
-    for i in range(firm_sector.shape[0]):
-        s = firm_sector[i]
-        if s != cur:
-            if cur >= 0:
-                pos[cur] = p
-            cur = s
-            p = pos[s]
-        where[i] = p
-        p += 1
-    return start, where
-
-
-@numba.njit(cache=True)
-def sector_order(firm_sector, n_sectors):
-    """The firms grouped by sector, in row order within each: ``order`` (int64[n], what
-    ``np.argsort(firm_sector, kind="stable")`` gives) and ``start`` (int64[n_sectors + 1], sector
-    ``s``'s firms are ``order[start[s]:start[s + 1]]``), by one counting pass."""
-    start, where = sector_groups(firm_sector, n_sectors)
-    order = np.empty(firm_sector.shape[0], dtype=np.int64)
-    for i in range(firm_sector.shape[0]):
-        order[where[i]] = i
-    return order, start
-
-
-_SIGN = np.uint64(0x8000000000000000)
-
-
-@numba.njit(cache=True)
-def _select_key(keys, m, k, buf_a, buf_b):
-    """The ``k``-th smallest (from 0) of ``keys[:m]`` (uint64), by radix selection from the top
-    byte down: a byte's counts give the byte of rank ``k``, and only the keys with that byte
-    are kept (stored without a branch) for the next. ``keys`` is kept; ``buf_a`` and ``buf_b``
-    (at least ``m`` long) are scratch."""
-    src = keys
-    dst = buf_a
-    other = buf_b
-    n = m
-    h = np.zeros(256, dtype=np.int64)
-    for q in range(7, -1, -1):
-        shift = np.uint64(8 * q)
-        h[:] = 0
-        for t in range(n):
-            h[np.int64((src[t] >> shift) & np.uint64(0xFF))] += 1
-        c = 0
-        d = 0
-        while c + h[d] <= k:
-            c += h[d]
-            d += 1
-        k -= c
-        if h[d] == n:
-            continue  # every key left has this byte: nothing to drop
-        j = 0
-        for t in range(n):
-            v = src[t]
-            dst[j] = v
-            j += ((v >> shift) & np.uint64(0xFF)) == np.uint64(d)
-        n = j
-        src = dst
-        dst, other = other, dst
-    return src[0]
-
-
-@numba.njit(cache=True)
-def _medians_of(values, start, where, n_sectors, empty):
-    """The median of each sector's ``values`` (``empty`` for a sector without firms), as
-    ``numpy.median``: the middle value, or the mean of the two middle values.
-
-    The middle value is selected by the bits of the floats (a key per float whose unsigned
-    order is the floats' order, :func:`_select_key`), the lower middle value of an even count
-    as the largest value below it, or the middle value itself when that has a twin below the
-    middle. Any selection gives the same values; a sector with a NaN or a -0.0 (where the bits
-    of the result could depend on the algorithm) takes numba's ``np.partition``, as before.
-    0.5 against 1.3 ms for three rows of 26,000 firms in 13 sectors.
-    """
-    n_all = values.shape[0]
-    grouped = np.empty(n_all)
-    for i in range(n_all):
-        grouped[where[i]] = values[i]
-    out = np.full(n_sectors, empty)
-    keys = np.empty(n_all, dtype=np.uint64)
-    buf_a = np.empty(n_all, dtype=np.uint64)
-    buf_b = np.empty(n_all, dtype=np.uint64)
-    one = np.empty(1, dtype=np.uint64)
-    as_float = one.view(np.float64)
-    for s in range(n_sectors):
-        lo, hi = start[s], start[s + 1]
-        n = hi - lo
-        if n == 0:
-            continue
-        special = False
-        for i in range(lo, hi):
-            x = grouped[i]
-            special |= (x != x) or (x == 0.0 and np.signbit(x))
-        if special:
-            g = np.partition(grouped[lo:hi], n // 2)  # linear time, like numpy
-            upper = g[n // 2]
-            out[s] = upper if n % 2 else (g[: n // 2].max() + upper) / 2.0
-            continue
-        bits = grouped[lo:hi].view(np.uint64)
-        for i in range(n):
-            b = bits[i]  # negative floats: all bits flipped; the others: the sign bit set
-            keys[i] = ~b if b & _SIGN else b | _SIGN
-        k = n // 2
-        key = _select_key(keys, n, k, buf_a, buf_b)
-        one[0] = key ^ _SIGN if key & _SIGN else ~key
-        upper = as_float[0]
-        if n % 2:
-            out[s] = upper
-            continue
-        below = 0
-        lower = -np.inf
-        for i in range(lo, hi):
-            x = grouped[i]
-            lt = x < upper
-            below += lt
-            lower = x if lt and x > lower else lower
-        if below < k:
-            lower = upper  # the middle value has a twin below the middle
-        out[s] = (lower + upper) / 2.0
-    return out
-
-
-@numba.njit(cache=True)
-def sector_medians(firm_sector, values, n_sectors, empty):
-    """Median of ``values`` over the firms of each sector (``empty`` for a sector without
-    firms), as ``numpy.median``: the middle value, or the mean of the two middle values."""
-    start, where = sector_groups(firm_sector, n_sectors)
-    return _medians_of(values, start, where, n_sectors, empty)
-
-
-@numba.njit(cache=True)
-def sector_medians_of_rows(firm_sector, values, n_sectors, empty):
-    """:func:`sector_medians` of each row of ``values`` (float64[m, n_firms]; ``empty[r]`` for
-    row ``r``), the firms grouped by sector once: float64[m, n_sectors]."""
-    start, where = sector_groups(firm_sector, n_sectors)
-    out = np.empty((values.shape[0], n_sectors))
-    for r in range(values.shape[0]):
-        out[r] = _medians_of(values[r], start, where, n_sectors, empty[r])
-    return out
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -452,24 +236,6 @@ def exit_decisions_py(sector, cash, inventory, price, capital, loans, share, age
     mapping = np.full(len(sector), -1, dtype=np.int64)
     mapping[~exit_] = np.arange(len(sector) - rows.size)
     return low_q, np.bincount(sector[exit_], minlength=n_sectors), rows, mapping
-
-
-def sector_order_py(firm_sector, n_sectors):
-    """Plain-Python twin of :func:`sector_order`."""
-    groups = [[i for i, t in enumerate(firm_sector) if t == s] for s in range(n_sectors)]
-    start = np.cumsum([0] + [len(g) for g in groups]).astype(np.int64)
-    return np.array([i for g in groups for i in g], dtype=np.int64), start
-
-
-def sector_medians_py(firm_sector, values, n_sectors, empty):
-    """Plain-Python twin of :func:`sector_medians`."""
-    out = np.full(n_sectors, float(empty))
-    for s in range(n_sectors):
-        v = sorted(float(x) for x, t in zip(values, firm_sector, strict=True) if t == s)
-        if v:
-            m = len(v) // 2
-            out[s] = v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2.0
-    return out
 
 
 @numba.njit(cache=True)

@@ -24,8 +24,9 @@ from abm.state.fields import firm_rows
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
-from kernels.firms import exit_decisions, sector_medians_of_rows, sector_sums
+from kernels.firms import exit_decisions
 from kernels.rows import copy_without_rows
+from kernels.sectors import sector_medians_of_rows, sector_sums
 
 S = N_SECTORS
 

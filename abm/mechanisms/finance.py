@@ -26,7 +26,7 @@ from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
 from kernels.capital import allocate_investors, book_funding, fund_queue, funding_queue
-from kernels.firms import sector_sums
+from kernels.sectors import sector_sums
 
 S = N_SECTORS
 

@@ -34,9 +34,9 @@ from abm.mechanisms import government
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, F, G, H, R
-from kernels.firms import sector_sums
 from kernels.goods import allocate_demand
 from kernels.market import settle_firms, settle_firms_parallel
+from kernels.sectors import sector_sums
 
 S = N_SECTORS
 

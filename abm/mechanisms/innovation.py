@@ -29,9 +29,9 @@ from abm.policy import mission_agency
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.firms import sector_order, sector_sums
 from kernels.innovation import innovate_keyed as innovate_kernel
 from kernels.rd import plan_rd_firms, plan_rd_firms_parallel, user_cost
+from kernels.sectors import sector_order, sector_sums
 
 S = N_SECTORS
 

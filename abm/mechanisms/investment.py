@@ -23,8 +23,8 @@ from abm.policy import coinvestment, defence
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, SECTOR_INDEX
-from kernels.firms import sector_sums
 from kernels.investment import investment_orders, investment_wanted
+from kernels.sectors import sector_sums
 
 S = N_SECTORS
 

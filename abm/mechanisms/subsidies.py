@@ -13,7 +13,7 @@ from abm.policy import grant, rd_tax_credit
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, F, G
-from kernels.firms import sector_sums
+from kernels.sectors import sector_sums
 
 
 def pay(eco: EconomyState, f: QuarterFlows) -> None:

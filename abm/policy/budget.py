@@ -25,7 +25,7 @@ import numpy as np
 from abm.scenario.schema import targeted_programmes
 from abm.state.economy import EconomyState
 from abm.state.sectors import N_SECTORS
-from kernels.firms import sector_sums
+from kernels.sectors import sector_sums
 
 
 def active(eco: EconomyState, instrument: str) -> list[tuple[int, Any]]:
