@@ -38,6 +38,6 @@ def tax_after_box(
         )  # fmt: skip
         spend(eco, i, float(f.box_benefit.sum()), by_firm_sector(eco, f.box_benefit))
         return tax
-    tax = np.maximum(tax_std - np.zeros(len(fp)), 0.0)  # no box: the standard tax
+    tax = np.maximum(tax_std, 0.0)  # no box: the standard tax (x - 0.0 is x, to the bit)
     f.box_benefit = tax_std - tax
     return tax
