@@ -71,6 +71,22 @@ def test_counts_and_census_equal_twins(seed, n, n_firms):
     np.testing.assert_array_equal(got, [0] + [np.sum((marks == m) & home) for m in range(1, 5)])
 
 
+@pytest.mark.parametrize("n", [0, 1, 511, 512, 513, 1536, 5000])
+def test_marked_residents_sparse_marks_at_block_edges(n):
+    """Rare marks (the model's case: blocks without one are skipped) at the edges of the
+    kernel's blocks of 512 and in the tail after the last whole block."""
+    rng = np.random.default_rng(n)
+    marks = np.zeros(n, np.int32)
+    abroad = (rng.random(n) < 0.2).astype(np.int8)
+    spots = [i for i in (0, 510, 511, 512, 1023, 1024, 1535, 4607, 4608, n - 1) if 0 <= i < n]
+    for j, i in enumerate(spots):
+        marks[i] = (-1, 1, 2, 3, 7)[j % 5]  # -1 and 7: outside the range, not counted
+    got = talent.marked_residents(marks, abroad, 4)
+    np.testing.assert_array_equal(got, talent.marked_residents_py(marks, abroad, 4))
+    home = abroad == 0
+    np.testing.assert_array_equal(got, [0] + [np.sum((marks == m) & home) for m in range(1, 4)])
+
+
 @pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
 def test_separate_and_hire_equal_twins(seed, n, n_firms):
     pop = population(seed, n, n_firms)
