@@ -6,6 +6,7 @@ it, instead of each starting and stopping a cluster of fresh worker processes)."
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -19,6 +20,12 @@ import psutil
 import pytest
 
 from abm import EconomyModel
+
+_spec = importlib.util.spec_from_file_location(
+    "numpy_baseline", os.path.join(os.path.dirname(__file__), "numpy_baseline.py")
+)
+numpy_baseline_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(numpy_baseline_module)
 
 # A suite started in the background of a non-interactive shell (``nohup``, ``cmd &``) inherits
 # SIGINT ignored, and so would every ``abm`` process a test starts: the interrupt tests then see
@@ -57,6 +64,25 @@ def find_tool(name: str) -> str:
 def system_tool() -> Callable[[str], str]:
     """``system_tool("ncdump")``: the tool's path, or skip the test (see :func:`find_tool`)."""
     return find_tool
+
+
+@pytest.fixture(scope="session")
+def numpy_baseline() -> Iterator[Callable]:
+    """``numpy_baseline(fn, *args)``: ``fn(*args)`` as numpy computes it at its baseline, for
+    tests that compare numpy's bits with a kernel's or with frozen files
+    (``tests/numpy_baseline.py``): here when numpy runs no SIMD loop above its baseline on this
+    CPU, else in a worker process with them disabled (``fn`` a module-level function of a test
+    file, its arguments and result picklable). ``ABM_TEST_BASELINE_WORKER=1`` uses the worker
+    on any CPU."""
+    use_worker = os.environ.get("ABM_TEST_BASELINE_WORKER") == "1"
+    if not (use_worker or numpy_baseline_module.numpy_dispatches_above_baseline()):
+        yield lambda fn, *args: fn(*args)
+        return
+    worker = numpy_baseline_module.BaselineWorker()
+    try:
+        yield worker.call
+    finally:
+        worker.close()
 
 
 @pytest.fixture(scope="session")

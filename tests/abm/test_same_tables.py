@@ -5,7 +5,9 @@ The files in ``tests/abm/frozen/`` were written by the code as it stood before #
 the model in the sensitivity pipeline, and fixed report inputs. A change of any number, label
 or table layout of ``abm compare``, ``abm sensitivity`` or ``abm report`` fails here. Regenerate
 them (``python tests/abm/test_same_tables.py``) only when an analysis change is intended, and say
-so in the commit.
+so in the commit. The tables are computed, and frozen, with numpy's SIMD loops pinned to its
+baseline (the ``numpy_baseline`` fixture, ``tests/numpy_baseline.py``): on a CPU with AVX-512,
+numpy's own float64 ``exp`` and ``log`` would change the last digits.
 """
 
 from __future__ import annotations
@@ -407,6 +409,12 @@ def design_outputs() -> dict[str, str]:
     return out
 
 
+def sensitivity_outputs_patched(tmp: Path) -> dict[str, str]:
+    """:func:`sensitivity_outputs` with its own monkeypatch (picklable: the baseline worker's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        return sensitivity_outputs(tmp, mp)
+
+
 def sensitivity_outputs(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     import abm.ensemble.points
     from abm.sensitivity import sensitivity
@@ -498,28 +506,40 @@ def _check(outputs: dict[str, str]) -> None:
         assert text == frozen, f"{name} differs from the table frozen before issue #9"
 
 
-def test_compare_tables_are_unchanged(tmp_path):
-    _check(compare_outputs(tmp_path))
+# numbers computed with numpy at its baseline, as when the files were frozen (on a CPU with
+# AVX-512 numpy's float64 exp, log and power differ in the last bit: tests/numpy_baseline.py)
+def test_compare_tables_are_unchanged(tmp_path, numpy_baseline):
+    _check(numpy_baseline(compare_outputs, tmp_path))
 
 
-def test_outcome_values_are_unchanged():
-    _check(measure_outputs())
+def test_outcome_values_are_unchanged(numpy_baseline):
+    _check(numpy_baseline(measure_outputs))
 
 
-def test_sensitivity_designs_indices_and_flip_tables_are_unchanged():
-    _check(design_outputs())
+def test_sensitivity_designs_indices_and_flip_tables_are_unchanged(numpy_baseline):
+    _check(numpy_baseline(design_outputs))
 
 
-def test_sensitivity_pipeline_tables_are_unchanged(tmp_path, monkeypatch):
-    _check(sensitivity_outputs(tmp_path, monkeypatch))
+def test_sensitivity_pipeline_tables_are_unchanged(tmp_path, numpy_baseline):
+    _check(numpy_baseline(sensitivity_outputs_patched, tmp_path))
 
 
-def test_report_page_is_unchanged(tmp_path):
-    _check(report_outputs(tmp_path))
+def test_report_page_is_unchanged(tmp_path, numpy_baseline):
+    _check(numpy_baseline(report_outputs, tmp_path))
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the frozen files
+    import importlib.util
+    import subprocess
     import tempfile
+
+    _spec = importlib.util.spec_from_file_location(
+        "numpy_baseline", Path(__file__).resolve().parents[1] / "numpy_baseline.py"
+    )
+    _nb = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_nb)
+    if _nb.numpy_dispatches_above_baseline():  # freeze numpy's baseline bits (the tests' own)
+        sys.exit(subprocess.run([sys.executable, __file__], env=_nb.pinned_env()).returncode)
 
     FROZEN.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
