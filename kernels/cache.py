@@ -48,6 +48,7 @@ ENTRY_POINTS = (
     passes.leave_jobs,
     passes.apply_separations,
     passes.search,
+    passes.unemployed,
     migration.immigration_draws,
     migration.retire_pass,
     migration.emigrate_pass,

@@ -4,9 +4,7 @@ Each pass works on fixed chunks of ``CHUNK`` agents (or candidates) that write o
 agents' rows; what several agents share (the staff counts) is updated afterwards, in row order,
 by :func:`apply_separations` on one thread. Each pass has a serial driver and a ``*_parallel``
 driver that runs the same chunks with ``prange``: the thread count changes the speed, never
-the result. (On one thread, ``kernels.talent`` lists the unemployed with numpy's
-``flatnonzero``, which is faster there than any pass of ours; its result is the same as
-:func:`unemployed_parallel`'s.) The steps of
+the result. The steps of
 ``kernels.talent`` compose them; their twins there are the rules.
 """
 
@@ -20,6 +18,7 @@ import numpy as np
 
 from kernels.events import _trailing_zeros, acts
 from kernels.labour import _prefetch
+from kernels.market import _renamed
 
 AHEAD = 16  #: candidates between prefetching an agent's fields and reading them
 CHUNK = 1 << 14  #: agents or candidates per chunk of a pass (fixed: never the thread count)
@@ -69,44 +68,77 @@ def _gather(rows, starts, counts):
     return out
 
 
-# the unemployed residents: a flag per agent (vectorised), then the set flags 8 at a time
+# the unemployed residents: a count per chunk, then each chunk's flags eight at a time. The
+# chunk loops run over slices (indices from 0): over range(lo, hi) numba keeps its check for
+# negative indices and LLVM does not vectorise them (19.8 against 2.2 ms for the counts at 1:1)
 @numba.njit(cache=True)
-def _unemployed_chunk(k, abroad, employer, flags, words, rows, counts):
-    lo = k * CHUNK  # a multiple of 8: the chunk's flags are whole words
+def _count_unemployed(k, abroad, employer, counts):
+    lo = k * CHUNK
     hi = min(lo + CHUNK, employer.shape[0])
-    for i in range(lo, hi):
-        flags[i] = (abroad[i] == 0) & (employer[i] < 0)
+    a, e = abroad[lo:hi], employer[lo:hi]
     c = 0
-    for w in range(lo >> 3, (hi + 7) >> 3):  # flags past the end are 0
-        word = words[w]  # eight flags: most words of employed agents are zero
-        while word != np.uint64(0):
-            rows[lo + c] = 8 * w + (np.int64(_trailing_zeros(word)) >> 3)
-            c += 1
-            word &= word - np.uint64(1)  # a flag is 0 or 1: one bit per set byte
+    for i in range(a.shape[0]):
+        c += (a[i] == 0) & (e[i] < 0)
     counts[k] = c
 
 
 @numba.njit(cache=True)
-def _flag_words(n):
-    flags = np.zeros(8 * ((n + 7) // 8), dtype=np.uint8)
-    return flags, flags.view(np.uint64)
+def _list_unemployed(k, abroad, employer, start, out, flags):
+    """Chunk ``k``'s rows into ``out[start[k]:start[k + 1]]``: a flag per agent (vectorised,
+    into ``flags``, uint8[CHUNK]), then the set flags of each word of eight."""
+    if start[k + 1] == start[k]:
+        return
+    lo = k * CHUNK
+    hi = min(lo + CHUNK, employer.shape[0])
+    a, e = abroad[lo:hi], employer[lo:hi]
+    m = a.shape[0]
+    for i in range(m):
+        flags[i] = (a[i] == 0) & (e[i] < 0)
+    for i in range(m, CHUNK):
+        flags[i] = 0
+    words = flags.view(np.uint64)
+    j = start[k]
+    for w in range((m + 7) >> 3):
+        word = words[w]  # eight flags: most words of employed agents are zero
+        while word != np.uint64(0):
+            out[j] = lo + 8 * w + (np.int64(_trailing_zeros(word)) >> 3)
+            j += 1
+            word &= word - np.uint64(1)  # a flag is 0 or 1: one bit per set byte
 
 
-@numba.njit(cache=True, parallel=True)
-def unemployed_parallel(abroad, employer):
-    """Rows of the unemployed residents, in row order, on numba's threads: a flag per agent
-    (vectorised), then the set flags eight at a time, by chunks. The rows of numpy's
-    ``flatnonzero((abroad == 0) & (employer < 0))``, which one thread uses: it took 0.41 ms at
-    1:20 and 11.3 ms at 1:1 against 0.58 and 13.0 ms for our best serial pass (count, then
-    branch-free stores; docs/performance.md)."""
+def _unemployed_impl(abroad, employer):
+    """The driver of :func:`unemployed` and :func:`unemployed_parallel` (``prange``
+    loops: plain ranges when compiled without ``parallel``)."""
     n = employer.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
-    flags, words = _flag_words(n)
-    rows = np.empty(n, dtype=np.int64)
-    counts = np.zeros(nc, dtype=np.int64)
+    counts = np.empty(nc, dtype=np.int64)
     for k in numba.prange(nc):
-        _unemployed_chunk(k, abroad, employer, flags, words, rows, counts)
-    return _gather(rows, np.arange(nc) * CHUNK, counts)
+        _count_unemployed(k, abroad, employer, counts)
+    start = np.zeros(nc + 1, dtype=np.int64)
+    for k in range(nc):
+        start[k + 1] = start[k] + counts[k]
+    out = np.empty(start[nc], dtype=np.int64)
+    for k in numba.prange(nc):
+        _list_unemployed(k, abroad, employer, start, out, np.empty(CHUNK, dtype=np.uint8))
+    return out
+
+
+unemployed = numba.njit(cache=True)(_renamed(_unemployed_impl, "unemployed"))
+unemployed.__doc__ = """Rows of the unemployed residents (``abroad == 0`` and ``employer
+< 0``), in row order: numpy's ``flatnonzero((abroad == 0) & (employer < 0))``. Each chunk
+counts its own, then lists them at its offset from its flags, eight at a time. At 1:1
+(11.8 million agents, 375,000 unemployed) about 8 ms against 16 ms for numpy's mask and
+``flatnonzero`` (docs/performance.md, seventh session)."""
+unemployed_parallel = numba.njit(cache=True, parallel=True)(
+    _renamed(_unemployed_impl, "unemployed_parallel")
+)
+unemployed_parallel.__doc__ = ":func:`unemployed` with its chunks on numba's threads."
+
+
+def unemployed_rows(abroad: np.ndarray, employer: np.ndarray, threads: int = 1) -> np.ndarray:
+    """Rows (int64, in row order) of the unemployed residents, ``abroad == 0`` and ``employer <
+    0``: :func:`unemployed` on one thread, :func:`unemployed_parallel` on more."""
+    return (unemployed_parallel if threads > 1 else unemployed)(abroad, employer)
 
 
 # the employees of firms with sheds[e + 1] = 1

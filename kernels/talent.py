@@ -41,7 +41,7 @@ from kernels.passes import (
     leave_jobs_parallel,
     search,
     search_parallel,
-    unemployed_parallel,
+    unemployed_rows,
 )
 
 
@@ -268,10 +268,7 @@ def quits_and_search(
     args = (rows, draws, no_table, ids, abroad, job, quit_p, key0, key1, quarter, m_quit)
     sep_e = (leave_jobs_parallel if par else leave_jobs)(*args)
     n_quit = int(apply_separations(rows, sep_e, skill, staff))
-    if par:
-        out = unemployed_parallel(abroad, employer)
-    else:  # numpy's is the faster on one thread (passes.unemployed_parallel)
-        out = np.flatnonzero((abroad == 0) & (employer < 0))
+    out = unemployed_rows(abroad, employer, threads)
     floor = np.asarray(benefit_floor, dtype=np.float64)
     args = (out, ids, skill, reservation, floor, float(decay), search_p, key0, key1, quarter)
     seeks = (search_parallel if par else search)(*args, m_search)

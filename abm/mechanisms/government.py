@@ -35,6 +35,7 @@ from abm.policy.purchases import Purchases
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, SECTOR_INDEX, F, G, H
+from kernels.passes import unemployed_rows
 
 S = N_SECTORS
 
@@ -76,7 +77,7 @@ def transfers_and_taxes(eco: EconomyState, f: QuarterFlows) -> None:
     acc = eco.accounts
     bs = eco.bs
     tp = eco.talent_pop
-    unemp = np.flatnonzero((tp.abroad == 0) & (tp.employer < 0))
+    unemp = unemployed_rows(tp.abroad, tp.employer, eco.threads)
     benefits = float(
         (c("labour.benefit_replacement") * eco.labour.skill_wage[tp.skill[unemp]]).sum() * eco.scale
     )

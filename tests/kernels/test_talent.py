@@ -259,8 +259,8 @@ UNEMPLOYED_CASES = [(0, 0, 0.8), (1, 1, 0.0), (2, 3000, 0.8), (3, 40_000, 0.9), 
 
 @pytest.mark.parametrize(("seed", "n", "employed_share"), UNEMPLOYED_CASES)
 def test_unemployed_rows_threaded_equal_numpy(seed, n, employed_share):
-    """The threaded pass (flags eight at a time) lists the unemployed residents in row order,
-    the rows numpy finds (what one thread uses)."""
+    """The passes (a count per chunk, then each chunk's rows), serial and threaded, list the
+    unemployed residents in row order: the rows numpy finds."""
     from kernels import passes
 
     pop = population(seed, n, 10, abroad_share=0.3, employed_share=employed_share)
@@ -269,6 +269,42 @@ def test_unemployed_rows_threaded_equal_numpy(seed, n, employed_share):
     got = passes.unemployed_parallel(pop["abroad"], employer)
     np.testing.assert_array_equal(got, want)
     assert got.dtype == np.int64
+    np.testing.assert_array_equal(passes.unemployed(pop["abroad"], employer), want)
+    for threads in (1, 2):
+        np.testing.assert_array_equal(
+            passes.unemployed_rows(pop["abroad"], employer, threads), want
+        )
+
+
+@pytest.mark.parametrize("pattern", ["chunk_ends", "none", "all", "sparse"])
+def test_unemployed_chunks_store_only_their_own_rows(pattern):
+    """Each chunk stores its rows without a branch up to its last unemployed agent: compiled
+    with bounds checks and run last chunk first, no chunk writes past its own slots (the next
+    chunk's first row would be overwritten) with the unemployed at the chunks' edges, nowhere,
+    everywhere or rare."""
+    from kernels import passes
+
+    c = passes.CHUNK
+    n = 3 * c + 5
+    employer = np.zeros(n, np.int32)
+    abroad = np.zeros(n, np.int8)
+    if pattern == "chunk_ends":
+        employer[[0, c - 1, c, 2 * c - 1, 3 * c, n - 1]] = -1
+    elif pattern == "all":
+        employer[:] = -1
+        abroad[c : c + 3] = 1  # abroad: not unemployed residents
+    elif pattern == "sparse":
+        employer[np.random.default_rng(0).choice(n, 40, replace=False)] = -1
+    nc = (n + c - 1) // c
+    counts = np.zeros(nc, np.int64)
+    listed = _bounds_checked(passes._list_unemployed)
+    for k in range(nc):
+        passes._count_unemployed(k, abroad, employer, counts)
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    out = np.full(start[-1], -7, np.int64)
+    for k in reversed(range(nc)):
+        listed(k, abroad, employer, start, out, np.empty(c, np.uint8))
+    np.testing.assert_array_equal(out, np.flatnonzero((abroad == 0) & (employer < 0)))
 
 
 @functools.cache
