@@ -100,6 +100,7 @@ PARALLEL_ENTRY_POINTS = (
     migration.emigrate_pass_parallel,
     migration.immigrate_pass_parallel,
     rd.plan_rd_firms_parallel,
+    sectors.sector_medians_of_rows_parallel,
 )
 
 

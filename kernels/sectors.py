@@ -13,6 +13,8 @@ plain-Python twins.
 import numba
 import numpy as np
 
+from kernels.market import _renamed
+
 
 @numba.njit(cache=True)
 def sector_sums(firm_sector, values, n_sectors):
@@ -219,15 +221,27 @@ def sector_medians(firm_sector, values, n_sectors, empty):
     return _medians_of(values, start, where, n_sectors, empty)
 
 
-@numba.njit(cache=True)
-def sector_medians_of_rows(firm_sector, values, n_sectors, empty):
-    """:func:`sector_medians` of each row of ``values`` (float64[m, n_firms]; ``empty[r]`` for
-    row ``r``), the firms grouped by sector once: float64[m, n_sectors]."""
+def _medians_of_rows_impl(firm_sector, values, n_sectors, empty):
+    """The driver of :func:`sector_medians_of_rows` (a ``prange`` loop over the rows: a plain
+    range when compiled without ``parallel``)."""
     start, where = sector_groups(firm_sector, n_sectors)
     out = np.empty((values.shape[0], n_sectors))
-    for r in range(values.shape[0]):
+    for r in numba.prange(values.shape[0]):
         out[r] = _medians_of(values[r], start, where, n_sectors, empty[r])
     return out
+
+
+sector_medians_of_rows = numba.njit(cache=True)(
+    _renamed(_medians_of_rows_impl, "sector_medians_of_rows")
+)
+sector_medians_of_rows.__doc__ = """:func:`sector_medians` of each row of ``values``
+(float64[m, n_firms]; ``empty[r]`` for row ``r``), the firms grouped by sector once:
+float64[m, n_sectors]."""
+sector_medians_of_rows_parallel = numba.njit(cache=True, parallel=True)(
+    _renamed(_medians_of_rows_impl, "sector_medians_of_rows_parallel")
+)
+sector_medians_of_rows_parallel.__doc__ = """:func:`sector_medians_of_rows` with its rows on
+numba's threads (each row's medians are its own: the same result)."""
 
 
 def sector_order_py(firm_sector, n_sectors):

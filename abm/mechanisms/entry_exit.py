@@ -26,7 +26,7 @@ from abm.state.sectors import N_SECTORS, B, F, G, R
 from kernels import talent
 from kernels.firms import exit_decisions
 from kernels.rows import copy_without_rows
-from kernels.sectors import sector_medians_of_rows, sector_sums
+from kernels.sectors import sector_medians_of_rows, sector_medians_of_rows_parallel, sector_sums
 
 S = N_SECTORS
 
@@ -112,7 +112,8 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
     prod = mean_a[sec] * np.exp(
         rng.normal(c("firms.entrant_productivity_gap"), c("firms.entrant_productivity_sd"), m)
     )
-    med_w, med_sales, med_norm = sector_medians_of_rows(
+    medians = sector_medians_of_rows_parallel if eco.threads > 1 else sector_medians_of_rows
+    med_w, med_sales, med_norm = medians(
         fp.sector, np.stack([fp.weight, fp.sales, fp.rd_norm]), S, np.array([1.0, 0.0, 1.0])
     )
     size = c("firms.entrant_size") * med_sales[sec]

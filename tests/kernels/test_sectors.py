@@ -118,7 +118,9 @@ def test_sector_order_equals_twin_and_a_stable_argsort(n):
 
 @pytest.mark.parametrize("n", [0, 1, 6, 999])
 def test_sector_medians_of_rows_equal_one_row_at_a_time(n):
-    from kernels.sectors import sector_medians_of_rows
+    import numba
+
+    from kernels.sectors import sector_medians_of_rows, sector_medians_of_rows_parallel
 
     rng = np.random.default_rng(n)
     sector = rng.integers(0, 6, n)
@@ -127,3 +129,10 @@ def test_sector_medians_of_rows_equal_one_row_at_a_time(n):
     got = sector_medians_of_rows(sector, values, 8, empty)
     for r in range(3):
         np.testing.assert_array_equal(got[r], sector_medians(sector, values[r], 8, empty[r]))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        par = sector_medians_of_rows_parallel(sector, values, 8, empty)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(par.view(np.uint64), got.view(np.uint64))
