@@ -101,6 +101,7 @@ PARALLEL_ENTRY_POINTS = (
     migration.immigrate_pass_parallel,
     rd.plan_rd_firms_parallel,
     sectors.sector_medians_of_rows_parallel,
+    migration.immigration_draws_parallel,
 )
 
 

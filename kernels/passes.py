@@ -94,16 +94,24 @@ def _list_unemployed(k, abroad, employer, start, out, flags):
     m = a.shape[0]
     for i in range(m):
         flags[i] = (a[i] == 0) & (e[i] < 0)
-    for i in range(m, CHUNK):
+    rows_of_flags(flags, m, lo, out, start[k])
+
+
+@numba.njit(cache=True, inline="always")
+def rows_of_flags(flags, m, lo, out, j):
+    """``lo + i`` for each set flag ``flags[i]`` (0 or 1, ``i < m``; ``flags`` uint8 with room
+    for ``m`` rounded up to eight) into ``out[j:]`` in order, eight flags at a time (most words
+    of eight flags are zero); returns the next free place."""
+    for i in range(m, (m + 7) & ~7):
         flags[i] = 0
-    words = flags.view(np.uint64)
-    j = start[k]
-    for w in range((m + 7) >> 3):
-        word = words[w]  # eight flags: most words of employed agents are zero
+    words = flags[: (m + 7) & ~7].view(np.uint64)
+    for w in range(words.shape[0]):
+        word = words[w]
         while word != np.uint64(0):
             out[j] = lo + 8 * w + (np.int64(_trailing_zeros(word)) >> 3)
             j += 1
             word &= word - np.uint64(1)  # a flag is 0 or 1: one bit per set byte
+    return j
 
 
 def _unemployed_impl(abroad, employer):

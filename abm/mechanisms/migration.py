@@ -21,7 +21,7 @@ from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
-from kernels.migration import immigration_draws
+from kernels.migration import immigration_draws, immigration_draws_parallel
 from kernels.migration import migrate as migration_kernel
 
 K = N_SKILLS
@@ -100,9 +100,8 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     # (chosen before anyone moves, as ``talent_attraction.recruit`` counts its residents)
     key0, key1, q = eco.shock_key()
     bound = np.minimum(lab.p0_immigrate * _immigration_response_by_skill(eco), 0.9)
-    arows, arriving = immigration_draws(
-        tp.id, tp.abroad, tp.skill, bound, key0, key1, q, int(Shock.IMMIGRATE)
-    )  # one thread: faster than two by chunks (kernels.migration.immigration_draws)
+    draws = immigration_draws_parallel if eco.threads > 1 else immigration_draws
+    arows, arriving = draws(tp.id, tp.abroad, tp.skill, bound, key0, key1, q, int(Shock.IMMIGRATE))
     arriving[np.searchsorted(arows, talent_attraction.recruit(eco, arows, arriving))] = True
     coming = arows[arriving]  # by the base rate, and the programmes' recruits
     # emigration: kernels.migration computes the response of migration_response(emigrate=True)

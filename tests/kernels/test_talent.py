@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 
+import numba
 import numpy as np
 import pytest
 
@@ -252,6 +253,14 @@ def test_immigration_draws_equal_twin_and_numpy(seed, n):
     twin = migration.immigration_draws_py(*args)
     np.testing.assert_array_equal(rows, twin[0])
     np.testing.assert_array_equal(arriving, twin[1])
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        par = migration.immigration_draws_parallel(*args)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(par[0], rows)
+    np.testing.assert_array_equal(par[1], arriving)
 
 
 UNEMPLOYED_CASES = [(0, 0, 0.8), (1, 1, 0.0), (2, 3000, 0.8), (3, 40_000, 0.9), (4, 20_000, 0.0)]
@@ -319,14 +328,30 @@ def _bounds_checked(kernel):
 @pytest.mark.parametrize(("abroad_share", "employed_share"), [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0),
                                                               (0.3, 0.8)])  # fmt: skip
 def test_branch_free_passes_store_in_bounds(abroad_share, employed_share):
-    """``immigration_draws`` stores every row at the next free place, and the stores after the
-    last selected row go to a spare slot: compiled with bounds checks, no access is out of range
-    with nobody, everybody or some selected, around a chunk's size."""
-    imm = _bounds_checked(migration.immigration_draws)
-    for n in (0, 1, 7, 16_385):
+    """``immigration_draws``'s chunks store their rows abroad and draws only in their own places:
+    each chunk compiled with bounds checks and run last chunk first (a chunk writing past its
+    places would overwrite the next chunk's first row), with nobody, everybody or some abroad,
+    around a chunk's size."""
+    from kernels.passes import CHUNK
+
+    draw = _bounds_checked(migration._draw_abroad)
+    for n in (0, 1, 7, CHUNK + 1, 2 * CHUNK + 3):
         pop = population(n, n, 10, abroad_share=abroad_share, employed_share=employed_share)
         skill = pop["job"][1]
-        args = (pop["ids"], pop["abroad"], skill, np.array([0.2, 0.5, 0.9]), K0, K1, Q, 4)
-        rows, arriving = imm(*args)
+        bound = np.array([0.2, 0.5, 0.9])
+        nc = (n + CHUNK - 1) // CHUNK
+        counts = np.zeros(nc, np.int64)
+        for k in range(nc):
+            migration._count_abroad(k, pop["abroad"], counts)
+        start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        rows = np.full(start[-1], -7, np.int64)
+        arriving = np.zeros(start[-1], np.bool_)
+        key = (np.uint64(K0), np.uint64(K1), np.uint64(Q), np.uint64(4))
+        for k in reversed(range(nc)):
+            buffers = (np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.int64), np.empty(CHUNK))
+            draw(k, pop["ids"], pop["abroad"], skill, bound, key, start, rows, arriving, buffers)
+        args = (pop["ids"], pop["abroad"], skill, bound, K0, K1, Q, 4)
+        want = migration.immigration_draws(*args)
         np.testing.assert_array_equal(rows, np.flatnonzero(pop["abroad"] == 1))
-        np.testing.assert_array_equal(arriving, migration.immigration_draws(*args)[1])
+        np.testing.assert_array_equal(rows, want[0])
+        np.testing.assert_array_equal(arriving, want[1])
