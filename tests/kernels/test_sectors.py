@@ -136,3 +136,31 @@ def test_sector_medians_of_rows_equal_one_row_at_a_time(n):
     finally:
         numba.set_num_threads(before)
     np.testing.assert_array_equal(par.view(np.uint64), got.view(np.uint64))
+
+
+@pytest.mark.parametrize(
+    "kind", ["equal", "two_values", "low_byte", "high_byte", "few_values", "random", "mixed"]
+)
+def test_select_key_finds_every_rank(kind):
+    """The radix selection (bytes shared by every key left skipped, counts in four tables) gives
+    the ``k``-th smallest key for every ``k``, whatever bytes the keys share."""
+    from kernels.sectors import _select_key
+
+    rng = np.random.default_rng(len(kind))
+    for m in (1, 2, 3, 4, 5, 7, 64, 257):
+        base = np.uint64(0xBFF0_0000_0000_0000)
+        keys = {
+            "equal": np.full(m, base),
+            "two_values": np.where(rng.random(m) < 0.5, base, base + np.uint64(1)),
+            "low_byte": base + rng.integers(0, 256, m).astype(np.uint64),
+            "high_byte": rng.integers(0, 256, m).astype(np.uint64) << np.uint64(56),
+            "few_values": base + (rng.integers(0, 4, m).astype(np.uint64) << np.uint64(40)),
+            "random": rng.integers(0, 2**63, m, dtype=np.int64).astype(np.uint64) * np.uint64(2),
+            "mixed": base ^ (rng.integers(0, 3, m).astype(np.uint64) << np.uint64(8 * (m % 8))),
+        }[kind].astype(np.uint64)
+        want = np.sort(keys)
+        a, b = np.empty(m, np.uint64), np.empty(m, np.uint64)
+        kept = keys.copy()
+        for k in range(m):
+            assert _select_key(keys, m, k, a, b) == want[k], (m, k)
+        np.testing.assert_array_equal(keys, kept)
