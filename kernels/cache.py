@@ -42,6 +42,7 @@ ENTRY_POINTS = (
     talent.count_staff,
     talent.census,
     talent.marked_residents,
+    talent.clear_marks_abroad,
     talent.separate,
     talent.hire,
     passes.employees_of,

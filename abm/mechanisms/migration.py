@@ -23,6 +23,7 @@ from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
 from kernels.migration import immigration_draws, immigration_draws_parallel
 from kernels.migration import migrate as migration_kernel
+from kernels.talent import clear_marks_abroad
 
 K = N_SKILLS
 
@@ -129,8 +130,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         eco.threads,
     )
     # a programme's resident who left is one no longer (only emigrants can be abroad with a mark)
-    marked = np.flatnonzero(tp.attracted != 0)  # a bool mask: nonzero of int32 is slower
-    tp.arrays["attracted"][marked[tp.abroad[marked] == 1]] = 0
+    clear_marks_abroad(tp.arrays["attracted"], tp.abroad)
     lab.residents += delta
     f.emigration = float(n_emi) * eco.scale
     f.immigration = float(n_imm) * eco.scale

@@ -86,6 +86,16 @@ def test_marked_residents_sparse_marks_at_block_edges(n):
     np.testing.assert_array_equal(got, talent.marked_residents_py(marks, abroad, 4))
     home = abroad == 0
     np.testing.assert_array_equal(got, [0] + [np.sum((marks == m) & home) for m in range(1, 4)])
+    # the marks of those abroad are cleared, in place (as numpy's masks did)
+    want = marks.copy()
+    n_want = int(np.sum((want != 0) & (abroad == 1)))
+    want[(want != 0) & (abroad == 1)] = 0
+    twin = marks.copy()
+    n_twin = talent.clear_marks_abroad_py(twin, abroad)
+    n_got = talent.clear_marks_abroad(marks, abroad)
+    np.testing.assert_array_equal(marks, want)
+    np.testing.assert_array_equal(twin, want)
+    assert n_got == n_twin == n_want
 
 
 @pytest.mark.parametrize(("seed", "n", "n_firms"), CASES)
