@@ -10,7 +10,8 @@ only residents whose uniform is below the bound of their emigration probability 
 # call, keyed on this file alone: change this file whenever kernels/events.py changes (events:
 # lottery bytes, U = (B + V) / 256; their lottery finds passing bytes eight at a time over
 # dense ids, row by row over sparse ones), or a warm cache keeps the old draws. The same for
-# kernels/philox.py (philox4x64: Philox4x64-10, uniforms as (x >> 11) 2**-53).
+# kernels/philox.py (philox4x64: Philox4x64-10, uniforms as (x >> 11) 2**-53), and for
+# kernels.passes.rows_of_flags (the set flags' rows, eight flags at a time).
 
 import math
 
