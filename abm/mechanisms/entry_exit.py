@@ -74,7 +74,7 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.pay("capital_transfers", B, e_b)
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
     eco.unregister_firms(fp.id[rows])
-    fp.drop(rows)
+    fp.drop(rows, eco.threads)
     staff = eco.labour.staff  # the exiting firms' rows go (a copy by runs of kept rows)
     kept = np.empty((staff.shape[0] - rows.size, staff.shape[1]), dtype=staff.dtype)
     copy_without_rows(staff, staff.shape[0], rows, kept)

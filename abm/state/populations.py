@@ -20,7 +20,9 @@ import numpy as np
 
 from kernels.rows import copy_without_rows, drop_rows
 
-PARALLEL_DROP_ROWS = 1_000_000  #: rows from which a drop on several threads pays
+#: values (rows times fields) from which a drop on several threads pays: a million talent
+#: agents (eight fields), or the firms at 1:1 (534,000 rows, 36 fields)
+PARALLEL_DROP_VALUES = 8_000_000
 
 
 class Population:
@@ -85,7 +87,8 @@ class Population:
 
     def drop(self, rows: np.ndarray, threads: int = 1) -> None:
         """Remove ``rows`` (increasing and unique) in place, keeping the order of the others;
-        with ``threads > 1`` the fields of a large population move on that many threads."""
+        with ``threads > 1`` the fields of a large population (``PARALLEL_DROP_VALUES`` rows
+        times fields or more) move on that many threads."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
@@ -98,7 +101,7 @@ class Population:
                 self.arrays[k] = buf[:m]
                 self._buffers[k] = buf
         bufs = [self._buffers[k] for k in self.fields if self.arrays[k].shape[0] == n]
-        if threads > 1 and n >= PARALLEL_DROP_ROWS:
+        if threads > 1 and n * len(bufs) >= PARALLEL_DROP_VALUES:
             with ThreadPoolExecutor(threads) as pool:  # drop_rows releases the GIL
                 list(pool.map(lambda b: drop_rows(b, n, rows), bufs))
         else:

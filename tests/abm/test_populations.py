@@ -49,9 +49,9 @@ def test_ids_must_increase_and_fit():
 
 
 def test_a_drop_on_two_threads_equals_one():
-    from abm.state.populations import PARALLEL_DROP_ROWS
+    from abm.state.populations import PARALLEL_DROP_VALUES
 
-    n = PARALLEL_DROP_ROWS + 10
+    n = PARALLEL_DROP_VALUES // len(FIELDS) + 10
     pops = []
     for _ in range(2):
         pop = Population(FIELDS, "p")
