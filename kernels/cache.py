@@ -103,6 +103,7 @@ PARALLEL_ENTRY_POINTS = (
     rd.plan_rd_firms_parallel,
     sectors.sector_medians_of_rows_parallel,
     migration.immigration_draws_parallel,
+    innovation.innovate_keyed_parallel,
 )
 
 

@@ -21,6 +21,7 @@ import math
 import numba
 import numpy as np
 
+from kernels.market import _renamed
 from kernels.philox import philox4x64, philox_uniforms_py
 
 
@@ -191,38 +192,25 @@ def _imitate(
 _INV53 = 1.0 / 9007199254740992.0
 
 
-@numba.njit(cache=True)
-def innovate_keyed(
-    firm_sector, productivity, rd_innovation, rd_imitation, knowledge_intensity, k_ref, sigma,
-    eta, zeta_in, zeta_im, jump, keys, key0, key1, quarter, mechanism, sector_members,
-    sector_start,
-):  # fmt: skip
-    """:func:`innovate` with the firms' own keyed uniforms drawn inside.
+CHUNK = 1 << 12  #: firms per chunk of innovate_keyed (fixed: never the thread count)
 
-    Firm ``i``'s eight uniforms are those of ``philox_uniforms(key0, key1, keys, quarter,
-    mechanism, 8)``: ``u_in = u[i, 0]``, ``u_im = u[i, 1]``, four peers ``u[i, 2:6]`` and
-    ``u_pick = u[i, 6]``, the arguments the model passed to :func:`innovate`, so the same
-    result to the bit. The second Philox block (uniforms 4 to 7) is drawn only for the
-    successful imitators, the only firms that read it.
-    """
-    n = firm_sector.shape[0]
-    n_sectors = knowledge_intensity.shape[0]
-    multiplier = np.empty(n_sectors, dtype=np.float64)
-    for s in range(n_sectors):
-        k = knowledge_intensity[s]
-        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
-    q = np.uint64(quarter)
-    m = np.uint64(mechanism)
-    k0 = np.uint64(key0)
-    k1 = np.uint64(key1)
+
+@numba.njit(cache=True)
+def _innovate_chunk(c, args, keys, key, multiplier, out, scratch):
+    """Chunk ``c`` of :func:`innovate_keyed`: each firm's first Philox block decides innovation
+    and imitation; the chunk's successful imitators, listed at the chunk's own rows of
+    ``scratch``, then draw their second block and imitate (each firm writes its own row only,
+    and reads the peers' productivity before this quarter's search)."""
+    firm_sector, productivity, rd_innovation, rd_imitation, zeta_in, zeta_im, jump = args[:7]
+    sector_members, sector_start = args[7:]
+    new_productivity, innovated, imitated = out
+    imitators, first_peers = scratch
+    k0, k1, q, m = key
     sh = np.uint64(11)
-    new_productivity = np.empty(n, dtype=np.float64)
-    innovated = np.empty(n, dtype=np.bool_)
-    imitated = np.empty(n, dtype=np.bool_)
-    imitators = np.empty(n, dtype=np.int32)
-    first_peers = np.empty((n, 2), dtype=np.float64)  # u[i, 2:4], kept for the imitators
-    n_imitators = 0
-    for i in range(n):
+    lo = c * CHUNK
+    hi = min(lo + CHUNK, firm_sector.shape[0])
+    n_imitators = lo
+    for i in range(lo, hi):
         x0, x1, x2, x3 = philox4x64(np.uint64(keys[i]), q, m, np.uint64(0), k0, k1)
         m_s = multiplier[firm_sector[i]]
         a = productivity[i]
@@ -235,11 +223,11 @@ def innovate_keyed(
         first_peers[n_imitators, 0] = (x2 >> sh) * _INV53
         first_peers[n_imitators, 1] = (x3 >> sh) * _INV53
         imitators[n_imitators] = i
-        n_imitators += success_im
+        n_imitators += success_im  # stores past the chunk's last imitator stay in its rows
     peer_u = np.empty(4, dtype=np.float64)
     peer_a = np.empty(4, dtype=np.float64)
     weight = np.empty(4, dtype=np.float64)
-    for t in range(n_imitators):
+    for t in range(lo, n_imitators):
         i = imitators[t]
         y0, y1, y2, _ = philox4x64(np.uint64(keys[i]), q, m, np.uint64(1), k0, k1)
         peer_u[0] = first_peers[t, 0]
@@ -250,7 +238,47 @@ def innovate_keyed(
             i, peer_u, (y2 >> sh) * _INV53, firm_sector, productivity, sector_members,
             sector_start, peer_a, weight, new_productivity,
         )  # fmt: skip
-    return new_productivity, innovated, imitated
+
+
+def _innovate_keyed_impl(
+    firm_sector, productivity, rd_innovation, rd_imitation, knowledge_intensity, k_ref, sigma,
+    eta, zeta_in, zeta_im, jump, keys, key0, key1, quarter, mechanism, sector_members,
+    sector_start,
+):  # fmt: skip
+    """The driver of :func:`innovate_keyed` (a ``prange`` loop over fixed chunks of firms: a
+    plain range when compiled without ``parallel``)."""
+    n = firm_sector.shape[0]
+    n_sectors = knowledge_intensity.shape[0]
+    multiplier = np.empty(n_sectors, dtype=np.float64)
+    for s in range(n_sectors):
+        k = knowledge_intensity[s]
+        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+    key = (np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism))
+    out = (np.empty(n, dtype=np.float64), np.empty(n, dtype=np.bool_), np.empty(n, np.bool_))
+    # a chunk's imitators and their first two peer uniforms, at the chunk's own rows (firm i's
+    # store goes to a row from the chunk's first to i)
+    scratch = (np.empty(n, dtype=np.int32), np.empty((n, 2), dtype=np.float64))
+    args = (firm_sector, productivity, rd_innovation, rd_imitation, zeta_in, zeta_im, jump,
+            sector_members, sector_start)  # fmt: skip
+    for c in numba.prange((n + CHUNK - 1) // CHUNK):
+        _innovate_chunk(c, args, keys, key, multiplier, out, scratch)
+    return out
+
+
+innovate_keyed = numba.njit(cache=True)(_renamed(_innovate_keyed_impl, "innovate_keyed"))
+innovate_keyed.__doc__ = """:func:`innovate` with the firms' own keyed uniforms drawn inside.
+
+Firm ``i``'s eight uniforms are those of ``philox_uniforms(key0, key1, keys, quarter,
+mechanism, 8)``: ``u_in = u[i, 0]``, ``u_im = u[i, 1]``, four peers ``u[i, 2:6]`` and
+``u_pick = u[i, 6]``, the arguments the model passed to :func:`innovate`, so the same
+result to the bit. The second Philox block (uniforms 4 to 7) is drawn only for the
+successful imitators, the only firms that read it. Fixed chunks of firms
+(``_innovate_chunk``), on numba's threads in :func:`innovate_keyed_parallel`: each firm's
+result is its own, so the same result whatever the thread count."""
+innovate_keyed_parallel = numba.njit(cache=True, parallel=True)(
+    _renamed(_innovate_keyed_impl, "innovate_keyed_parallel")
+)
+innovate_keyed_parallel.__doc__ = ":func:`innovate_keyed` with its chunks on numba's threads."
 
 
 def innovate_keyed_py(

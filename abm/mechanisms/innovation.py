@@ -29,7 +29,7 @@ from abm.policy import mission_agency
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.innovation import innovate_keyed as innovate_kernel
+from kernels.innovation import innovate_keyed, innovate_keyed_parallel
 from kernels.rd import plan_rd_firms, plan_rd_firms_parallel, user_cost
 from kernels.sectors import sector_order, sector_sums
 
@@ -64,6 +64,7 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     key0, key1, q = eco.shock_key()
     # each firm's eight keyed uniforms (Shock.INNOVATE): success of innovation and imitation,
     # four peers and the pick, drawn inside the kernel
+    innovate_kernel = innovate_keyed_parallel if eco.threads > 1 else innovate_keyed
     newp, innov, _imit = innovate_kernel(
         fp.sector, fp.productivity, xi * rs, (1 - xi) * rs, intensity, k_ref, c("rd.sigma"),
         c("rd.eta"), c("rd.zeta_in"), c("rd.zeta_im"), jump, fp.key, key0, key1, q,

@@ -229,11 +229,14 @@ def test_imitation_reads_old_productivities():
     assert new.tolist() == [2.0, 1.0]
 
 
-@pytest.mark.parametrize("n", [0, 1, 40, 3000])
+@pytest.mark.parametrize("n", [0, 1, 40, 3000, 3 * 4096 + 17])
 def test_keyed_kernel_equals_innovate_with_the_keyed_uniforms(n):
     """The model's call draws each firm's eight uniforms inside (the second block only for
-    imitators): the same result to the bit as ``innovate`` given ``philox_uniforms``."""
-    from kernels.innovation import innovate_keyed, innovate_keyed_py
+    imitators), by chunks of firms: the same result to the bit as ``innovate`` given
+    ``philox_uniforms``, whatever the thread count."""
+    import numba
+
+    from kernels.innovation import innovate_keyed, innovate_keyed_parallel, innovate_keyed_py
     from kernels.philox import philox_uniforms
 
     rng = np.random.default_rng(n)
@@ -255,3 +258,11 @@ def test_keyed_kernel_equals_innovate_with_the_keyed_uniforms(n):
         np.testing.assert_array_equal(g, w)
     assert_same(innovate_keyed_py(*args), got)
     assert n < 10 or (got[1].any() and got[2].any())
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        par = innovate_keyed_parallel(*args)
+    finally:
+        numba.set_num_threads(before)
+    for g, p in zip(got, par, strict=True):
+        np.testing.assert_array_equal(g, p)
