@@ -25,6 +25,18 @@ def _fails() -> None:
     raise ValueError("on purpose")
 
 
+def _exits() -> None:
+    raise SystemExit(3)  # a BaseException, as pytest's skip and fail are
+
+
+def _noisy(x: int) -> int:
+    import os
+
+    os.write(1, b"written to file descriptor 1\n")  # as C code or a subprocess would
+    print("printed")
+    return x + 1
+
+
 def test_the_worker_computes_numpy_at_its_baseline():
     x = np.random.default_rng(3).uniform(1e-3, 50.0, 20_000)
     worker = nb.BaselineWorker()
@@ -43,6 +55,9 @@ def test_the_worker_computes_numpy_at_its_baseline():
         with pytest.raises(RuntimeError, match="on purpose"):
             worker.call(_fails)
         assert worker.call(_numpy_log_exp, x[:3])[0].shape == (3,)  # it serves on after a failure
+        with pytest.raises(RuntimeError, match="SystemExit"):
+            worker.call(_exits)
+        assert worker.call(_noisy, 41) == 42  # output of a job never reaches the results
     finally:
         worker.close()
     assert worker.proc.returncode == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -539,6 +540,8 @@ if __name__ == "__main__":  # pragma: no cover - regenerates the frozen files
     _nb = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_nb)
     if _nb.numpy_dispatches_above_baseline():  # freeze numpy's baseline bits (the tests' own)
+        if os.environ.get("NPY_DISABLE_CPU_FEATURES"):  # pinned, and yet: never loop
+            sys.exit("NPY_DISABLE_CPU_FEATURES left numpy's SIMD features enabled")
         sys.exit(subprocess.run([sys.executable, __file__], env=_nb.pinned_env()).returncode)
 
     FROZEN.mkdir(exist_ok=True)

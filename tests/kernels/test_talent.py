@@ -297,7 +297,7 @@ def test_unemployed_rows_threaded_equal_numpy(seed, n, employed_share):
 
 @pytest.mark.parametrize("pattern", ["chunk_ends", "none", "all", "sparse"])
 def test_unemployed_chunks_store_only_their_own_rows(pattern):
-    """Each chunk stores its rows without a branch up to its last unemployed agent: compiled
+    """Each chunk stores its rows at its own offset, from its flags eight at a time: compiled
     with bounds checks and run last chunk first, no chunk writes past its own slots (the next
     chunk's first row would be overwritten) with the unemployed at the chunks' edges, nowhere,
     everywhere or rare."""
@@ -337,7 +337,7 @@ def _bounds_checked(kernel):
 
 @pytest.mark.parametrize(("abroad_share", "employed_share"), [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0),
                                                               (0.3, 0.8)])  # fmt: skip
-def test_branch_free_passes_store_in_bounds(abroad_share, employed_share):
+def test_chunks_abroad_store_only_their_own_rows(abroad_share, employed_share):
     """``immigration_draws``'s chunks store their rows abroad and draws only in their own places:
     each chunk compiled with bounds checks and run last chunk first (a chunk writing past its
     places would overwrite the next chunk's first row), with nobody, everybody or some abroad,
