@@ -50,7 +50,7 @@ from abm.state.economy import STREAMS, EconomyState
 from abm.state.fields import FIRM_FIELDS, INVESTOR_FIELDS, PROGRAMME_FIELDS, TALENT_FIELDS
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
-from kernels.cache import kernel_threads, uncached
+from kernels.cache import effective_threads, kernel_threads, uncached
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -75,7 +75,15 @@ class EconomyModel(EconomyState, Model):
         Run the stock-flow checks after every quarter (default True).
     threads : int, optional
         numba threads for the kernels that run in parallel (None or 1: one thread, and numba's
-        thread pool is never started). Results are the same bits for any thread count.
+        thread pool is never started). Results are the same bits for any thread count. They
+        are used at ``threads_from_scale`` persons per agent and finer; a coarser run uses one
+        thread whatever ``threads`` says (``model.threads`` is the count in use,
+        ``model.threads_requested`` the one asked for).
+    threads_from_scale : float, optional
+        The coarsest scale at which ``threads`` are used (default 10 persons per agent, about
+        1.2 million talent agents: ``kernels.cache.THREADS_FROM_SCALE``). Waking the threads
+        for a parallel loop (about 90 us with ``OMP_WAIT_POLICY=PASSIVE``) costs more than
+        they save in the smaller loops of a coarser run (docs/performance.md, "Threads").
     collect_agents : bool
         Collect the firm reporters in ``model.datacollector`` (off by default).
     agent_interval : int
@@ -97,6 +105,7 @@ class EconomyModel(EconomyState, Model):
         quarters: int | None = None,
         check_accounts: bool = True,
         threads: int | None = None,
+        threads_from_scale: float | None = None,
         collect_agents: bool = False,
         agent_interval: int = 1,
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
@@ -116,7 +125,8 @@ class EconomyModel(EconomyState, Model):
         self.burn_in = run.burn_in
         self.start_year = run.start_year
         self.check_accounts_enabled = check_accounts
-        self.threads = kernel_threads(threads)
+        self.threads_requested = kernel_threads(threads)
+        self.threads = effective_threads(self.threads_requested, self.scale, threads_from_scale)
         if self.threads > 1:  # before numba starts its pool: OpenMP threads that spin between
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels slow a shared machine
         scipy_blas_for_numba()  # before numba loads its first kernel (abm.deferred)

@@ -138,6 +138,19 @@ def uncached(threads: int = 1) -> list[str]:
     return [f"{k.py_func.__module__}.{k.__name__}" for k in kernels if not is_cached(k)]
 
 
+#: the coarsest scale (persons per talent agent) at which ``threads > 1`` are used: from 1:10
+#: (about 1.2 million talent agents) a two-thread quarter was no slower than one on the machines
+#: of issue #13, at 1:20 and 1:200 it was 14% and twice as slow (docs/performance.md, "Threads")
+THREADS_FROM_SCALE = 10.0
+
+
+def effective_threads(threads: int, scale: float, from_scale: float | None = None) -> int:
+    """The numba threads a run at ``scale`` uses when ``threads`` are asked for: ``threads`` at
+    ``from_scale`` (default :data:`THREADS_FROM_SCALE`) persons per agent and finer, else 1."""
+    limit = THREADS_FROM_SCALE if from_scale is None else float(from_scale)
+    return threads if scale <= limit else 1
+
+
 def kernel_threads(threads: int | None) -> int:
     """The thread count for the parallel kernels: None means 1; at most numba's pool size."""
     if threads is None:

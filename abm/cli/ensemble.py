@@ -115,7 +115,7 @@ def sigterm_interrupts() -> Iterator[None]:
     type=options.IntAtLeast(1, _GE),
     default=1,
     show_default=True,
-    help="numba threads per worker.",
+    help="numba threads per worker (used by members at --scale 10 and finer).",
 )
 @options.scheduler("Use an existing dask scheduler (tcp://host:8786).")
 @click.option(

@@ -92,7 +92,8 @@ def run_seed(
     "flag_values/flag_meanings, which CDO reads."
 )
 @options.threads(
-    "numba threads for the parallel kernels (the results are the same bits for any count)."
+    "numba threads for the parallel kernels, used at --scale 10 and finer (the results are the "
+    "same bits for any count)."
 )
 @options.no_progress()
 @options.no_checks()

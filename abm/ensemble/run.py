@@ -52,6 +52,7 @@ from abm.ensemble.store import (
 from abm.io.netcdf import write_netcdf
 from abm.io.progress import progress_bar
 from abm.scenario import Scenario
+from kernels.cache import effective_threads
 
 logger = logging.getLogger("abm.ensemble")
 
@@ -291,9 +292,11 @@ def _compute(
     """Run the members ``todo`` on the cluster; returns the stream and its compute seconds."""
     with connect(spec, str(plan.scenarios[0].source_file or plan.names[0])) as cl:
         sink.prepare()  # nothing is written before the cluster is up (bad input: no files)
-        cl.register_plugin(
-            worker.WorkerSetup(plan.scenarios[0], spec.threads), name=worker.WorkerSetup.name
-        )
+        # the warm-up compiles the kernels the members will call: the threaded ones only when
+        # some member runs at a scale that uses threads (kernels.cache.effective_threads)
+        warm_threads = effective_threads(spec.threads, min(plan.scales))
+        setup = worker.WorkerSetup(plan.scenarios[0], spec.threads, warm_threads)
+        cl.register_plugin(setup, name=worker.WorkerSetup.name)
         bar = progress_bar(plan.total, "ensemble", "member", enabled=progress, initial=reused)
         bar.set_postfix(failed=0)
         stream = _Stream(cl, plan, sink, spec.threads, retries, bar)

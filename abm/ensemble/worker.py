@@ -7,6 +7,7 @@ import contextlib
 import ctypes
 import fcntl
 import logging
+import math
 import os
 import signal
 import socket
@@ -45,8 +46,9 @@ def warm_model(scenario: str | Scenario, threads: int = 1) -> Any:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             return EconomyModel(
-                scenario, 0, quarters=1, scale=4000.0, check_accounts=False, threads=threads
-            ).run()
+                scenario, 0, quarters=1, scale=4000.0, check_accounts=False, threads=threads,
+                threads_from_scale=math.inf,  # the threaded kernels, though the scale is coarse
+            ).run()  # fmt: skip
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -117,16 +119,19 @@ class WorkerSetup(WorkerPlugin):
     idempotent = False
     name = "abm-ensemble-setup"
 
-    def __init__(self, scenario: Scenario, threads: int) -> None:
+    def __init__(self, scenario: Scenario, threads: int, warm_threads: int | None = None) -> None:
         self.scenario = scenario
         self.threads = threads
+        #: the threads of the warm-up run: those the members will use (1 when every member
+        #: runs at a scale too coarse for threads, kernels.cache.effective_threads)
+        self.warm_threads = threads if warm_threads is None else warm_threads
 
     def setup(self, worker: Any) -> None:
         os.environ.setdefault("NUMBA_NUM_THREADS", str(self.threads))
         tune_malloc()
         try:
             _set_numba_threads(self.threads)
-            warm_up(self.scenario, self.threads)
+            warm_up(self.scenario, self.warm_threads)
         except Exception as e:  # noqa: BLE001 - the members will report a real problem
             logging.getLogger("abm.ensemble").warning("worker warm-up failed: %s", e)
 

@@ -75,6 +75,8 @@ def test_a_run_calls_every_kernel_it_waits_for(threads):
     code = (
         "from abm import EconomyModel\n"
         "from kernels.cache import entry_points\n"
+        "import kernels.cache\n"
+        "kernels.cache.THREADS_FROM_SCALE = float('inf')  # threads at the test's coarse scale\n"
         f"EconomyModel('laissez_faire', seed=1, scale=5000, quarters=1, threads={threads}).run()\n"
         f"print([k.__name__ for k in entry_points({threads}) if not k.signatures])"
     )
@@ -98,7 +100,8 @@ def test_every_kernel_a_run_calls_has_one_compiled_version():
         "from abm import EconomyModel\n"
         f"for t in {threads!r}:\n"
         "    for sc in ('diffuse', 'focused', 'laissez_faire'):\n"
-        "        EconomyModel(sc, 0, scale=20000, quarters=2, threads=t).run()\n"
+        "        EconomyModel(sc, 0, scale=20000, quarters=2, threads=t,\n"
+        "                     threads_from_scale=float('inf')).run()\n"
         "print(json.dumps([f'{n}.{k}: {len(v.signatures)}' for n, mod in list(sys.modules.items())"
         " if n.startswith('kernels') for k, v in vars(mod).items() if isinstance(v, CPUDispatcher)"
         " and v.py_func.__module__ == n and len(v.signatures) > 1]))"

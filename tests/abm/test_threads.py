@@ -3,6 +3,8 @@ same datasets bit for bit (fixed chunks, per-agent draws, shared counts updated 
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 import pytest
@@ -14,8 +16,11 @@ from kernels.cache import kernel_threads
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
 @pytest.mark.parametrize("scenario", ["diffuse", "focused_defence"])
 def test_one_and_two_threads_give_identical_datasets(scenario):
-    runs = [
-        EconomyModel(scenario, seed=3, scale=2000, quarters=6, threads=t).run() for t in (None, 2)
+    runs = [  # threads used at any scale here: the kernels' threaded twins at a coarse scale
+        EconomyModel(
+            scenario, seed=3, scale=2000, quarters=6, threads=t, threads_from_scale=math.inf
+        ).run()
+        for t in (None, 2)
     ]
     a, b = (m.to_dataset() for m in runs)
     assert set(a.data_vars) == set(b.data_vars)
@@ -25,6 +30,25 @@ def test_one_and_two_threads_give_identical_datasets(scenario):
     for k in runs[0].talent_pop.fields:  # and the agents themselves
         np.testing.assert_array_equal(runs[0].talent_pop.arrays[k], runs[1].talent_pop.arrays[k])
     assert runs[0].threads == 1 and runs[1].threads == 2
+
+
+def test_threads_are_used_from_a_fine_enough_scale():
+    """Asked for, threads are used at ``THREADS_FROM_SCALE`` persons per agent and finer; a
+    coarser run uses one (its parallel loops are too small to pay for waking the threads)."""
+    from kernels.cache import THREADS_FROM_SCALE, effective_threads
+
+    assert effective_threads(2, THREADS_FROM_SCALE) == 2
+    assert effective_threads(2, 1.0) == 2
+    assert effective_threads(2, THREADS_FROM_SCALE * 1.01) == 1
+    assert effective_threads(1, 1.0) == 1
+    assert effective_threads(2, 2000.0, from_scale=math.inf) == 2
+    assert effective_threads(2, 5.0, from_scale=2.0) == 1
+    m = EconomyModel("laissez_faire", seed=1, scale=2000, quarters=1, threads=2)
+    assert m.threads == 1 and m.threads_requested == 2
+    m = EconomyModel(
+        "laissez_faire", seed=1, scale=2000, quarters=1, threads=2, threads_from_scale=2000
+    )
+    assert m.threads == 2 and m.threads_requested == 2
 
 
 def test_thread_counts_are_checked():
@@ -39,12 +63,16 @@ def test_thread_counts_are_checked():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
-def test_abm_run_threads_1_and_2_write_the_same_numbers(tmp_path):
-    """The command line's ``--threads``: the two files hold the same values bit for bit."""
+def test_abm_run_threads_1_and_2_write_the_same_numbers(tmp_path, monkeypatch):
+    """The command line's ``--threads``: the two files hold the same values bit for bit (the
+    threads used at the test's coarse scale too)."""
     import xarray as xr
     from click.testing import CliRunner
 
+    import kernels.cache
     from abm.cli import main
+
+    monkeypatch.setattr(kernels.cache, "THREADS_FROM_SCALE", math.inf)
 
     paths = []
     for t in (1, 2):
