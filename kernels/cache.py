@@ -148,6 +148,9 @@ def effective_threads(threads: int, scale: float, from_scale: float | None = Non
     """The numba threads a run at ``scale`` uses when ``threads`` are asked for: ``threads`` at
     ``from_scale`` (default :data:`THREADS_FROM_SCALE`) persons per agent and finer, else 1."""
     limit = THREADS_FROM_SCALE if from_scale is None else float(from_scale)
+    if not limit > 0:  # NaN too
+        raise ValueError(f"threads_from_scale must be a positive number of persons per agent, "
+                         f"got {from_scale!r}")  # fmt: skip
     return threads if scale <= limit else 1
 
 

@@ -43,6 +43,9 @@ def test_threads_are_used_from_a_fine_enough_scale():
     assert effective_threads(1, 1.0) == 1
     assert effective_threads(2, 2000.0, from_scale=math.inf) == 2
     assert effective_threads(2, 5.0, from_scale=2.0) == 1
+    for bad in (0.0, -1.0, math.nan):
+        with pytest.raises(ValueError, match="threads_from_scale"):
+            effective_threads(2, 5.0, from_scale=bad)
     m = EconomyModel("laissez_faire", seed=1, scale=2000, quarters=1, threads=2)
     assert m.threads == 1 and m.threads_requested == 2
     m = EconomyModel(
