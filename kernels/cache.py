@@ -10,6 +10,9 @@ compiling when it must, and a first run does not look stuck.
 
 from __future__ import annotations
 
+import math
+import os
+
 import numba
 
 from kernels import (
@@ -146,11 +149,18 @@ THREADS_FROM_SCALE = 10.0
 
 def effective_threads(threads: int, scale: float, from_scale: float | None = None) -> int:
     """The numba threads a run at ``scale`` uses when ``threads`` are asked for: ``threads`` at
-    ``from_scale`` (default :data:`THREADS_FROM_SCALE`) persons per agent and finer, else 1."""
-    limit = THREADS_FROM_SCALE if from_scale is None else float(from_scale)
+    ``from_scale`` persons per agent and finer, else 1. ``from_scale`` defaults to the
+    environment's ``ABM_THREADS_FROM_SCALE`` (which reaches an ensemble's worker processes;
+    ``inf``: threads at any scale), else :data:`THREADS_FROM_SCALE`."""
+    if from_scale is None:
+        from_scale = os.environ.get("ABM_THREADS_FROM_SCALE") or THREADS_FROM_SCALE
+    try:
+        limit = float(from_scale)
+    except ValueError:
+        limit = math.nan
     if not limit > 0:  # NaN too
-        raise ValueError(f"threads_from_scale must be a positive number of persons per agent, "
-                         f"got {from_scale!r}")  # fmt: skip
+        raise ValueError(f"threads_from_scale (or ABM_THREADS_FROM_SCALE) must be a positive "
+                         f"number of persons per agent, got {from_scale!r}")  # fmt: skip
     return threads if scale <= limit else 1
 
 

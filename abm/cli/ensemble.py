@@ -109,7 +109,7 @@ def sigterm_interrupts() -> Iterator[None]:
 @click.option(
     "--no-second-order", is_flag=True, help="Sobol: first and total order only (N(D+2) points)."
 )
-@options.workers("Local worker processes (default: cores // threads).")
+@options.workers("Local worker processes (default: cores // threads the members use).")
 @click.option(
     "--threads",
     type=options.IntAtLeast(1, _GE),

@@ -351,8 +351,12 @@ def _client_of(cluster: Any, timeout: float) -> Iterator[Client]:
 
 
 @contextlib.contextmanager
-def connect(spec: ClusterSpec, warm_scenario: str) -> Iterator[Client]:
+def connect(
+    spec: ClusterSpec, warm_scenario: str, member_threads: int | None = None
+) -> Iterator[Client]:
     """A client of the cluster ``spec`` names, closed (with the cluster it started) on exit.
+    ``member_threads``: the threads the members' kernels will use (``spec.threads``, or 1 at
+    scales too coarse for threads), which sizes the default local cluster.
 
     Raises
     ------
@@ -365,7 +369,8 @@ def connect(spec: ClusterSpec, warm_scenario: str) -> Iterator[Client]:
         with _scheduler(spec.scheduler, spec.connect_timeout) as c:
             yield c
     elif spec.cluster == "local":
-        n = spec.workers if spec.workers is not None else max(1, cpu_count() // spec.threads)
+        per_worker = member_threads or spec.threads
+        n = spec.workers if spec.workers is not None else max(1, cpu_count() // per_worker)
         with _worker_env(spec.threads):
             with _starting("local"):
                 lc = LocalCluster(

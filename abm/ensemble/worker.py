@@ -75,6 +75,8 @@ def tune_malloc() -> None:
 
 
 def _set_numba_threads(threads: int) -> None:
+    if threads > 1:  # before numba starts its pool, as the model does (abm.model)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
 
 
@@ -97,7 +99,7 @@ def run_member(task: Task) -> tuple[xr.Dataset, dict[str, Any]]:
         "seconds": time.perf_counter() - t0,
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "numba_threads": numba.get_num_threads(),
+        "numba_threads": model.threads,  # the threads its kernels used (kernels.cache)
         "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
     }
     return ds, info
@@ -119,19 +121,22 @@ class WorkerSetup(WorkerPlugin):
     idempotent = False
     name = "abm-ensemble-setup"
 
-    def __init__(self, scenario: Scenario, threads: int, warm_threads: int | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, threads: int, warm_threads: Sequence[int] | None = None
+    ) -> None:
         self.scenario = scenario
         self.threads = threads
-        #: the threads of the warm-up run: those the members will use (1 when every member
-        #: runs at a scale too coarse for threads, kernels.cache.effective_threads)
-        self.warm_threads = threads if warm_threads is None else warm_threads
+        #: the thread counts of the warm-up runs: those the members will use (1 for members at
+        #: scales too coarse for threads, kernels.cache.effective_threads), each warmed once
+        self.warm_threads = tuple(sorted(set(warm_threads or (threads,))))
 
     def setup(self, worker: Any) -> None:
         os.environ.setdefault("NUMBA_NUM_THREADS", str(self.threads))
         tune_malloc()
         try:
             _set_numba_threads(self.threads)
-            warm_up(self.scenario, self.warm_threads)
+            for t in self.warm_threads:
+                warm_up(self.scenario, t)
         except Exception as e:  # noqa: BLE001 - the members will report a real problem
             logging.getLogger("abm.ensemble").warning("worker warm-up failed: %s", e)
 

@@ -190,6 +190,7 @@ class EconomyState:
     scenario: Scenario
     cal: dict[str, Any]
     threads: int = 1  #: numba threads for the kernels that run in parallel (1: none started)
+    threads_requested: int = 1  #: the threads asked for (``threads``: those in use at this scale)
     scale: float
     quarters: int
     burn_in: int

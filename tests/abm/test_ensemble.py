@@ -179,10 +179,13 @@ def test_command_writes_a_cf_ensemble_file_with_common_seeds(two_workers, system
         assert header.returncode == 0 and "realization:standard_name" in header.stdout
 
 
-def test_one_and_two_workers_give_identical_members(two_workers, tmp_path):
+def test_one_and_two_workers_give_identical_members(two_workers, tmp_path, monkeypatch):
     # the two-worker ensemble is the command's (the fixture): one local cluster fewer to start
     r, two = two_workers
     assert r.exit_code == 0, r.output + r.stderr
+    # the one-worker members run their kernels on two threads at this coarse scale (the limit
+    # of kernels.cache.effective_threads lifted in the workers' environment): the same bits
+    monkeypatch.setenv("ABM_THREADS_FROM_SCALE", "inf")
     kw = {"runs": 3, "root_seed": 7, "quarters": Q, "scale": SCALE}
     one = run_ensemble(
         ["diffuse", "laissez_faire"], workers=1, threads=2, output=tmp_path / "1.nc",
@@ -191,7 +194,8 @@ def test_one_and_two_workers_give_identical_members(two_workers, tmp_path):
     assert one.workers == 1 and "on 2 worker(s)" in r.stdout
     with xr.open_dataset(one.path) as a, xr.open_dataset(two) as b:
         _assert_same_members(a, b)
-    # numba threads per worker were set explicitly (NUMBA_NUM_THREADS and set_num_threads)
+    # numba threads per worker were set explicitly (NUMBA_NUM_THREADS and set_num_threads), and
+    # the members' kernels used them
     shard = next((tmp_path / "1.nc.parts").glob("*.nc"))
     with netCDF4.Dataset(shard) as nc:
         assert nc.getncattr("ensemble_numba_threads") == 2

@@ -32,10 +32,12 @@ def test_one_and_two_threads_give_identical_datasets(scenario):
     assert runs[0].threads == 1 and runs[1].threads == 2
 
 
-def test_threads_are_used_from_a_fine_enough_scale():
+def test_threads_are_used_from_a_fine_enough_scale(monkeypatch):
     """Asked for, threads are used at ``THREADS_FROM_SCALE`` persons per agent and finer; a
     coarser run uses one (its parallel loops are too small to pay for waking the threads)."""
     from kernels.cache import THREADS_FROM_SCALE, effective_threads
+
+    monkeypatch.delenv("ABM_THREADS_FROM_SCALE", raising=False)
 
     assert effective_threads(2, THREADS_FROM_SCALE) == 2
     assert effective_threads(2, 1.0) == 2
@@ -46,6 +48,15 @@ def test_threads_are_used_from_a_fine_enough_scale():
     for bad in (0.0, -1.0, math.nan):
         with pytest.raises(ValueError, match="threads_from_scale"):
             effective_threads(2, 5.0, from_scale=bad)
+    monkeypatch.setenv("ABM_THREADS_FROM_SCALE", "inf")  # what reaches ensemble workers
+    assert effective_threads(2, 2000.0) == 2
+    assert effective_threads(2, 2000.0, from_scale=10.0) == 1  # the argument wins
+    monkeypatch.setenv("ABM_THREADS_FROM_SCALE", "ten")
+    with pytest.raises(ValueError, match="ABM_THREADS_FROM_SCALE"):
+        effective_threads(2, 5.0)
+    monkeypatch.delenv("ABM_THREADS_FROM_SCALE")
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        return  # numba has one thread here: no model asks for two
     m = EconomyModel("laissez_faire", seed=1, scale=2000, quarters=1, threads=2)
     assert m.threads == 1 and m.threads_requested == 2
     m = EconomyModel(
