@@ -41,7 +41,7 @@ from abm.mechanisms import (
     trends,
 )
 from abm.mesa_core import Model, collector_paused, deregister_many, register_many
-from abm.model_args import scenario_argument, seed_argument
+from abm.model_args import effective_threads, scenario_argument, seed_argument
 from abm.policy import budget
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
 from abm.scenario import Scenario
@@ -50,7 +50,7 @@ from abm.state.economy import STREAMS, EconomyState
 from abm.state.fields import FIRM_FIELDS, INVESTOR_FIELDS, PROGRAMME_FIELDS, TALENT_FIELDS
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
-from kernels.cache import effective_threads, kernel_threads, uncached
+from kernels.cache import kernel_threads, uncached
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -81,7 +81,7 @@ class EconomyModel(EconomyState, Model):
         ``model.threads_requested`` the one asked for).
     threads_from_scale : float, optional
         The coarsest scale at which ``threads`` are used (default 10 persons per agent, about
-        1.2 million talent agents: ``kernels.cache.THREADS_FROM_SCALE``). Waking the threads
+        1.2 million talent agents: ``abm.model_args.THREADS_FROM_SCALE``). Waking the threads
         for a parallel loop (about 90 us with ``OMP_WAIT_POLICY=PASSIVE``) costs more than
         they save in the smaller loops of a coarser run (docs/performance.md, "Threads").
     collect_agents : bool

@@ -11,6 +11,7 @@ path or a ``Scenario`` (in a list: ``batch_run`` iterates over a value that is n
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,26 @@ def scenario_argument(scenario: Any) -> Scenario:
 
 
 __all__ = ["scenario_argument", "seed_argument"]
+
+
+#: the coarsest scale (persons per talent agent) at which ``threads > 1`` are used: from 1:10
+#: (about 1.2 million talent agents) a two-thread quarter was no slower than one on the machines
+#: of issue #13, at 1:20 and 1:200 it was 14% and twice as slow (docs/performance.md, "Threads")
+THREADS_FROM_SCALE = 10.0
+
+
+def effective_threads(threads: int, scale: float, from_scale: float | None = None) -> int:
+    """The numba threads a run at ``scale`` uses when ``threads`` are asked for: ``threads`` at
+    ``from_scale`` persons per agent and finer, else 1. ``from_scale`` defaults to the
+    environment's ``ABM_THREADS_FROM_SCALE`` (which reaches an ensemble's worker processes;
+    ``inf``: threads at any scale), else :data:`THREADS_FROM_SCALE`."""
+    if from_scale is None:
+        from_scale = os.environ.get("ABM_THREADS_FROM_SCALE") or THREADS_FROM_SCALE
+    try:
+        limit = float(from_scale)
+    except ValueError:
+        limit = math.nan
+    if not limit > 0:  # NaN too
+        raise ValueError(f"threads_from_scale (or ABM_THREADS_FROM_SCALE) must be a positive "
+                         f"number of persons per agent, got {from_scale!r}")  # fmt: skip
+    return threads if scale <= limit else 1

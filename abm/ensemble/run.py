@@ -51,8 +51,8 @@ from abm.ensemble.store import (
 )
 from abm.io.netcdf import write_netcdf
 from abm.io.progress import progress_bar
+from abm.model_args import effective_threads
 from abm.scenario import Scenario
-from kernels.cache import effective_threads
 
 logger = logging.getLogger("abm.ensemble")
 
@@ -295,7 +295,7 @@ def _compute(
         sink.prepare()  # nothing is written before the cluster is up (bad input: no files)
         # the warm-up compiles the kernels the members will call: the threaded ones when some
         # member runs at a scale that uses threads, the serial ones when some member does not
-        # (kernels.cache.effective_threads)
+        # (abm.model_args.effective_threads)
         warm_threads = [effective_threads(spec.threads, s) for s in plan.scales]
         setup = worker.WorkerSetup(plan.scenarios[0], spec.threads, warm_threads)
         cl.register_plugin(setup, name=worker.WorkerSetup.name)

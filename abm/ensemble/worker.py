@@ -99,7 +99,7 @@ def run_member(task: Task) -> tuple[xr.Dataset, dict[str, Any]]:
         "seconds": time.perf_counter() - t0,
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "numba_threads": model.threads,  # the threads its kernels used (kernels.cache)
+        "numba_threads": model.threads,  # the threads its kernels used (abm.model_args)
         "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
     }
     return ds, info
@@ -127,7 +127,7 @@ class WorkerSetup(WorkerPlugin):
         self.scenario = scenario
         self.threads = threads
         #: the thread counts of the warm-up runs: those the members will use (1 for members at
-        #: scales too coarse for threads, kernels.cache.effective_threads), each warmed once
+        #: scales too coarse for threads, abm.model_args.effective_threads), each warmed once
         self.warm_threads = tuple(sorted(set(warm_threads or (threads,))))
 
     def setup(self, worker: Any) -> None:

@@ -184,7 +184,7 @@ def test_one_and_two_workers_give_identical_members(two_workers, tmp_path, monke
     r, two = two_workers
     assert r.exit_code == 0, r.output + r.stderr
     # the one-worker members run their kernels on two threads at this coarse scale (the limit
-    # of kernels.cache.effective_threads lifted in the workers' environment): the same bits
+    # of abm.model_args.effective_threads lifted in the workers' environment): the same bits
     monkeypatch.setenv("ABM_THREADS_FROM_SCALE", "inf")
     kw = {"runs": 3, "root_seed": 7, "quarters": Q, "scale": SCALE}
     one = run_ensemble(

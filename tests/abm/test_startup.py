@@ -75,8 +75,8 @@ def test_a_run_calls_every_kernel_it_waits_for(threads):
     code = (
         "from abm import EconomyModel\n"
         "from kernels.cache import entry_points\n"
-        "import kernels.cache\n"
-        "kernels.cache.THREADS_FROM_SCALE = float('inf')  # threads at the test's coarse scale\n"
+        "import abm.model_args\n"
+        "abm.model_args.THREADS_FROM_SCALE = float('inf')  # threads at the test's coarse scale\n"
         f"EconomyModel('laissez_faire', seed=1, scale=5000, quarters=1, threads={threads}).run()\n"
         f"print([k.__name__ for k in entry_points({threads}) if not k.signatures])"
     )

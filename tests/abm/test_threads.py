@@ -35,7 +35,7 @@ def test_one_and_two_threads_give_identical_datasets(scenario):
 def test_threads_are_used_from_a_fine_enough_scale(monkeypatch):
     """Asked for, threads are used at ``THREADS_FROM_SCALE`` persons per agent and finer; a
     coarser run uses one (its parallel loops are too small to pay for waking the threads)."""
-    from kernels.cache import THREADS_FROM_SCALE, effective_threads
+    from abm.model_args import THREADS_FROM_SCALE, effective_threads
 
     monkeypatch.delenv("ABM_THREADS_FROM_SCALE", raising=False)
 
@@ -83,10 +83,10 @@ def test_abm_run_threads_1_and_2_write_the_same_numbers(tmp_path, monkeypatch):
     import xarray as xr
     from click.testing import CliRunner
 
-    import kernels.cache
+    import abm.model_args
     from abm.cli import main
 
-    monkeypatch.setattr(kernels.cache, "THREADS_FROM_SCALE", math.inf)
+    monkeypatch.setattr(abm.model_args, "THREADS_FROM_SCALE", math.inf)
 
     paths = []
     for t in (1, 2):
