@@ -26,6 +26,16 @@ from kernels.philox import philox4x64, philox_uniforms_py
 
 
 @numba.njit(cache=True)
+def _multipliers(knowledge_intensity, k_ref, sigma, eta):
+    """The spillover multiplier of each sector, 1 + sigma (k / k_ref)^eta (1 without knowledge)."""
+    multiplier = np.empty(knowledge_intensity.shape[0], dtype=np.float64)
+    for s in range(knowledge_intensity.shape[0]):
+        k = knowledge_intensity[s]
+        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+    return multiplier
+
+
+@numba.njit(cache=True)
 def innovate(
     firm_sector,
     productivity,
@@ -119,12 +129,8 @@ def innovate(
     finite and in the stated ranges. ``n = 0`` and sectors without firms are allowed.
     """
     n = firm_sector.shape[0]
-    n_sectors = knowledge_intensity.shape[0]
     n_peers = peer_u.shape[1]
-    multiplier = np.empty(n_sectors, dtype=np.float64)
-    for s in range(n_sectors):
-        k = knowledge_intensity[s]
-        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+    multiplier = _multipliers(knowledge_intensity, k_ref, sigma, eta)
 
     # Pass 1, every firm: both success draws and the innovation candidate. Successful imitators
     # are listed for pass 2 (only the listed part of `imitators` is ever touched).
@@ -248,11 +254,7 @@ def _innovate_keyed_impl(
     """The driver of :func:`innovate_keyed` (a ``prange`` loop over fixed chunks of firms: a
     plain range when compiled without ``parallel``)."""
     n = firm_sector.shape[0]
-    n_sectors = knowledge_intensity.shape[0]
-    multiplier = np.empty(n_sectors, dtype=np.float64)
-    for s in range(n_sectors):
-        k = knowledge_intensity[s]
-        multiplier[s] = 1.0 + sigma * (k / k_ref) ** eta if k > 0.0 else 1.0
+    multiplier = _multipliers(knowledge_intensity, k_ref, sigma, eta)
     key = (np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism))
     out = (np.empty(n, dtype=np.float64), np.empty(n, dtype=np.bool_), np.empty(n, np.bool_))
     # a chunk's imitators and their first two peer uniforms, at the chunk's own rows (firm i's

@@ -95,6 +95,17 @@ def census_py(abroad, employer, skill, n_skills):
 _MARK_BLOCK = 512  #: agents whose marks one OR tests (marked_residents)
 
 
+@numba.njit(cache=True, inline="always")
+def _block_marked(attracted, lo):
+    """Whether the block of ``_MARK_BLOCK`` marks from ``lo`` has one (an OR over a block of
+    a size known when compiling: vectorised)."""
+    block = attracted[lo : lo + _MARK_BLOCK]
+    any_mark = np.int32(0)
+    for i in range(_MARK_BLOCK):
+        any_mark |= block[i]
+    return any_mark != 0
+
+
 @numba.njit(cache=True)
 def _count_marks(attracted, abroad, lo, hi, out):
     for i in range(lo, hi):
@@ -116,11 +127,7 @@ def marked_residents(attracted, abroad, n_marks):
     n = attracted.shape[0]
     whole = n - n % _MARK_BLOCK
     for lo in range(0, whole, _MARK_BLOCK):
-        block = attracted[lo : lo + _MARK_BLOCK]
-        any_mark = np.int32(0)
-        for i in range(_MARK_BLOCK):
-            any_mark |= block[i]
-        if any_mark != 0:
+        if _block_marked(attracted, lo):
             _count_marks(attracted, abroad, lo, lo + _MARK_BLOCK, out)
     _count_marks(attracted, abroad, whole, n, out)
     return out
@@ -136,11 +143,7 @@ def clear_marks_abroad(attracted, abroad):
     whole = n - n % _MARK_BLOCK
     cleared = 0
     for lo in range(0, whole, _MARK_BLOCK):
-        block = attracted[lo : lo + _MARK_BLOCK]
-        any_mark = np.int32(0)
-        for i in range(_MARK_BLOCK):
-            any_mark |= block[i]
-        if any_mark != 0:
+        if _block_marked(attracted, lo):
             cleared += _clear_abroad(attracted, abroad, lo, lo + _MARK_BLOCK)
     return cleared + _clear_abroad(attracted, abroad, whole, n)
 

@@ -290,15 +290,10 @@ def _compute(
     progress: bool,
 ) -> tuple[_Stream, float]:
     """Run the members ``todo`` on the cluster; returns the stream and its compute seconds."""
-    used = max(effective_threads(spec.threads, s) for s in plan.scales)
-    with connect(spec, str(plan.scenarios[0].source_file or plan.names[0]), used) as cl:
+    warm = [effective_threads(spec.threads, s) for s in plan.scales]  # what members will use
+    with connect(spec, str(plan.scenarios[0].source_file or plan.names[0]), max(warm)) as cl:
         sink.prepare()  # nothing is written before the cluster is up (bad input: no files)
-        # the warm-up compiles the kernels the members will call: the threaded ones when some
-        # member runs at a scale that uses threads, the serial ones when some member does not
-        # (abm.model_args.effective_threads)
-        warm_threads = [effective_threads(spec.threads, s) for s in plan.scales]
-        setup = worker.WorkerSetup(plan.scenarios[0], spec.threads, warm_threads)
-        cl.register_plugin(setup, name=worker.WorkerSetup.name)
+        cl.register_plugin(worker.WorkerSetup(plan.scenarios[0], spec.threads, warm))
         bar = progress_bar(plan.total, "ensemble", "member", enabled=progress, initial=reused)
         bar.set_postfix(failed=0)
         stream = _Stream(cl, plan, sink, spec.threads, retries, bar)
@@ -389,9 +384,8 @@ def run_ensemble(
         Parameter points given by the caller (``abm sensitivity`` passes its sample).
         Every parameter point runs ``runs`` member seeds (the same seeds at every point).
     workers, threads : int, optional
-        Local cluster: worker processes (default: cores // the threads the members use, 1 at
-        scales coarser than 1:10) running one member each,
-        with ``threads`` numba threads per worker (``NUMBA_NUM_THREADS`` is set for them).
+        Local cluster: worker processes (default: cores // the threads members use) running
+        one member each, with ``threads`` numba threads per worker (``NUMBA_NUM_THREADS``).
     scheduler : str, optional
         Address of an existing dask scheduler (``tcp://host:8786``); fails after
         ``connect_timeout`` seconds if unreachable. ``client``: an existing Client instead.
