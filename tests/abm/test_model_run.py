@@ -139,3 +139,68 @@ def test_the_build_pauses_the_garbage_collector_and_restores_it(monkeypatch):
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("a failing build")
     assert gc.isenabled()
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic garbage collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_quarter_freezes_older_objects_and_gives_them_back(monkeypatch):
+    """Inside ``step`` the objects older than the quarter are frozen (full collections skip
+    them); after it nothing is frozen, and garbage that became unreachable during the quarter
+    is collected by the next collection."""
+    import gc
+    import weakref
+
+    import abm.model
+
+    m = EconomyModel("diffuse", seed=1, scale=2000, quarters=3)
+    old = _Cycle()
+    gone = weakref.ref(old)
+    m.old_cycle = old
+    del old
+    seen = []
+    real = abm.model.trends.update
+
+    def spy(eco, f):
+        seen.append(gc.get_freeze_count())
+        del eco.old_cycle  # the cycle, frozen in this quarter, becomes garbage
+        gc.collect()
+        seen.append(gone() is not None)  # a collection inside the quarter skips it
+        return real(eco, f)
+
+    monkeypatch.setattr(abm.model.trends, "update", spy)
+    assert gc.get_freeze_count() == 0
+    m.step()
+    assert seen[0] > 0 and seen[1] is True
+    assert gc.get_freeze_count() == 0  # given back to the oldest generation
+    gc.collect()
+    assert gone() is None  # and collected outside the quarter
+
+
+def test_a_quarter_leaves_a_callers_freeze_alone_and_unfreezes_after_an_error(monkeypatch):
+    import gc
+
+    import abm.model
+
+    m = EconomyModel("diffuse", seed=1, scale=2000, quarters=3)
+    gc.freeze()  # an application that froze its objects (before fork, say)
+    try:
+        frozen = gc.get_freeze_count()
+        m.step()
+        # still frozen (less what the quarter freed), and nothing more: the quarter's objects
+        # are not in the caller's permanent generation
+        assert 0.9 * frozen < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
+
+    def fail(eco, f):
+        raise RuntimeError("a failing quarter")
+
+    monkeypatch.setattr(abm.model.trends, "update", fail)
+    with pytest.raises(RuntimeError, match="a failing quarter"):
+        m.step()
+    assert gc.get_freeze_count() == 0
