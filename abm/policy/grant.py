@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm.policy.budget import active, by_firm_sector, quarter_budget, spend
+from abm.policy.selection import rows_up_to_kth
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from kernels.policy import grant_scores, grant_scores_parallel
@@ -64,8 +65,7 @@ def best_first(score: np.ndarray, ask: np.ndarray, budget: float) -> np.ndarray:
     guess = 2.0 * budget / mean_ask if mean_ask > 0 else np.inf
     k = max(256, int(guess)) if np.isfinite(guess) else fin.size
     while k < fin.size:
-        kth = np.partition(neg, k - 1)[k - 1]
-        top = np.flatnonzero(neg <= kth)  # every tie of the k-th score, in row order
+        top = rows_up_to_kth(neg, k)  # every tie of the k-th score, in row order
         order = fin[top[np.argsort(neg[top], kind="stable")]]
         if np.cumsum(ask[order])[-1] >= budget:
             return order

@@ -20,6 +20,7 @@ import numpy as np
 
 from abm.policy.budget import active, quarter_budget, spend
 from abm.policy.purchases import Purchases
+from abm.policy.selection import rows_up_to_kth
 from abm.state.economy import EconomyState, Shock
 from abm.state.sectors import HIGH, SECTOR_INDEX
 from kernels.talent import marked_residents
@@ -85,6 +86,5 @@ def smallest_first(values: np.ndarray, k: int) -> np.ndarray:
         return np.argsort(values, kind="stable")
     if k <= 0:
         return np.zeros(0, np.int64)
-    kth = np.partition(values, k - 1)[k - 1]
-    top = np.flatnonzero(values <= kth)  # every tie of the k-th value, in row order
+    top = rows_up_to_kth(values, k)  # every tie of the k-th value, in row order
     return top[np.argsort(values[top], kind="stable")][:k]
