@@ -134,3 +134,22 @@ def test_bulk_registration_takes_the_bulk_path_for_firms(monkeypatch):
     monkeypatch.setattr("abm.mesa_core.Model.register_agent", type(model).register_agent)
     register_many(model, Firm, 3)
     assert calls == [] and len(model.agents_by_type[Firm]) == 3
+
+
+def test_bulk_registration_keeps_mesa_agent_sets_weak():
+    """The agent sets hold bulk-registered agents by weak reference with their own removal
+    callback, as ``AgentSet.add`` does: an agent that no registry holds any more leaves them."""
+    import gc
+
+    from abm.mesa_core import deregister_many, register_many
+
+    model = mesa.Model(seed=1)
+    agents = register_many(model, Firm, 4)
+    deregister_many(model, [agents[0], agents[0], agents[1]])  # a repeat is ignored
+    assert [a.unique_id for a in model.agents] == [3, 4]
+    assert len(model.agents_by_type[Firm]) == 2 and agents[0] not in model.agents
+    third = agents[2]
+    del model._agents[third], agents, third  # held by nothing but the weak sets now
+    gc.collect()
+    assert [a.unique_id for a in model.agents] == [4]
+    assert [a.unique_id for a in model.agents_by_type[Firm]] == [4]
