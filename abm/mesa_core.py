@@ -159,8 +159,8 @@ def frozen_heap(step: _F) -> _F:
     A model's objects live long: its firm agents, Mesa's references to them, its records. Each
     of Python's full collections goes through all of them, and one came whenever a quarter's
     survivors (entrants, records) had added a quarter to what the last full collection found:
-    at 1:1 about every 13-16 quarters, 150-390 ms for 1.7 million objects (10-15 ms a quarter
-    on average), at 1:20 about every 60 quarters, 72-75 ms (docs/performance.md, "Eighth
+    at 1:1 about every 13-16 quarters, 150-390 ms for 1.6-1.7 million objects (10-15 ms a
+    quarter on average), at 1:20 about every 60 quarters, 72-92 ms (docs/performance.md, "Eighth
     session"). Frozen objects are left out of every collection, so the collections inside a
     quarter go only through what it made: the quarter's young objects are collected as before,
     and at its end ``gc.unfreeze`` gives everything back to the oldest generation, where the
