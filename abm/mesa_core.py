@@ -13,19 +13,15 @@ anywhere in the process still gives the whole of Mesa, and ``mesa.Model`` is thi
 :data:`Model`. When Mesa is imported already, nothing is deferred.
 
 It also keeps Mesa's bookkeeping of many agents cheap: :func:`register_many` and
-:func:`deregister_many` register entrants and exits in bulk, :func:`collector_paused` keeps
-Python's garbage collector out of the build, which makes a million and a half agent objects, and
-:func:`frozen_heap` keeps the collector's full collections off those objects during a
-quarter.
+:func:`deregister_many` register entrants and exits in bulk, and :func:`collector_paused` keeps
+Python's garbage collector out of the build, which makes a million and a half agent objects.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 from abm.deferred import import_deferring_init
 
@@ -44,11 +40,8 @@ __all__ = [
     "Model",
     "collector_paused",
     "deregister_many",
-    "frozen_heap",
     "register_many",
 ]
-
-_F = TypeVar("_F", bound=Callable)
 
 
 #: objects made with the collector paused above which one full collection follows (a 1:1
@@ -151,33 +144,3 @@ def collector_paused() -> Iterator[None]:
             # 0.1 s whatever the build, a tenth of a small run's start-up, so not after one
             if gc.get_count()[0] > FULL_COLLECTION_AFTER:
                 gc.collect()
-
-
-def frozen_heap(step: _F) -> _F:
-    """``step`` with the objects that exist when it starts frozen (``gc.freeze``) until it ends.
-
-    A model's objects live long: its firm agents, Mesa's references to them, its records. Each
-    of Python's full collections goes through all of them, and one came whenever a quarter's
-    survivors (entrants, records) had added a quarter to what the last full collection found:
-    at 1:1 about every 13-16 quarters, 150-390 ms for 1.6-1.7 million objects (10-15 ms a
-    quarter on average), at 1:20 about every 60 quarters, 72-92 ms (docs/performance.md, "Eighth
-    session"). Frozen objects are left out of every collection, so the collections inside a
-    quarter go only through what it made: the quarter's young objects are collected as before,
-    and at its end ``gc.unfreeze`` gives everything back to the oldest generation, where the
-    next full collection outside a quarter (or ``gc.collect()``) finds it. Both calls move a
-    list head, whatever the number of objects. Nothing is frozen when something else has frozen
-    objects already (``gc.get_freeze_count() > 0``: another application's freeze, or another
-    thread's model inside its quarter); the results never depend on the collector.
-    """
-
-    @functools.wraps(step)
-    def frozen_step(*args: object, **kwargs: object) -> object:
-        if gc.get_freeze_count() > 0:
-            return step(*args, **kwargs)
-        gc.freeze()
-        try:
-            return step(*args, **kwargs)
-        finally:
-            gc.unfreeze()
-
-    return frozen_step  # type: ignore[return-value]

@@ -40,7 +40,7 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
-from abm.mesa_core import Model, collector_paused, deregister_many, frozen_heap, register_many
+from abm.mesa_core import Model, collector_paused, deregister_many, register_many
 from abm.model_args import effective_threads, scenario_argument, seed_argument
 from abm.policy import budget
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
@@ -162,7 +162,6 @@ class EconomyModel(EconomyState, Model):
             type(self).step(self)
 
     # ------------------------------------------------------------------ the quarter
-    @frozen_heap  # collections inside a quarter skip the objects older than it (abm.mesa_core)
     def step(self) -> None:
         """One quarter, as a list of steps (docs/model.md §5); ``f`` carries the quarter's flows."""
         f = self._begin_quarter()

@@ -3,11 +3,12 @@
 The talent programmes pick the ``k`` candidates abroad with the smallest draws, and the grants
 fund the best-scored proposals until the budget is spent. Both need the rows whose value is at
 most the ``k``-th smallest, ties included, in row order: ``np.partition`` over all values finds
-that value, 7-13 ms for the 0.55-0.75 million values at 1:1 (docs/performance.md, "Eighth
+that value, 6.6-11.5 ms for the 0.55-0.75 million values at 1:1 (docs/performance.md, "Eighth
 session"). :func:`rows_up_to_kth` first guesses a bound from a strided sample, partitions only the
 values at or below it when there are at least ``k`` of them (any value at or below the ``k``-th
-smallest is at or below the bound then), and partitions everything otherwise: the same rows
-whatever the guess, which sets only the speed.
+smallest is at or below the bound then) and at most a quarter of all, and partitions everything
+otherwise (a sample that missed the small values, or a bound that many ties share): the same
+rows whatever the guess, which sets only the speed.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ def rows_up_to_kth(values: np.ndarray, k: int) -> np.ndarray:
         # a little above the sample's quantile k / n, so that the bound usually keeps k values
         j = min(sample.size - 1, int(k / n * sample.size * 1.25) + 32)
         bound = np.partition(sample, j)[j]
-        near = np.flatnonzero(values <= bound)
-        if near.size >= k:
+        below = values <= bound
+        # enough rows, and few enough that partitioning them beats partitioning all (a bound
+        # that many ties share can keep most rows: then all values are partitioned, as below)
+        if k <= np.count_nonzero(below) <= n // 4:
+            near = np.flatnonzero(below)
             sub = values[near]
             kth = np.partition(sub, k - 1)[k - 1]  # <= bound: every value <= kth is in near
             return near[sub <= kth]

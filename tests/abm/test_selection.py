@@ -18,19 +18,34 @@ def _values(kind, n, rng):
         return rng.random(n)
     if kind == "ties":
         return rng.integers(0, 50, n).astype(float)
-    if kind == "sorted":  # the strided sample sees only the first rows' small values
+    if kind == "sorted":
         return np.sort(rng.random(n))
     if kind == "descending":
         return np.sort(rng.random(n))[::-1].copy()
-    if kind == "constant":
+    if kind == "constant":  # one value: the bound keeps every row
         return np.full(n, 0.25)
-    # the small values clustered in one block the stride may miss
+    if kind == "mostly_ties":  # 60% share the smallest value: so does the bound
+        v = rng.random(n)
+        v[rng.random(n) < 0.6] = 0.0
+        return v
+    if kind == "strided":  # small exactly at the sampled rows: the bound keeps too few
+        v = rng.random(n) + 1.0
+        v[:: _stride(n)] = rng.random(v[:: _stride(n)].size) * 1e-3
+        return v
+    # the small values clustered in one block
     v = rng.random(n) + 1.0
     v[n // 3 : n // 3 + 40] = rng.random(40) * 1e-3
     return v
 
 
-@pytest.mark.parametrize("kind", ["uniform", "ties", "sorted", "descending", "constant", "block"])
+def _stride(n):
+    return -(-n // min(selection.SAMPLE, max(n // 8, 1)))
+
+
+KINDS = ["uniform", "ties", "sorted", "descending", "constant", "mostly_ties", "strided", "block"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [100, 8_192, 50_000, 300_000])
 def test_rows_up_to_kth_are_those_of_a_full_partition(kind, n):
     rng = np.random.default_rng(n)
@@ -58,6 +73,26 @@ def test_the_bound_from_the_sample_is_used_when_it_keeps_k_rows(monkeypatch):
     np.testing.assert_array_equal(got, _reference(v, 2_000))
     assert selection.SAMPLE // 2 < sizes[0] <= selection.SAMPLE  # the sample
     assert len(sizes) == 2 and sizes[1] < 10_000  # then the rows near the bound, never all
+
+
+@pytest.mark.parametrize("kind", ["strided", "mostly_ties"])
+def test_the_bound_is_set_aside_when_it_keeps_too_few_or_too_many_rows(kind, monkeypatch):
+    """A sample that saw only small values keeps fewer than k rows; a bound that most values
+    share keeps more than a quarter of them: both partition every value, with the same rows."""
+    n, k = 300_000, 20_000
+    v = _values(kind, n, np.random.default_rng(5))
+    sizes = []
+    real = np.partition
+
+    def spy(a, kth, *args, **kwargs):
+        sizes.append(a.size)
+        return real(a, kth, *args, **kwargs)
+
+    monkeypatch.setattr(selection.np, "partition", spy)
+    got = rows_up_to_kth(v, k)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(got, _reference(v, k))
+    assert len(sizes) == 2 and sizes[1] == n  # the sample, then all values
 
 
 @pytest.mark.parametrize("k", [0, -1, 11])
