@@ -56,9 +56,8 @@ def test_rows_up_to_kth_are_those_of_a_full_partition(kind, n):
         np.testing.assert_array_equal(got, _reference(v, k), err_msg=f"{kind} n={n} k={k}")
 
 
-def test_the_bound_from_the_sample_is_used_when_it_keeps_k_rows(monkeypatch):
-    """On uniform draws the sampled bound keeps at least k rows, so only those are partitioned
-    (the guess sets the speed, not the rows)."""
+def _partitioned(values, k, monkeypatch):
+    """``rows_up_to_kth(values, k)`` and the sizes of the arrays it partitioned, in order."""
     sizes = []
     real = np.partition
 
@@ -67,9 +66,16 @@ def test_the_bound_from_the_sample_is_used_when_it_keeps_k_rows(monkeypatch):
         return real(a, kth, *args, **kwargs)
 
     monkeypatch.setattr(selection.np, "partition", spy)
-    v = np.random.default_rng(3).random(400_000)
-    got = rows_up_to_kth(v, 2_000)
+    got = rows_up_to_kth(values, k)
     monkeypatch.undo()
+    return got, sizes
+
+
+def test_the_bound_from_the_sample_is_used_when_it_keeps_k_rows(monkeypatch):
+    """On uniform draws the sampled bound keeps at least k rows, so only those are partitioned
+    (the guess sets the speed, not the rows)."""
+    v = np.random.default_rng(3).random(400_000)
+    got, sizes = _partitioned(v, 2_000, monkeypatch)
     np.testing.assert_array_equal(got, _reference(v, 2_000))
     assert selection.SAMPLE // 2 < sizes[0] <= selection.SAMPLE  # the sample
     assert len(sizes) == 2 and sizes[1] < 10_000  # then the rows near the bound, never all
@@ -81,16 +87,7 @@ def test_the_bound_is_set_aside_when_it_keeps_too_few_or_too_many_rows(kind, mon
     share keeps more than a quarter of them: both partition every value, with the same rows."""
     n, k = 300_000, 20_000
     v = _values(kind, n, np.random.default_rng(5))
-    sizes = []
-    real = np.partition
-
-    def spy(a, kth, *args, **kwargs):
-        sizes.append(a.size)
-        return real(a, kth, *args, **kwargs)
-
-    monkeypatch.setattr(selection.np, "partition", spy)
-    got = rows_up_to_kth(v, k)
-    monkeypatch.undo()
+    got, sizes = _partitioned(v, k, monkeypatch)
     np.testing.assert_array_equal(got, _reference(v, k))
     assert len(sizes) == 2 and sizes[1] == n  # the sample, then all values
 
