@@ -46,6 +46,7 @@ from abm.policy import budget
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
 from abm.scenario import Scenario
 from abm.state.accounts import foreign_position
+from abm.state.draws import DrawsAhead
 from abm.state.economy import STREAMS, EconomyState
 from abm.state.fields import FIRM_FIELDS, INVESTOR_FIELDS, PROGRAMME_FIELDS, TALENT_FIELDS
 from abm.state.flows import QuarterFlows
@@ -138,6 +139,7 @@ class EconomyModel(EconomyState, Model):
             n: np.random.Generator(np.random.PCG64(c))
             for n, c in zip(STREAMS, children, strict=True)
         }
+        self.draws = DrawsAhead(self.streams, enabled=self.threads > 1)  # abm.state.draws
         k = ss.generate_state(4, np.uint64)
         self._key0, self._key1 = np.uint64(k[2]), np.uint64(k[3])
         self.quarter = -self.burn_in  # model quarter; recorded from 0
@@ -165,6 +167,7 @@ class EconomyModel(EconomyState, Model):
     def step(self) -> None:
         """One quarter, as a list of steps (docs/model.md §5); ``f`` carries the quarter's flows."""
         f = self._begin_quarter()
+        innovation.draw_ahead(self)  # 6's numpy draws, queued for a helper thread (threads > 1)
         expectations.expect_and_price(self, f)  # 1 expected demand, prices
         production.plan(self, f)  # 2 production plans, vacancies, layoffs
         labour.match(self, f)  # 3 quits, search and matching (kernels.labour)

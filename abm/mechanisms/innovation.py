@@ -23,6 +23,8 @@ private R&D through opportunity, with the same elasticity as its price, not an i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from abm.policy import mission_agency
@@ -40,7 +42,6 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     """Knowledge stocks, innovation and imitation, and the R&D plan for next quarter."""
     fp = eco.firm_pop
     c = eco.c
-    n = len(fp)
     staff = np.maximum(f.employment_persons, 1e-9)
     rs = f.rd_staff / staff / np.maximum(fp.rd_norm, 1e-12)
     xi = c("rd.innovation_share")
@@ -58,8 +59,7 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
         sec.opportunity_2025 = opportunity.copy()
     sec.opportunity = opportunity / sec.opportunity_2025
     lo, hi = c("rd.jump_low"), c("rd.jump_high")
-    a_, b_ = c("rd.jump_beta")
-    jump = lo + (hi * (1 + widen[fp.sector]) - lo) * eco.streams["innovation"].beta(a_, b_, n)
+    jump = lo + (hi * (1 + widen[fp.sector]) - lo) * eco.draws.take("innovation", *_jumps(eco))
     order, start = sector_order(fp.sector, S)  # np.argsort(kind='stable') and its bounds
     key0, key1, q = eco.shock_key()
     # each firm's eight keyed uniforms (Shock.INNOVATE): success of innovation and imitation,
@@ -74,6 +74,20 @@ def innovate(eco: EconomyState, f: QuarterFlows) -> None:
     f.innovations = sector_sums(fp.sector, innov.astype(float), S)
     f.knowledge_intensity = intensity
     plan_rd(eco)
+
+
+def _jumps(eco: EconomyState) -> tuple[tuple, Callable[[np.random.Generator], np.ndarray]]:
+    """The quarter's standard jump draws, one Beta(a, b) variate per firm row: their key (the
+    parameters and the number of firms) and the draw itself (``abm.state.draws``)."""
+    a_, b_ = eco.c("rd.jump_beta")
+    n = len(eco.firm_pop)
+    return (float(a_), float(b_), n), lambda rng: rng.beta(a_, b_, n)
+
+
+def draw_ahead(eco: EconomyState) -> None:
+    """Queue the quarter's jump draws for the helper thread (``abm.state.draws``; with
+    ``threads > 1``). The number of firms does not change before innovation, which checks it."""
+    eco.draws.ahead("innovation", *_jumps(eco))
 
 
 def plan_rd(eco: EconomyState) -> None:

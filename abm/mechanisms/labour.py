@@ -102,17 +102,18 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     k = int(c("labour.search_sample"))
     order = rng.permutation(n_s).astype(np.int64, copy=False)
     samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0), dtype=np.int64)
-    matched, filled = match_labour(
-        tp.skill[seekers].astype(np.int64),
-        tp.field[seekers].astype(np.int64),
-        tp.reservation[seekers].astype(np.float64),
-        order,
-        v_skill,
-        v_field,
-        v_wage,
-        openings,
-        samples,
-    )
+    with eco.draws.serial():  # one thread: queued numpy draws use another (abm.state.draws)
+        matched, filled = match_labour(
+            tp.skill[seekers].astype(np.int64),
+            tp.field[seekers].astype(np.int64),
+            tp.reservation[seekers].astype(np.float64),
+            order,
+            v_skill,
+            v_field,
+            v_wage,
+            openings,
+            samples,
+        )
     hired = matched >= 0
     staff = eco.labour.staff
     talent.hire(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from abm.state.accounts import Accounts, BalanceSheets, financial_net_worth
+from abm.state.draws import DrawsAhead
 from abm.state.flows import QuarterFlows
 from abm.state.populations import Population
 from abm.state.sectors import N_SECTORS, N_SKILLS
@@ -197,6 +198,7 @@ class EconomyState:
     start_year: int
     quarter: int
     streams: dict[str, np.random.Generator]
+    draws: DrawsAhead  #: the streams' draws made ahead on a helper thread (abm.state.draws)
     accounts: Accounts
     bs: BalanceSheets
     firm_pop: Population

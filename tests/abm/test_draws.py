@@ -1,0 +1,118 @@
+"""Draws made ahead on a helper thread (``abm.state.draws``): the same bits as drawn in place,
+started only in a serial stretch, checked against what their owner asks for."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import threading
+
+import numba
+import numpy as np
+import pytest
+
+from abm import EconomyModel
+from abm.state.draws import DrawsAhead
+
+
+def _streams(seed: int = 7) -> dict[str, np.random.Generator]:
+    return {"a": np.random.default_rng(seed), "b": np.random.default_rng(seed + 1)}
+
+
+def _beta(n: int):
+    def draw(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        return rng.beta(2.0, 5.0, n), threading.current_thread().name
+
+    return draw
+
+
+def test_a_draw_made_ahead_has_the_bits_of_the_same_draw_in_place():
+    ahead, here = DrawsAhead(_streams(), enabled=True), DrawsAhead(_streams(), enabled=False)
+    for draws in (ahead, here):
+        draws.ahead("a", (1000,), _beta(1000))
+    with ahead.serial():
+        assert ahead.pending == ("a",)
+        values, thread = ahead.take("a", (1000,), _beta(1000))
+    expected, here_thread = here.take("a", (1000,), _beta(1000))
+    np.testing.assert_array_equal(values, expected)
+    assert thread.startswith("abm-draws") and here_thread == threading.current_thread().name
+    assert ahead.pending == here.pending == ()
+    # the stream goes on from where the draw left it, as in place
+    np.testing.assert_array_equal(
+        ahead.take("a", (5,), _beta(5))[0], here.take("a", (5,), _beta(5))[0]
+    )
+
+
+def test_a_draw_queued_but_never_in_a_serial_stretch_is_made_when_taken():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("b", (50,), _beta(50))
+    values, thread = draws.take("b", (50,), _beta(50))
+    assert thread == threading.current_thread().name
+    np.testing.assert_array_equal(values, np.random.default_rng(8).beta(2.0, 5.0, 50))
+
+
+def test_a_draw_taken_with_another_key_or_queued_twice_is_an_error():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (10,), _beta(10))
+    with pytest.raises(RuntimeError, match="queued already"):
+        draws.ahead("a", (10,), _beta(10))
+    with draws.serial():
+        pass
+    with pytest.raises(RuntimeError, match=r"stream 'a': the draw queued was \(10,\).*\(11,\)"):
+        draws.take("a", (11,), _beta(11))
+    assert draws.pending == ()
+
+
+def test_disabled_draws_queue_nothing_and_draw_in_place():
+    draws = DrawsAhead(_streams(), enabled=False)
+    draws.ahead("a", (10,), _beta(10))
+    with draws.serial():
+        assert draws.pending == ()
+    assert draws.take("a", (10,), _beta(10))[1] == threading.current_thread().name
+
+
+def _child(queue) -> None:
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (100,), _beta(100))
+    with draws.serial():
+        queue.put(draws.take("a", (100,), _beta(100))[0].sum())
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_a_process_forked_after_the_helper_ran_makes_its_own():
+    parent = DrawsAhead(_streams(), enabled=True)  # the helper thread exists before the fork
+    parent.ahead("a", (100,), _beta(100))
+    with parent.serial():
+        expected = parent.take("a", (100,), _beta(100))[0].sum()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child's draw hung: it waited for the parent's helper thread")
+    assert child.exitcode == 0 and queue.get(timeout=5) == expected
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
+def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper(monkeypatch):
+    """The model queues the jumps at the start of a quarter and the matching starts them."""
+    import abm.state.draws as draws_module
+
+    names: list[str] = []
+    submit = draws_module.ThreadPoolExecutor.submit
+
+    def spy(self, fn, *args, **kwargs):
+        def run(*a, **k):
+            names.append(threading.current_thread().name)
+            return fn(*a, **k)
+
+        return submit(self, run, *args, **kwargs)
+
+    monkeypatch.setattr(draws_module.ThreadPoolExecutor, "submit", spy)
+    model = EconomyModel("diffuse", seed=1, scale=2000, quarters=2, threads=2,
+                         threads_from_scale=math.inf)  # fmt: skip
+    burn_in = model.burn_in
+    model.run()
+    assert len(names) == burn_in + 2 and all(n.startswith("abm-draws") for n in names)
