@@ -112,7 +112,7 @@ def _best_exact(
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def match_labour(
     seeker_skill,
     seeker_field,
@@ -187,6 +187,9 @@ def match_labour(
     original arrays. The seeker's sample row and key are prefetched ``PREFETCH_AHEAD`` positions
     ahead in ``order``, and a seeker without a match takes from a sink row that never runs out, so
     serving has no data-dependent branches.
+
+    Compiled with ``nogil=True``: it runs on one thread and releases the interpreter's lock, so
+    numpy draws queued for the helper thread run beside it (``abm.state.draws``).
     """
     n = seeker_skill.shape[0]
     v = vac_skill.shape[0]

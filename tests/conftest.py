@@ -1,7 +1,13 @@
 """Shared fixtures: small, fast runs of the shipped scenarios, the system tools some tests use
-(``ncdump``, ``cdo``, ``ncra``, ``chromium``), and one dask scheduler with two workers for the
-whole session (the tests whose subject is not the local cluster itself run their ensembles on
-it, instead of each starting and stopping a cluster of fresh worker processes)."""
+(``ncdump``, ``cdo``, ``ncra``, ``chromium``), and one dask scheduler with two workers for each
+test process (the tests whose subject is not the local cluster itself run their ensembles on
+it, instead of each starting and stopping a cluster of fresh worker processes).
+
+The suite runs on pytest-xdist workers (pyproject's addopts): one per usable core, at most four
+(:func:`pytest_xdist_auto_num_workers`), each test file on one worker, so a worker that needs
+the scheduler starts its own. Before the workers start, the controller fills numba's cache in a
+subprocess (:func:`pytest_sessionstart`): numba's cache index is not safe for processes that
+compile the same kernels at once (numba #4807), which workers on a cold cache (CI) would do."""
 
 from __future__ import annotations
 
@@ -33,6 +39,31 @@ _spec.loader.exec_module(numpy_baseline_module)
 # handler whatever the caller's disposition (children then start with the default action).
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+#: the most test workers ``-n auto`` starts (each holds models, and some a dask cluster)
+MAX_TEST_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core this process may use (its affinity, which a container's
+    CPU set limits; xdist's own count is the machine's physical cores), at most four."""
+    return max(1, min(MAX_TEST_WORKERS, len(os.sched_getaffinity(0))))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On the controller of a run on several workers, before they start: fill numba's cache with
+    the kernels of a one-quarter run, on one thread and on two (``abm.ensemble.worker.warm_up``,
+    under its per-host lock), in a subprocess, so the controller starts no numba threads."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.getoption("numprocesses", None) in (None, 0):
+        return
+    code = (
+        "from abm.ensemble.worker import warm_up\n"
+        "warm_up('diffuse', threads=1)\n"
+        "warm_up('diffuse', threads=2)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=900)
+
 
 SMALL_SCALE = 1000.0  # persons per talent agent: ~12k agents, fast enough for unit tests
 

@@ -16,8 +16,11 @@ moment they are computed changes. A stream with a draw queued must not be used o
 the draw is taken.
 
 Runs use the helper only with ``threads > 1`` (1:10 and finer by default): a one-thread run
-stays on one core. The helper is one thread per process, shared by the models in it; a process
-forked while it runs makes its own (a forked child has no copy of the parent's threads).
+stays on one core. The helper is one thread per process, shared by the models in it. A forked
+child has no copy of the parent's threads, so it makes a helper of its own; a draw that was
+running on the parent's helper at the fork never finishes in the child, and taking it there
+raises (a model copied in the middle of a quarter cannot continue). When the helper cannot take
+work (the interpreter is shutting down), the queued draws are made in place when taken.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -46,11 +50,28 @@ def _helper() -> ThreadPoolExecutor:
         return _executor
 
 
+#: every DrawsAhead of the process, so that a forked child can fail the draws it cannot finish
+_instances: weakref.WeakSet[DrawsAhead] = weakref.WeakSet()
+
+
 def _forget_helper() -> None:
-    """In a forked child: the parent's helper thread does not exist there, so make a new one."""
+    """In a forked child: the parent's helper thread does not exist there, so make a new one;
+    a draw that was running on it fails when taken, instead of waiting for ever."""
     global _executor, _lock
     _executor = None
     _lock = threading.Lock()
+    for draws in list(_instances):
+        for stream, (key, future) in list(draws._started.items()):
+            if not future.done():
+                failed: Future = Future()
+                failed.set_exception(
+                    RuntimeError(
+                        f"stream {stream!r}: the process was forked while its draw {key} ran on "
+                        "the parent's helper thread; a model copied in the middle of a quarter "
+                        "cannot continue"
+                    )
+                )
+                draws._started[stream] = (key, failed)
 
 
 os.register_at_fork(after_in_child=_forget_helper)
@@ -79,6 +100,7 @@ class DrawsAhead:
         self.enabled = bool(enabled)
         self._queued: dict[str, tuple[tuple[Any, ...], Callable[[np.random.Generator], Any]]] = {}
         self._started: dict[str, tuple[tuple[Any, ...], Future]] = {}
+        _instances.add(self)
 
     def ahead(
         self, stream: str, key: tuple[Any, ...], draw: Callable[[np.random.Generator], Any]
@@ -96,10 +118,20 @@ class DrawsAhead:
 
     @contextlib.contextmanager
     def serial(self) -> Iterator[None]:
-        """A stretch where the model's thread works alone: the queued draws start on the helper."""
-        queued, self._queued = self._queued, {}
-        for stream, (key, draw) in queued.items():
-            self._started[stream] = (key, _helper().submit(draw, self._streams[stream]))
+        """A stretch where the model's thread works alone: the queued draws start on the helper.
+
+        What runs inside should release the interpreter's lock (a kernel compiled with
+        ``nogil=True``), or the helper may not get to start its draw before the stretch ends.
+        A draw the helper cannot take (the interpreter is shutting down) stays queued and is
+        made in place when taken."""
+        for stream in list(self._queued):
+            key, draw = self._queued[stream]
+            try:
+                future = _helper().submit(draw, self._streams[stream])
+            except RuntimeError:  # cannot schedule new futures after (interpreter) shutdown
+                break
+            self._started[stream] = (key, future)
+            del self._queued[stream]
         yield
 
     def take(
@@ -108,18 +140,22 @@ class DrawsAhead:
         """The values of ``draw`` for ``stream``: those queued (with the same ``key``), made now
         if their draw has not started."""
         if (queued := self._queued.pop(stream, None)) is not None:
-            started, result = queued[0], queued[1](self._streams[stream])
-        elif (pending := self._started.pop(stream, None)) is not None:
-            started, result = pending[0], pending[1].result()
-        else:
-            return draw(self._streams[stream])
-        if started != key:
-            raise RuntimeError(
-                f"stream {stream!r}: the draw queued was {started}, the mechanism asked for {key}"
-            )
-        return result
+            _same(stream, queued[0], key)
+            return queued[1](self._streams[stream])
+        if (started := self._started.pop(stream, None)) is not None:
+            result = started[1].result()  # waited for even on a mismatch: the stream is free
+            _same(stream, started[0], key)
+            return result
+        return draw(self._streams[stream])
 
     @property
     def pending(self) -> tuple[str, ...]:
         """Streams with a draw queued or started and not yet taken."""
         return (*self._queued, *self._started)
+
+
+def _same(stream: str, queued: tuple[Any, ...], asked: tuple[Any, ...]) -> None:
+    if queued != asked:
+        raise RuntimeError(
+            f"stream {stream!r}: the draw queued was {queued}, the mechanism asked for {asked}"
+        )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import sys
 import threading
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -63,6 +65,17 @@ def test_a_draw_taken_with_another_key_or_queued_twice_is_an_error():
     assert draws.pending == ()
 
 
+def test_a_queued_draw_never_started_is_checked_too_and_left_undrawn():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("b", (10,), _beta(10))
+    with pytest.raises(RuntimeError, match=r"stream 'b': the draw queued was \(10,\).*\(12,\)"):
+        draws.take("b", (12,), _beta(12))
+    # the stream was not consumed by the refused draw
+    np.testing.assert_array_equal(
+        draws.take("b", (4,), _beta(4))[0], np.random.default_rng(8).beta(2.0, 5.0, 4)
+    )
+
+
 def test_disabled_draws_queue_nothing_and_draw_in_place():
     draws = DrawsAhead(_streams(), enabled=False)
     draws.ahead("a", (10,), _beta(10))
@@ -96,16 +109,22 @@ def test_a_process_forked_after_the_helper_ran_makes_its_own():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
-def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper(monkeypatch):
-    """The model queues the jumps at the start of a quarter and the matching starts them."""
+def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper_during_the_matching(
+    monkeypatch,
+):
+    """The model queues the jumps at the start of a quarter; they start in the matching's
+    serial stretch (submitted from ``abm.mechanisms.labour.match``), once a quarter."""
     import abm.state.draws as draws_module
 
-    names: list[str] = []
+    calls: list[tuple[str, str]] = []
     submit = draws_module.ThreadPoolExecutor.submit
 
     def spy(self, fn, *args, **kwargs):
+        caller = sys._getframe(3)  # spy <- serial <- contextmanager's __enter__ <- the block
+        where = f"{Path(caller.f_code.co_filename).parent.name}.{caller.f_code.co_name}"
+
         def run(*a, **k):
-            names.append(threading.current_thread().name)
+            calls.append((where, threading.current_thread().name))
             return fn(*a, **k)
 
         return submit(self, run, *args, **kwargs)
@@ -115,4 +134,70 @@ def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper(monkeypatch):
                          threads_from_scale=math.inf)  # fmt: skip
     burn_in = model.burn_in
     model.run()
-    assert len(names) == burn_in + 2 and all(n.startswith("abm-draws") for n in names)
+    assert len(calls) == burn_in + 2
+    assert {where for where, _ in calls} == {"mechanisms.match"}
+    assert all(name.startswith("abm-draws") for _, name in calls)
+
+
+def test_an_error_in_the_helper_comes_back_through_take():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (3,), lambda rng: rng.beta(-1.0, 2.0, 3))  # numpy: a <= 0
+    with draws.serial():
+        with pytest.raises(ValueError, match="a <= 0"):
+            draws.take("a", (3,), lambda rng: rng.beta(-1.0, 2.0, 3))
+    assert draws.pending == ()
+
+
+def test_a_quarter_that_stopped_inside_a_serial_stretch_cannot_queue_again():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (10,), _beta(10))
+    with pytest.raises(ZeroDivisionError), draws.serial():
+        1 / 0  # noqa: B018 - a mechanism failing in the stretch
+    assert draws.pending == ("a",)
+    with pytest.raises(RuntimeError, match="stream 'a': a draw is queued already"):
+        draws.ahead("a", (10,), _beta(10))
+
+
+def test_a_draw_the_helper_cannot_take_is_made_in_place(monkeypatch):
+    import abm.state.draws as draws_module
+
+    closed = draws_module.ThreadPoolExecutor(max_workers=1)
+    closed.shutdown()
+    monkeypatch.setattr(draws_module, "_helper", lambda: closed)
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (20,), _beta(20))
+    with draws.serial():
+        values, thread = draws.take("a", (20,), _beta(20))
+    assert thread == threading.current_thread().name
+    np.testing.assert_array_equal(values, np.random.default_rng(7).beta(2.0, 5.0, 20))
+
+
+def _child_takes(draws: DrawsAhead, queue) -> None:
+    try:
+        draws.take("a", (10,), _beta(10))
+        queue.put("took")
+    except RuntimeError as e:
+        queue.put(str(e))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_a_child_forked_while_a_draw_runs_fails_on_it_instead_of_waiting():
+    release = threading.Event()
+
+    def slow(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        release.wait(30)
+        return _beta(10)(rng)
+
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (10,), slow)
+    with draws.serial():
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_child_takes, args=(draws, queue))
+        child.start()
+        message = queue.get(timeout=60)
+        child.join(timeout=60)
+        release.set()
+        values, _ = draws.take("a", (10,), _beta(10))  # the parent's draw is whole
+    assert "forked while its draw (10,) ran" in message
+    np.testing.assert_array_equal(values, np.random.default_rng(7).beta(2.0, 5.0, 10))
