@@ -20,7 +20,9 @@ stays on one core. The helper is one thread per process, shared by the models in
 child has no copy of the parent's threads, so it makes a helper of its own; a draw that was
 running on the parent's helper at the fork never finishes in the child, and taking it there
 raises (a model copied in the middle of a quarter cannot continue). When the helper cannot take
-work (the interpreter is shutting down), the queued draws are made in place when taken.
+work (the interpreter is shutting down), the queued draws are made in place when taken. On
+Python 3.12 and later, forking a process whose helper thread exists warns
+(``DeprecationWarning``: a fork of a process with threads), as for any threaded process.
 """
 
 from __future__ import annotations
