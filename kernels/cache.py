@@ -68,6 +68,7 @@ ENTRY_POINTS = (
     firms.group_weighted_mean,
     firms.wage_matrix,
     labour.match_labour,
+    labour.vacancy_row_count,
     labour.vacancy_rows,
     goods.allocate_demand,
     market.settle_firms,

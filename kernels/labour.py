@@ -327,7 +327,19 @@ def match_labour_py(
     return match, filled
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
+def vacancy_row_count(vacancies, high_tech, high):
+    """The number of rows :func:`vacancy_rows` returns (its first pass), known before they are
+    listed: the matching's draws are sized by it (``abm.mechanisms.labour``)."""
+    n, n_skills = vacancies.shape
+    total = 0
+    for b in range(n_skills + 1):
+        for i in range(n):
+            total += _openings(vacancies, high_tech, high, n_skills, b, i) > 0
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
 def vacancy_rows(vacancies, high_tech, wages, high):
     """The vacancy rows the matching serves: for each skill block ``k`` (any field, the
     technical openings of skill ``high`` left out) and then a block of technical openings of
@@ -336,12 +348,10 @@ def vacancy_rows(vacancies, high_tech, wages, high):
     ``vacancies[i, k]`` are firm ``i``'s openings for skill ``k``, ``high_tech[i]`` how many of
     its skill-``high`` openings need a technical field, ``wages[i, k]`` the wage offered.
     Returns (firm row, skill, field or -1, openings, wage) per vacancy row (int64, float64).
+    Compiled with ``nogil=True``: the matching's numpy draws run beside it (``abm.state.draws``).
     """
     n, n_skills = vacancies.shape
-    total = 0
-    for b in range(n_skills + 1):
-        for i in range(n):
-            total += _openings(vacancies, high_tech, high, n_skills, b, i) > 0
+    total = vacancy_row_count(vacancies, high_tech, high)
     v_firm = np.empty(total, dtype=np.int64)
     v_skill = np.empty(total, dtype=np.int64)
     v_field = np.empty(total, dtype=np.int64)

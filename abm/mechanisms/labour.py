@@ -31,7 +31,7 @@ from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
 from kernels import talent
 from kernels.firms import wage_premiums
-from kernels.labour import match_labour, vacancy_rows
+from kernels.labour import match_labour, vacancy_row_count, vacancy_rows
 
 K = N_SKILLS
 
@@ -74,7 +74,6 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     fp = eco.firm_pop
     tp = eco.talent_pop
     c = eco.c
-    rng = eco.streams["labour"]
     # quits, reservation wages of the unemployed, and who searches (one pass over talent)
     key0, key1, q = eco.shock_key()
     seekers, _ = talent.quits_and_search(
@@ -95,24 +94,29 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
     vac = f.vacancies
     wages = eco.firm_wages()
     tech_need = c("sectors.technical_need")[fp.sector]
-    # vacancy rows: (firm, skill[, technical]) with openings
+    # vacancy rows: (firm, skill[, technical]) with openings; the service order and each
+    # seeker's k looks, drawn on the helper thread while the rows are listed and the seekers'
+    # data gathered (abm.state.draws; their sizes are known first: vacancy_row_count)
     high_tech = np.round(vac[:, HIGH] * tech_need).astype(np.int64)
-    v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
-    n_s, n_v = seekers.size, v_firm.size
+    n_s, n_v = seekers.size, int(vacancy_row_count(vac, high_tech, HIGH))
     k = int(c("labour.search_sample"))
-    order = rng.permutation(n_s).astype(np.int64, copy=False)
-    samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0), dtype=np.int64)
+
+    def service(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The service order (a permutation of the seekers) and their ``k`` looks each."""
+        order = rng.permutation(n_s).astype(np.int64, copy=False)
+        samples = rng.integers(0, max(n_v, 1), size=(n_s, k if n_v else 0), dtype=np.int64)
+        return order, samples
+
+    eco.draws.ahead("labour", (n_s, n_v, k), service)
+    with eco.draws.serial("labour"):
+        v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
+        s_skill = tp.skill[seekers].astype(np.int64)
+        s_field = tp.field[seekers].astype(np.int64)
+        s_reservation = tp.reservation[seekers].astype(np.float64)
+    order, samples = eco.draws.take("labour", (n_s, n_v, k), service)
     with eco.draws.serial():  # one thread: queued numpy draws use another (abm.state.draws)
         matched, filled = match_labour(
-            tp.skill[seekers].astype(np.int64),
-            tp.field[seekers].astype(np.int64),
-            tp.reservation[seekers].astype(np.float64),
-            order,
-            v_skill,
-            v_field,
-            v_wage,
-            openings,
-            samples,
+            s_skill, s_field, s_reservation, order, v_skill, v_field, v_wage, openings, samples
         )
     hired = matched >= 0
     staff = eco.labour.staff

@@ -1,14 +1,15 @@
 """Bulk draws of a mechanism's numpy stream made ahead of their use, on a helper thread.
 
 Some of a quarter's numpy draws are large and run on one core: the innovation jumps are one Beta
-variate per firm, 28-35 ms of a 1:1 quarter. numpy releases the interpreter's lock while it fills
+variate per firm, 28-35 ms of a 1:1 quarter; the matching's service order and looks, 13 ms. numpy releases the interpreter's lock while it fills
 an array from a distribution with scalar parameters, so such a draw can run on a helper thread
 while the model's own thread works on something else. The best time for it is a stretch where
 that thread works alone: the kernels that run on all threads would share their cores with it.
-So a mechanism *queues* its draw early in the quarter (:meth:`DrawsAhead.ahead`), a mechanism
-with a long single-threaded stretch marks it (:meth:`DrawsAhead.serial`: the first-come-first-
-served matching) and the queued draws start there, and the owner takes its values when it needs
-them (:meth:`DrawsAhead.take`; a draw never started is made then, on the calling thread).
+So a mechanism *queues* its draw early (:meth:`DrawsAhead.ahead`), a mechanism with a long
+single-threaded stretch marks it (:meth:`DrawsAhead.serial`: the listing of the vacancy rows
+for the matching's own draws, the first-come-first-served matching for the jumps) and the
+queued draws start there, and the owner takes its values when it needs them
+(:meth:`DrawsAhead.take`; a draw never started is made then, on the calling thread).
 
 Each stream belongs to one mechanism (docs/model.md §8) and makes the same calls in the same
 order on the same ``numpy.random.Generator`` either way: the values are the same bits, only the
@@ -119,14 +120,16 @@ class DrawsAhead:
         self._queued[stream] = (key, draw)
 
     @contextlib.contextmanager
-    def serial(self) -> Iterator[None]:
-        """A stretch where the model's thread works alone: the queued draws start on the helper.
+    def serial(self, *streams: str) -> Iterator[None]:
+        """A stretch where the model's thread works alone: the queued draws of ``streams`` (all
+        queued draws when none is named) start on the helper, in the order they were queued.
 
-        What runs inside should release the interpreter's lock (a kernel compiled with
-        ``nogil=True``), or the helper may not get to start its draw before the stretch ends.
-        A draw the helper cannot take (the interpreter is shutting down) stays queued and is
-        made in place when taken."""
-        for stream in list(self._queued):
+        Name the streams when the stretch is short and a draw queued earlier is needed only
+        later (the helper runs one draw at a time). What runs inside should release the
+        interpreter's lock (a kernel compiled with ``nogil=True``), or the helper may not get
+        to start its draw before the stretch ends. A draw the helper cannot take (the
+        interpreter is shutting down) stays queued and is made in place when taken."""
+        for stream in [s for s in self._queued if not streams or s in streams]:
             key, draw = self._queued[stream]
             try:
                 future = _helper().submit(draw, self._streams[stream])

@@ -76,6 +76,17 @@ def test_a_queued_draw_never_started_is_checked_too_and_left_undrawn():
     )
 
 
+def test_a_serial_stretch_for_named_streams_starts_only_theirs():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead("a", (10,), _beta(10))
+    draws.ahead("b", (10,), _beta(10))
+    with draws.serial("b"):
+        assert draws._queued.keys() == {"a"} and draws._started.keys() == {"b"}
+        assert draws.take("b", (10,), _beta(10))[1].startswith("abm-draws")
+    with draws.serial():
+        assert draws.take("a", (10,), _beta(10))[1].startswith("abm-draws")
+
+
 def test_disabled_draws_queue_nothing_and_draw_in_place():
     draws = DrawsAhead(_streams(), enabled=False)
     draws.ahead("a", (10,), _beta(10))
@@ -109,14 +120,13 @@ def test_a_process_forked_after_the_helper_ran_makes_its_own():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
-def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper_during_the_matching(
-    monkeypatch,
-):
-    """The model queues the jumps at the start of a quarter; they start in the matching's
-    serial stretch (submitted from ``abm.mechanisms.labour.match``), once a quarter."""
+def test_a_two_thread_run_draws_on_the_helper_in_the_matchings_serial_stretches(monkeypatch):
+    """Each quarter the matching's service order and looks start while the vacancy rows are
+    listed, and the innovation jumps (queued at the start of the quarter) while the matching
+    kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first."""
     import abm.state.draws as draws_module
 
-    calls: list[tuple[str, str]] = []
+    calls: list[tuple[str, str, str]] = []
     submit = draws_module.ThreadPoolExecutor.submit
 
     def spy(self, fn, *args, **kwargs):
@@ -124,7 +134,7 @@ def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper_during_the_ma
         where = f"{Path(caller.f_code.co_filename).parent.name}.{caller.f_code.co_name}"
 
         def run(*a, **k):
-            calls.append((where, threading.current_thread().name))
+            calls.append((fn.__qualname__, where, threading.current_thread().name))
             return fn(*a, **k)
 
         return submit(self, run, *args, **kwargs)
@@ -132,11 +142,12 @@ def test_a_two_thread_run_draws_its_innovation_jumps_on_the_helper_during_the_ma
     monkeypatch.setattr(draws_module.ThreadPoolExecutor, "submit", spy)
     model = EconomyModel("diffuse", seed=1, scale=2000, quarters=2, threads=2,
                          threads_from_scale=math.inf)  # fmt: skip
-    burn_in = model.burn_in
+    quarters = model.burn_in + 2
     model.run()
-    assert len(calls) == burn_in + 2
-    assert {where for where, _ in calls} == {"mechanisms.match"}
-    assert all(name.startswith("abm-draws") for _, name in calls)
+    draws = [name for name, _, _ in calls]
+    assert draws == ["match.<locals>.service", "_jumps.<locals>.<lambda>"] * quarters
+    assert {where for _, where, _ in calls} == {"mechanisms.match"}
+    assert all(thread.startswith("abm-draws") for _, _, thread in calls)
 
 
 def test_an_error_in_the_helper_comes_back_through_take():

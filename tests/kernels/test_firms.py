@@ -15,7 +15,7 @@ from kernels.firms import (
     wage_premiums,
     wage_premiums_py,
 )
-from kernels.labour import vacancy_rows, vacancy_rows_py
+from kernels.labour import vacancy_row_count, vacancy_rows, vacancy_rows_py
 from kernels.rows import copy_without_rows, copy_without_rows_py, drop_rows, drop_rows_py
 
 
@@ -68,6 +68,8 @@ def test_vacancy_rows_equal_twin(n):
         assert x.dtype == y.dtype
     v_firm, _, _, openings, _ = a
     assert openings.sum() == vac.sum() and (openings > 0).all()
+    # the count the matching sizes its draws by, before the rows are listed
+    assert vacancy_row_count(vac, high_tech, 2) == len(b[0]) == v_firm.size
     np.testing.assert_array_equal(np.bincount(v_firm, weights=openings, minlength=n), vac.sum(1))
 
 
