@@ -1,9 +1,10 @@
 """Bulk draws of a mechanism's numpy stream made ahead of their use, on a helper thread.
 
 Some of a quarter's numpy draws are large and run on one core: the innovation jumps are one Beta
-variate per firm, 28-35 ms of a 1:1 quarter; the matching's service order and looks, 13 ms. numpy releases the interpreter's lock while it fills
-an array from a distribution with scalar parameters, so such a draw can run on a helper thread
-while the model's own thread works on something else. The best time for it is a stretch where
+variate per firm, 28-35 ms of a 1:1 quarter; the matching's service order and looks, 13 ms.
+numpy releases the interpreter's lock while it fills an array from a distribution with scalar
+parameters, so such a draw can run on a helper thread while the model's own thread works on
+something else. The best time for it is a stretch where
 that thread works alone: the kernels that run on all threads would share their cores with it.
 So a mechanism *queues* its draw early (:meth:`DrawsAhead.ahead`), a mechanism with a long
 single-threaded stretch marks it (:meth:`DrawsAhead.serial`: the listing of the vacancy rows
