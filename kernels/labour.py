@@ -340,7 +340,7 @@ def vacancy_row_count(vacancies, high_tech, high):
 
 
 @numba.njit(cache=True, nogil=True)
-def vacancy_rows(vacancies, high_tech, wages, high):
+def vacancy_rows(vacancies, high_tech, wages, high, total=-1):
     """The vacancy rows the matching serves: for each skill block ``k`` (any field, the
     technical openings of skill ``high`` left out) and then a block of technical openings of
     skill ``high``, the firms with openings in row order.
@@ -348,10 +348,13 @@ def vacancy_rows(vacancies, high_tech, wages, high):
     ``vacancies[i, k]`` are firm ``i``'s openings for skill ``k``, ``high_tech[i]`` how many of
     its skill-``high`` openings need a technical field, ``wages[i, k]`` the wage offered.
     Returns (firm row, skill, field or -1, openings, wage) per vacancy row (int64, float64).
-    Compiled with ``nogil=True``: the matching's numpy draws run beside it (``abm.state.draws``).
+    ``total``, when given (>= 0), is :func:`vacancy_row_count` of the same arrays, computed by
+    the caller already. Compiled with ``nogil=True``: the matching's numpy draws run beside it
+    (``abm.state.draws``).
     """
     n, n_skills = vacancies.shape
-    total = vacancy_row_count(vacancies, high_tech, high)
+    if total < 0:
+        total = vacancy_row_count(vacancies, high_tech, high)
     v_firm = np.empty(total, dtype=np.int64)
     v_skill = np.empty(total, dtype=np.int64)
     v_field = np.empty(total, dtype=np.int64)
@@ -379,8 +382,8 @@ def _openings(vacancies, high_tech, high, n_skills, b, i):
     return vacancies[i, b] - (high_tech[i] if b == high else 0)
 
 
-def vacancy_rows_py(vacancies, high_tech, wages, high):
-    """Plain-Python twin of :func:`vacancy_rows`."""
+def vacancy_rows_py(vacancies, high_tech, wages, high, total=-1):
+    """Plain-Python twin of :func:`vacancy_rows` (``total`` is not needed here)."""
     n, n_skills = vacancies.shape
     rows = []
     for b in range(n_skills + 1):

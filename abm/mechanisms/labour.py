@@ -109,7 +109,7 @@ def match(eco: EconomyState, f: QuarterFlows) -> None:
 
     eco.draws.ahead("labour", (n_s, n_v, k), service)
     with eco.draws.serial("labour"):
-        v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH)
+        v_firm, v_skill, v_field, openings, v_wage = vacancy_rows(vac, high_tech, wages, HIGH, n_v)
         s_skill = tp.skill[seekers].astype(np.int64)
         s_field = tp.field[seekers].astype(np.int64)
         s_reservation = tp.reservation[seekers].astype(np.float64)

@@ -70,6 +70,8 @@ def test_vacancy_rows_equal_twin(n):
     assert openings.sum() == vac.sum() and (openings > 0).all()
     # the count the matching sizes its draws by, before the rows are listed
     assert vacancy_row_count(vac, high_tech, 2) == len(b[0]) == v_firm.size
+    for x, y in zip(vacancy_rows(vac, high_tech, wages, 2, v_firm.size), a, strict=True):
+        np.testing.assert_array_equal(x, y)  # the count given by the caller
     np.testing.assert_array_equal(np.bincount(v_firm, weights=openings, minlength=n), vac.sum(1))
 
 
