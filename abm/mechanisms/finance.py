@@ -25,7 +25,14 @@ from abm.policy import coinvestment
 from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS
-from kernels.capital import allocate_investors, book_funding, fund_queue, funding_queue
+from kernels.capital import (
+    allocate_investors,
+    book_funding,
+    fund_queue,
+    fund_queue_parallel,
+    funding_queue,
+    funding_queue_parallel,
+)
 from kernels.sectors import sector_sums
 
 S = N_SECTORS
@@ -90,9 +97,12 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     )
     match = f.coinvest_match
     # the firms that ask, by sector, best prospects first: the queue of all three rounds below
-    # (the later rounds serve what is left of the same requests)
-    queue, start = funding_queue(fp.sector, prospect, request, S)
-    priv, pub, priv_left, pub_left = fund_queue(
+    # (the later rounds serve what is left of the same requests); with threads, a sector each
+    threaded = eco.threads > 1
+    queue_of = funding_queue_parallel if threaded else funding_queue
+    serve = fund_queue_parallel if threaded else fund_queue
+    queue, start = queue_of(fp.sector, prospect, request, S)
+    priv, pub, priv_left, pub_left = serve(
         queue, start, request, dom_alloc[:S].copy(), match, f.coinvest_budget
     )
     # money meant for home that found no request in its sector looks for unmet requests in
@@ -101,13 +111,11 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     unmet_s = sector_sums(fp.sector, unmet, S)
     if priv_left.sum() > 0 and unmet_s.sum() > 0:
         second = priv_left.sum() * unmet_s / unmet_s.sum()
-        priv2, pub2, left2, pub_left = fund_queue(
-            queue, start, unmet, second, match, pub_left.copy()
-        )
+        priv2, pub2, left2, pub_left = serve(queue, start, unmet, second, match, pub_left.copy())
         priv, pub = priv + priv2, pub + pub2
         priv_left = left2
     rest = np.maximum(request - priv - pub, 0.0)
-    fpriv, _, _, _ = fund_queue(queue, start, rest, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
+    fpriv, _, _, _ = serve(queue, start, rest, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
     loan_share = c("finance.loan_share")
     bs = eco.bs
     # domestic private: loans and equity (financial transactions: no net lending); public

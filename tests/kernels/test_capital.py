@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 from kernels.capital import (
-    _sort_descending,
     allocate_investors,
     allocate_investors_py,
     fund_queue,
+    fund_queue_parallel,
     fund_requests,
     fund_requests_py,
     funding_queue,
+    funding_queue_parallel,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -294,34 +295,6 @@ def test_match_ratio_gives_public_until_budget_runs_out():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "values",
-    [
-        np.zeros(0),
-        np.array([3.0]),
-        np.array([1.0, 1.0, 1.0, 1.0]),
-        np.array([-1.5, 2.0, 0.0, -0.0, np.inf, -np.inf, 2.0, 1e-310, -1e-310, -1.5]),
-        np.random.default_rng(9).normal(size=3000),
-        np.round(np.random.default_rng(10).normal(size=3000), 1),
-        1.0 + 1e-15 * np.random.default_rng(11).integers(0, 5, size=500),  # 1 pass (odd)
-        np.nextafter(2.0, 3.0) * np.array([1.0, 1.0]) - np.array([0.0, 2.0**-51]),
-        1.0 + 1e-13 * np.random.default_rng(12).integers(0, 30, size=20),  # a short run
-        1.0 + 1e-13 * np.random.default_rng(13).integers(0, 1000, size=2500),  # long runs
-        np.concatenate([np.full(40, 3.0), 3.0 + 1e-14 * np.arange(40.0), np.full(40, -3.0)]),
-        np.random.default_rng(14).choice([-1.0, -0.0, 0.0, 1e-300, -1e300, np.inf, 3.0], 900),
-    ],
-)
-def test_sort_descending_matches_stable_argsort(values):
-    """Also: keys equal in their top halves and not in their low halves, in runs of up to 32
-    (insertion) and longer (byte passes over the run)."""
-    m = len(values)
-    clean = np.where(values == 0.0, 0.0, values)
-    key = clean.copy().view(np.int64)
-    order = np.empty(m + 3, np.int64)
-    _sort_descending(key, order, np.empty(m + 3, np.int64), np.empty(m + 3, np.int64))
-    assert np.array_equal(order[:m], np.argsort(-values, kind="mergesort"))
-
-
 def test_one_queue_serves_rounds_of_other_requests():
     """The queue of one round's askers serves later rounds of what is left of their requests
     as :func:`fund_requests` does (abm.mechanisms.finance builds it once for its three
@@ -347,6 +320,31 @@ def test_one_queue_serves_rounds_of_other_requests():
         # the same bits
         want = fund_requests_py(sector, request, prospect, private, ratio, public)
         for x, y in zip(got, want, strict=True):
+            np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("n, ties", [(1, False), (300, True), (20_000, False), (20_000, True)])
+def test_threaded_queue_and_rounds_equal_serial_by_bit(n, ties):
+    """``funding_queue_parallel`` and ``fund_queue_parallel`` (the sectors on numba's threads,
+    used with ``threads > 1``) give the serial kernels' bits: each sector's sort, money and
+    firms are its own. Sectors of very different sizes, one without askers."""
+    rng = np.random.default_rng(n + 3 * ties)
+    s = 8
+    sector, request, prospect, private, ratio, public = request_case(n, s, rng, ties=ties)
+    sector = np.minimum(sector, rng.integers(0, s, n))  # low sectors hold most firms
+    request[sector == 5] = 0.0  # a sector where nobody asks
+    queue, start = funding_queue(sector, prospect, request, s)
+    # a sector of SPLIT_SORT_FROM askers or more is sorted as two halves, then merged: the
+    # default, and splits from 64 and from 1 asker, so that small cases take that path too
+    for split in ((), (64,), (1,)):
+        pqueue, pstart = funding_queue_parallel(sector, prospect, request, s, *split)
+        np.testing.assert_array_equal(pqueue, queue)
+        np.testing.assert_array_equal(pstart, start)
+    if n >= 20_000:
+        assert np.bincount(sector[request > 0]).max() >= 64  # some sector was split
+    for shrink in (1.0, 0.4, 0.0):  # ample, scarce and no private money
+        args = (queue, start, request, private * shrink, ratio, public)
+        for x, y in zip(fund_queue_parallel(*args), fund_queue(*args), strict=True):
             np.testing.assert_array_equal(x, y)
 
 
