@@ -34,9 +34,10 @@ from kernels import rows as rows_
 #: the kernels a run calls from Python in its first quarter (their callees compile and are
 #: cached with them); the renumbering of employers after exits compiles when first needed, and
 #: so do the kernels of programmes that not every scenario has (``kernels.rd.rd_credit`` for an
-#: R&D tax credit, ``kernels.policy.grant_scores`` for grants, ``kernels.incomes.box_tax`` for an
-#: innovation box, ``kernels.philox.philox_uniforms`` and ``philox_uniforms_parallel`` for the
-#: keyed uniforms of programmes' draws: four of the five shipped scenarios have such programmes)
+#: R&D tax credit, ``kernels.policy.grant_scores`` and ``kernels.sort.argsort_descending`` for
+#: grants, ``kernels.incomes.box_tax`` for an innovation box, ``kernels.philox.philox_uniforms``
+#: and ``philox_uniforms_parallel`` for the keyed uniforms of programmes' draws: four of the
+#: five shipped scenarios have such programmes)
 ENTRY_POINTS = (
     events.lottery_rows,
     talent.count_staff,

@@ -18,6 +18,7 @@ from abm.policy.selection import rows_up_to_kth
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from kernels.policy import grant_scores, grant_scores_parallel
+from kernels.sort import argsort_descending
 
 INSTRUMENT = "grant"
 
@@ -55,10 +56,12 @@ def best_first(score: np.ndarray, ask: np.ndarray, budget: float) -> np.ndarray:
     ``budget``; the rows after it get nothing (their asks start at or above the budget), so the
     award is the same to the bit. Only the best ``k`` proposals are sorted (``k`` starts at twice
     the number of average asks the budget pays and grows fourfold until their asks cover the
-    budget) instead of every firm's.
+    budget) instead of every firm's, by a radix sort (``kernels.sort.argsort_descending``: the
+    order of numpy's stable sort; 8.1 ms of a 1:1 quarter with numpy's).
     """
     fin = np.flatnonzero(np.isfinite(score))
-    neg = -score[fin]
+    good = score[fin]
+    neg = -good
     mean_ask = float(ask[fin].mean()) if fin.size else 0.0
     # a first guess: twice the proposals of an average ask the budget pays (only the speed
     # depends on it)
@@ -66,8 +69,8 @@ def best_first(score: np.ndarray, ask: np.ndarray, budget: float) -> np.ndarray:
     k = max(256, int(guess)) if np.isfinite(guess) else fin.size
     while k < fin.size:
         top = rows_up_to_kth(neg, k)  # every tie of the k-th score, in row order
-        order = fin[top[np.argsort(neg[top], kind="stable")]]
+        order = fin[top[argsort_descending(good[top])]]  # np.argsort(neg[top], "stable")
         if np.cumsum(ask[order])[-1] >= budget:
             return order
         k *= 4
-    return fin[np.argsort(neg, kind="stable")]
+    return fin[argsort_descending(good)]

@@ -37,3 +37,19 @@ def test_sort_descending_matches_stable_argsort(values):
     assert np.all(done[1:] >= done[:-1])  # (not np.diff: the differences overflow int64)
     ranked = clean[order[:m]]
     assert np.array_equal(done[1:] == done[:-1], ranked[1:] == ranked[:-1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_argsort_descending_is_numpys_stable_argsort_of_the_negated_values(seed):
+    """The grants' ranking: ties in position order, ``-0.0`` tied with ``0.0``, infinities."""
+    from kernels.sort import argsort_descending
+
+    rng = np.random.default_rng(seed)
+    n = [0, 1, 7, 500, 20_000, 100_000][seed]
+    values = rng.normal(size=n)
+    if seed % 2:
+        values = np.round(values, 1)  # many ties, and -0.0 from small negatives
+        values[::11] = 0.0
+        values[::13] = np.inf
+        values[::17] = -np.inf
+    assert np.array_equal(argsort_descending(values), np.argsort(-values, kind="stable"))
