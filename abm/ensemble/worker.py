@@ -114,9 +114,37 @@ def dask_setup(worker: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+#: set to 1 to keep dask's statistical profiler in the workers (the dashboard's profile page)
+KEEP_PROFILER_ENV = "ABM_DASK_PROFILER"
+
+
+def stop_profiler(worker: Any) -> bool:
+    """Stop the worker's statistical profiler, unless ``ABM_DASK_PROFILER=1``; whether it ran.
+
+    Every 10 ms dask's profiler takes the interpreter's lock in the worker and walks the stack
+    of the thread that runs the member (``distributed.worker.profile``). One worker, the same
+    members with the profiler on and off in alternation: 0.413 against 0.402 s and 0.481
+    against 0.427 s a member (medians of 12 and 16; 0.393 s in one process), a member of the
+    default size being mostly Python around short kernels (docs/ensembles.md, section 8). What
+    a member computes does not depend on it."""
+    if os.environ.get(KEEP_PROFILER_ENV) == "1":
+        return False
+    callbacks = getattr(worker, "periodic_callbacks", None)
+    if not isinstance(callbacks, dict):
+        return False
+    ran = False
+    for key in ("profile", "profile-cycle"):
+        pc = callbacks.pop(key, None)
+        if pc is not None:
+            pc.stop()
+            ran = True
+    return ran
+
+
 class WorkerSetup(WorkerPlugin):
-    """Worker plugin: numba threads and a (locked) cache warm-up in every worker, including
-    workers that join later or are restarted after a crash."""
+    """Worker plugin: numba threads, the allocator, no statistical profiler
+    (:func:`stop_profiler`) and a (locked) cache warm-up in every worker, including workers that
+    join later or are restarted after a crash."""
 
     idempotent = False
     name = "abm-ensemble-setup"
@@ -132,6 +160,7 @@ class WorkerSetup(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         os.environ.setdefault("NUMBA_NUM_THREADS", str(self.threads))
+        stop_profiler(worker)
         tune_malloc()
         try:
             _set_numba_threads(self.threads)

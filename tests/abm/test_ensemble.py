@@ -211,6 +211,52 @@ def test_existing_scheduler_by_address(scheduler, tmp_path):
         _assert_member_equals(ds, "laissez_faire", 1, _direct("laissez_faire", 1, 1))
 
 
+def test_workers_run_members_without_dasks_statistical_profiler(tmp_path, monkeypatch):
+    """dask's profiler (on by default in a worker) walks the member's stack every 10 ms; the
+    ensemble's worker plugin stops it, unless ABM_DASK_PROFILER=1, and the members stay the
+    same."""
+    from distributed import Client, LocalCluster
+
+    def profiling(dask_worker) -> bool:  # noqa: ANN001 - client.run's worker argument
+        return "profile" in dask_worker.periodic_callbacks
+
+    monkeypatch.delenv(worker.KEEP_PROFILER_ENV, raising=False)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as lc, Client(lc) as c:  # fmt: skip
+        assert list(c.run(profiling).values()) == [True]
+        res = run_ensemble(
+            "diffuse", runs=2, root_seed=3, quarters=Q, scale=SCALE, output=tmp_path / "p.nc",
+            scheduler=lc.scheduler_address,
+        )  # fmt: skip
+        assert list(c.run(profiling).values()) == [False]
+    assert res.ok and res.computed == 2
+    with xr.open_dataset(tmp_path / "p.nc") as ds:
+        _assert_member_equals(ds, "diffuse", 1, _direct("diffuse", 3, 1))
+
+
+def test_stop_profiler_keeps_it_when_asked(monkeypatch):
+    class Callback:
+        stopped = False
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    class Worker:
+        def __init__(self) -> None:
+            self.periodic_callbacks = {"profile": Callback(), "heartbeat": Callback()}
+
+    monkeypatch.setenv(worker.KEEP_PROFILER_ENV, "1")
+    w = Worker()
+    assert not worker.stop_profiler(w) and "profile" in w.periodic_callbacks
+    monkeypatch.delenv(worker.KEEP_PROFILER_ENV)
+    pc = w.periodic_callbacks["profile"]
+    assert worker.stop_profiler(w) and pc.stopped
+    assert list(w.periodic_callbacks) == ["heartbeat"]
+    assert not w.periodic_callbacks["heartbeat"].stopped
+
+
 # ----------------------------------------------------------------------------- failures
 def test_failing_member_is_retried_then_reported_while_the_rest_complete(
     scheduler, tmp_path, monkeypatch
