@@ -100,7 +100,6 @@ PARALLEL_ENTRY_POINTS = (
     passes.unemployed_parallel,
     passes.search_parallel,
     capital.funding_queue_parallel,
-    capital.fund_queue_parallel,
     migration.retire_pass_parallel,
     migration.emigrate_pass_parallel,
     migration.immigrate_pass_parallel,

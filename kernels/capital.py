@@ -217,7 +217,9 @@ def _funding_queue_impl(firm_sector, prospect, request, n_sectors, split_from=SP
     """The queue of :func:`fund_requests`: (``queue`` int64[m], ``start`` int64[n_sectors +
     1]), the ``m`` firms that ask (``request > 0``) by sector, sector ``s``'s
     ``queue[start[s]:start[s + 1]]`` in descending order of ``prospect`` (``-0.0`` ranks as
-    ``0.0``; ties: lower index first), by one stable radix sort a sector. It serves any later
+    ``0.0``; ties: lower index first), by a stable radix sort a sector (a large one as two
+    merged halves: below; ``kernels.sort``, whose cached copies here follow this file's
+    changes only). It serves any later
     round whose askers are among these (``abm.mechanisms.finance``: what is left of the same
     requests).
 
@@ -274,7 +276,7 @@ def _funding_queue_impl(firm_sector, prospect, request, n_sectors, split_from=SP
         m = n_asking[s]
         half = m // 2 if split_from > 0 and m >= split_from else m
         part_lo[s] = slot[s]  # first halves, then second halves: with two threads' equal
-        part_m[s] = half  # chunks of the loop, the halves of a sector go to different threads
+        part_m[s] = half  # static chunks (omp), a sector's halves go to different threads
         part_lo[n_sectors + s] = slot[s] + half
         part_m[n_sectors + s] = m - half
     ranked = np.empty(slot[n_sectors], dtype=np.int64)
@@ -322,7 +324,8 @@ funding_queue_parallel.__doc__ = """:func:`funding_queue` with the sorts on numb
 sector or half of one each; the same queue)."""
 
 
-def _fund_queue_impl(queue, start, request, sector_private, match_ratio, sector_public):
+@numba.njit(cache=True)
+def fund_queue(queue, start, request, sector_private, match_ratio, sector_public):
     """One round of :func:`fund_requests` over the queue of :func:`funding_queue` (its
     equations; the firms with ``request == 0`` skipped). A firm outside the queue must ask
     nothing. Returns (private, public, private_left, public_left): new arrays."""
@@ -332,7 +335,7 @@ def _fund_queue_impl(queue, start, request, sector_private, match_ratio, sector_
     public = np.zeros(n, dtype=np.float64)
     private_left = sector_private.copy()
     public_left = sector_public.copy()
-    for s in numba.prange(n_sectors):  # a sector's money and firms are its own
+    for s in range(n_sectors):
         left = private_left[s]
         if left <= 0.0:
             continue
@@ -355,15 +358,6 @@ def _fund_queue_impl(queue, start, request, sector_private, match_ratio, sector_
         private_left[s] = left
         public_left[s] = budget
     return private, public, private_left, public_left
-
-
-fund_queue = numba.njit(cache=True)(_renamed(_fund_queue_impl, "fund_queue"))
-fund_queue.__doc__ = _fund_queue_impl.__doc__
-fund_queue_parallel = numba.njit(cache=True, parallel=True)(
-    _renamed(_fund_queue_impl, "fund_queue_parallel")
-)
-fund_queue_parallel.__doc__ = """:func:`fund_queue` with the sectors on numba's threads (a
-sector's money, queue and firms are its own: the same result)."""
 
 
 @numba.njit(cache=True, error_model="numpy")

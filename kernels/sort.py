@@ -1,6 +1,11 @@
 """A stable radix sort of float keys in descending order, for the funding queue
-(``kernels.capital.funding_queue``): numba's ``np.argsort`` has no stable kind, and a sort
-by bytes of the keys' bit patterns is about twice as fast as eight one-byte passes."""
+(``kernels.capital.funding_queue``) and the grants' ranking (``abm.policy.grant``): numba's
+``np.argsort`` has no stable kind, and a sort by bytes of the keys' bit patterns is about twice
+as fast as eight one-byte passes.
+
+numba caches a kernel with compiled copies of the functions it calls, keyed on the kernel's own
+file: when this file changes, change ``kernels/capital.py`` too (or clear numba's cache), so
+that the funding queue's cached copies are rebuilt."""
 
 import numba
 import numpy as np

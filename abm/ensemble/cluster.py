@@ -22,6 +22,7 @@ from dask.utils import parse_bytes
 from distributed import Client, LocalCluster
 
 from abm.ensemble.results import EnsembleInputError
+from abm.ensemble.worker import keep_profiler
 
 #: Default seconds to wait for an existing scheduler before giving up.
 CONNECT_TIMEOUT = 5.0
@@ -237,8 +238,9 @@ def cpu_count() -> int:
 def _worker_env(threads: int) -> Iterator[None]:
     """Environment of local worker processes, through the nanny's pre-spawn environment:
     ``NUMBA_NUM_THREADS`` = threads, and no ``MALLOC_TRIM_THRESHOLD_`` (see
-    :func:`abm.ensemble.worker.tune_malloc`). The nanny also writes these into this process's
-    environment; they are restored when the cluster closes."""
+    :func:`abm.ensemble.worker.tune_malloc`); dask's statistical profiler off unless
+    ``ABM_DASK_PROFILER=1`` (:func:`abm.ensemble.worker.stop_profiler`). The nanny also
+    writes these into this process's environment; they are restored when the cluster closes."""
     keys = ("NUMBA_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_")
     old = {k: os.environ.get(k) for k in keys}
     os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)  # else inherited by the workers
@@ -246,6 +248,8 @@ def _worker_env(threads: int) -> Iterator[None]:
         "distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": str(threads),
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
+    if not keep_profiler():  # neither of dask's samplers is made (abm.ensemble.worker)
+        cfg["distributed.worker.profile.enabled"] = False
     with dask.config.set(cfg):
         try:
             yield

@@ -114,21 +114,31 @@ def dask_setup(worker: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-#: set to 1 to keep dask's statistical profiler in the workers (the dashboard's profile page)
+#: set to 1 (where the ensemble is started) to keep dask's statistical profiler in the workers,
+#: for the dashboard's profile page
 KEEP_PROFILER_ENV = "ABM_DASK_PROFILER"
 
 
+def keep_profiler() -> bool:
+    """Whether ``ABM_DASK_PROFILER=1`` asks to keep dask's statistical profiler."""
+    return os.environ.get(KEEP_PROFILER_ENV) == "1"
+
+
 def stop_profiler(worker: Any) -> bool:
-    """Stop the worker's statistical profiler, unless ``ABM_DASK_PROFILER=1``; whether it ran.
+    """Stop the worker's per-task statistical profiler; whether it ran.
 
     Every 10 ms dask's profiler takes the interpreter's lock in the worker and walks the stack
     of the thread that runs the member (``distributed.worker.profile``). One worker, the same
     members with the profiler on and off in alternation: 0.413 against 0.402 s and 0.481
     against 0.427 s a member (medians of 12 and 16; 0.393 s in one process), a member of the
     default size being mostly Python around short kernels (docs/ensembles.md, section 8). What
-    a member computes does not depend on it."""
-    if os.environ.get(KEEP_PROFILER_ENV) == "1":
-        return False
+    a member computes does not depend on it. The local cluster's workers are started with the
+    profiler off altogether (``distributed.worker.profile.enabled``, which also keeps the
+    sampler of the worker's event loop from being made: :func:`abm.ensemble.cluster
+    ._worker_env`); workers started elsewhere (a scheduler address, dask-jobqueue) get this
+    through :class:`WorkerSetup`, and keep it off after the ensemble, for their later work too.
+    The callbacks are removed, not only stopped: a worker starts its periodic callbacks after
+    the plugins it is given when it registers."""
     callbacks = getattr(worker, "periodic_callbacks", None)
     if not isinstance(callbacks, dict):
         return False
@@ -154,13 +164,16 @@ class WorkerSetup(WorkerPlugin):
     ) -> None:
         self.scenario = scenario
         self.threads = threads
+        #: ABM_DASK_PROFILER=1 where the ensemble is started (read here, on the driver)
+        self.keep_profiler = keep_profiler()
         #: the thread counts of the warm-up runs: those the members will use (1 for members at
         #: scales too coarse for threads, abm.model_args.effective_threads), each warmed once
         self.warm_threads = tuple(sorted(set(warm_threads or (threads,))))
 
     def setup(self, worker: Any) -> None:
         os.environ.setdefault("NUMBA_NUM_THREADS", str(self.threads))
-        stop_profiler(worker)
+        if not getattr(self, "keep_profiler", False):
+            stop_profiler(worker)
         tune_malloc()
         try:
             _set_numba_threads(self.threads)

@@ -29,7 +29,6 @@ from kernels.capital import (
     allocate_investors,
     book_funding,
     fund_queue,
-    fund_queue_parallel,
     funding_queue,
     funding_queue_parallel,
 )
@@ -97,12 +96,11 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     )
     match = f.coinvest_match
     # the firms that ask, by sector, best prospects first: the queue of all three rounds below
-    # (the later rounds serve what is left of the same requests); with threads, a sector each
-    threaded = eco.threads > 1
-    queue_of = funding_queue_parallel if threaded else funding_queue
-    serve = fund_queue_parallel if threaded else fund_queue
+    # (the later rounds serve what is left of the same requests); with threads, its sorts on
+    # them (the rounds stay on one: most firms are in one sector, kernels.capital)
+    queue_of = funding_queue_parallel if eco.threads > 1 else funding_queue
     queue, start = queue_of(fp.sector, prospect, request, S)
-    priv, pub, priv_left, pub_left = serve(
+    priv, pub, priv_left, pub_left = fund_queue(
         queue, start, request, dom_alloc[:S].copy(), match, f.coinvest_budget
     )
     # money meant for home that found no request in its sector looks for unmet requests in
@@ -111,11 +109,13 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     unmet_s = sector_sums(fp.sector, unmet, S)
     if priv_left.sum() > 0 and unmet_s.sum() > 0:
         second = priv_left.sum() * unmet_s / unmet_s.sum()
-        priv2, pub2, left2, pub_left = serve(queue, start, unmet, second, match, pub_left.copy())
+        priv2, pub2, left2, pub_left = fund_queue(
+            queue, start, unmet, second, match, pub_left.copy()
+        )
         priv, pub = priv + priv2, pub + pub2
         priv_left = left2
     rest = np.maximum(request - priv - pub, 0.0)
-    fpriv, _, _, _ = serve(queue, start, rest, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
+    fpriv, _, _, _ = fund_queue(queue, start, rest, for_alloc[:S].copy(), np.zeros(S), np.zeros(S))
     loan_share = c("finance.loan_share")
     bs = eco.bs
     # domestic private: loans and equity (financial transactions: no net lending); public

@@ -236,7 +236,7 @@ def test_workers_run_members_without_dasks_statistical_profiler(tmp_path, monkey
         _assert_member_equals(ds, "diffuse", 1, _direct("diffuse", 3, 1))
 
 
-def test_stop_profiler_keeps_it_when_asked(monkeypatch):
+def test_stop_profiler_removes_only_the_profilers_callbacks():
     class Callback:
         stopped = False
 
@@ -245,16 +245,34 @@ def test_stop_profiler_keeps_it_when_asked(monkeypatch):
 
     class Worker:
         def __init__(self) -> None:
-            self.periodic_callbacks = {"profile": Callback(), "heartbeat": Callback()}
+            self.periodic_callbacks = {
+                "profile": Callback(), "profile-cycle": Callback(), "heartbeat": Callback()
+            }  # fmt: skip
 
-    monkeypatch.setenv(worker.KEEP_PROFILER_ENV, "1")
     w = Worker()
-    assert not worker.stop_profiler(w) and "profile" in w.periodic_callbacks
-    monkeypatch.delenv(worker.KEEP_PROFILER_ENV)
-    pc = w.periodic_callbacks["profile"]
-    assert worker.stop_profiler(w) and pc.stopped
-    assert list(w.periodic_callbacks) == ["heartbeat"]
-    assert not w.periodic_callbacks["heartbeat"].stopped
+    pcs = dict(w.periodic_callbacks)
+    assert worker.stop_profiler(w)
+    assert pcs["profile"].stopped and pcs["profile-cycle"].stopped
+    assert list(w.periodic_callbacks) == ["heartbeat"] and not pcs["heartbeat"].stopped
+    assert not worker.stop_profiler(w)  # nothing left to stop
+    assert not worker.stop_profiler(object())  # not a dask worker
+
+
+def test_abm_dask_profiler_1_keeps_the_profiler_where_the_ensemble_starts(monkeypatch):
+    """The switch is read on the driver: by the worker plugin when it is made, and for the local
+    cluster's workers in the dask configuration they are started with."""
+    import dask
+
+    from abm.ensemble.cluster import _worker_env
+
+    monkeypatch.delenv(worker.KEEP_PROFILER_ENV, raising=False)
+    with _worker_env(1):
+        assert dask.config.get("distributed.worker.profile.enabled") is False
+    assert not worker.WorkerSetup(load_scenario("diffuse"), 1).keep_profiler
+    monkeypatch.setenv(worker.KEEP_PROFILER_ENV, "1")
+    with _worker_env(1):
+        assert dask.config.get("distributed.worker.profile.enabled") is True
+    assert worker.WorkerSetup(load_scenario("diffuse"), 1).keep_profiler
 
 
 # ----------------------------------------------------------------------------- failures

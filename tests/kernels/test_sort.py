@@ -37,6 +37,8 @@ def test_sort_descending_matches_stable_argsort(values):
     assert np.all(done[1:] >= done[:-1])  # (not np.diff: the differences overflow int64)
     ranked = clean[order[:m]]
     assert np.array_equal(done[1:] == done[:-1], ranked[1:] == ranked[:-1])
+    b = ranked.view(np.int64)  # the keys themselves: what the funding queue's merge compares
+    assert np.array_equal(done, ~(b ^ ((b >> 63) & 0x7FFF_FFFF_FFFF_FFFF)))
 
 
 @pytest.mark.parametrize("seed", range(6))
