@@ -219,9 +219,8 @@ def _funding_queue_impl(firm_sector, prospect, request, n_sectors, split_from=SP
     ``queue[start[s]:start[s + 1]]`` in descending order of ``prospect`` (``-0.0`` ranks as
     ``0.0``; ties: lower index first), by a stable radix sort a sector (a large one as two
     merged halves: below; ``kernels.sort``, whose cached copies here follow this file's
-    changes only). It serves any later
-    round whose askers are among these (``abm.mechanisms.finance``: what is left of the same
-    requests).
+    changes only). It serves any later round whose askers are among these
+    (``abm.mechanisms.finance``: what is left of the same requests).
 
     The askers are grouped without a data-dependent branch: sector ``s`` owns its askers' slots
     plus one spare, and every firm is written to its sector's next slot, which only an asker
