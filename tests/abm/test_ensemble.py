@@ -362,10 +362,11 @@ def test_resume_keeps_valid_shards_and_redoes_corrupt_ones(scheduler, tmp_path):
     out = tmp_path / "r.nc"
     kw = {"runs": 6, "root_seed": 5, "quarters": Q, "scale": SCALE, "scheduler": scheduler}
     first = run_ensemble("diffuse", output=out, keep_parts=True, **kw)
+    assert first.ok and first.computed == 6, first.failures  # (which member failed, and why)
     ref = xr.load_dataset(out)
     out.unlink()
     parts = sorted((tmp_path / "r.nc.parts").glob("*.nc"))
-    assert len(parts) == 6 and first.computed == 6
+    assert len(parts) == 6, [p.name for p in (tmp_path / "r.nc.parts").iterdir()]
     parts[0].write_bytes(parts[0].read_bytes()[: parts[0].stat().st_size // 2])  # truncated
     parts[1].write_bytes(b"not a netcdf file")  # garbage
     parts[2].unlink()  # missing
