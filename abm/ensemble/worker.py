@@ -114,6 +114,25 @@ def dask_setup(worker: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def pin_numba_threads(threads: int) -> None:
+    """Give ``NUMBA_NUM_THREADS`` a value where the worker's environment has none: ``threads``
+    if numba's thread pool has not started, else the size it started with. numba rereads the
+    variable whenever it compiles and raises when it differs from a started pool ("Cannot set
+    NUMBA_NUM_THREADS to a different value once the threads have been launched"): a worker
+    whose pool started with the machine's core count and was then given ``threads`` failed
+    every member that compiled a kernel (a worker that had loaded its kernels from the cache
+    and started its pool with numba's default, the core count)."""
+    if "NUMBA_NUM_THREADS" in os.environ:
+        return
+    from numba.np.ufunc import parallel
+
+    started = getattr(parallel, "_is_initialized", True)  # unknown: assume it started
+    size = numba.config.NUMBA_NUM_THREADS if started else threads
+    os.environ["NUMBA_NUM_THREADS"] = str(size)
+    if not started:
+        numba.config.reload_config()  # the pool starts with this size, as the variable says
+
+
 #: set to 1 (where the ensemble is started) to keep dask's statistical profiler in the workers,
 #: for the dashboard's profile page
 KEEP_PROFILER_ENV = "ABM_DASK_PROFILER"
@@ -171,7 +190,7 @@ class WorkerSetup(WorkerPlugin):
         self.warm_threads = tuple(sorted(set(warm_threads or (threads,))))
 
     def setup(self, worker: Any) -> None:
-        os.environ.setdefault("NUMBA_NUM_THREADS", str(self.threads))
+        pin_numba_threads(self.threads)
         if not getattr(self, "keep_profiler", False):
             stop_profiler(worker)
         tune_malloc()

@@ -757,3 +757,30 @@ def test_sigterm_to_the_driver_alone_stops_its_workers_and_keeps_the_shards(stop
     assert f"interrupted: {saved} of 8 members saved in" in err and "--resume" in err
     assert 2 <= saved < 8 and not out.exists()
     assert not list(tmp_path.glob(".*.tmp")) and not list(parts.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("pool_started", [False, True])
+def test_pin_numba_threads_keeps_the_variable_equal_to_numbas_pool(pool_started):
+    """A worker without ``NUMBA_NUM_THREADS`` gets one that numba's pool agrees with, so a
+    kernel compiled later (numba rereads the variable then) does not raise: ``threads`` before
+    the pool starts, the pool's size after."""
+    code = (
+        "import os\n"
+        "os.environ.pop('NUMBA_NUM_THREADS', None)\n"
+        "import numba\n"
+        f"if {pool_started}: numba.get_num_threads()  # starts the pool\n"
+        "from abm.ensemble.worker import pin_numba_threads\n"
+        "pin_numba_threads(1)\n"
+        "numba.get_num_threads()  # the pool starts (if it has not)\n"
+        "numba.config.reload_config()  # what a compile does: raises on a mismatch\n"
+        "print(os.environ['NUMBA_NUM_THREADS'], numba.config.NUMBA_NUM_THREADS)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    var, size = out.stdout.split()
+    assert var == size
+    if not pool_started:
+        assert var == "1"
