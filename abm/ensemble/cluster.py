@@ -22,7 +22,16 @@ from dask.utils import parse_bytes
 from distributed import Client, LocalCluster
 
 from abm.ensemble.results import EnsembleInputError
-from abm.ensemble.worker import keep_profiler
+
+#: set to 1 (where the ensemble is started) to keep dask's statistical profiler in the workers,
+#: for the dashboard's profile page
+KEEP_PROFILER_ENV = "ABM_DASK_PROFILER"
+
+
+def keep_profiler() -> bool:
+    """Whether ``ABM_DASK_PROFILER=1`` asks to keep dask's statistical profiler."""
+    return os.environ.get(KEEP_PROFILER_ENV) == "1"
+
 
 #: Default seconds to wait for an existing scheduler before giving up.
 CONNECT_TIMEOUT = 5.0

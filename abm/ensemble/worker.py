@@ -24,6 +24,7 @@ import xarray as xr
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from abm import EconomyModel
+from abm.ensemble.cluster import KEEP_PROFILER_ENV, keep_profiler  # noqa: F401 - re-exported
 from abm.ensemble.plan import Task, member_seed
 from abm.scenario import Scenario
 
@@ -133,16 +134,6 @@ def pin_numba_threads(threads: int) -> None:
         numba.config.reload_config()  # the pool starts with this size, as the variable says
 
 
-#: set to 1 (where the ensemble is started) to keep dask's statistical profiler in the workers,
-#: for the dashboard's profile page
-KEEP_PROFILER_ENV = "ABM_DASK_PROFILER"
-
-
-def keep_profiler() -> bool:
-    """Whether ``ABM_DASK_PROFILER=1`` asks to keep dask's statistical profiler."""
-    return os.environ.get(KEEP_PROFILER_ENV) == "1"
-
-
 def stop_profiler(worker: Any) -> bool:
     """Stop the worker's per-task statistical profiler; whether it ran.
 
@@ -191,7 +182,7 @@ class WorkerSetup(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         pin_numba_threads(self.threads)
-        if not getattr(self, "keep_profiler", False):
+        if not self.keep_profiler:
             stop_profiler(worker)
         tune_malloc()
         try:
