@@ -181,6 +181,7 @@ class EconomyModel(EconomyState, Model):
         government.transfers_and_taxes(self, f)  # 10a transfers, household tax, consumption
         government.finance_deficit(self, f)  # 10b bonds, fiscal rule
         entry_exit.exit_firms(self, f)  # 11a exit
+        migration.draw_ahead(self)  # 12c's immigration uniforms, started in 11b's registration
         entry_exit.enter_firms(self, f)  # 11b entry
         labour.set_wages(self, f)  # 12a wages (Phillips curve by skill)
         migration.update_foreign_wages(self)  # 12b wages abroad

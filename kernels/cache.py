@@ -105,9 +105,14 @@ PARALLEL_ENTRY_POINTS = (
     migration.immigrate_pass_parallel,
     rd.plan_rd_firms_parallel,
     sectors.sector_medians_of_rows_parallel,
-    migration.immigration_draws_parallel,
     innovation.innovate_keyed_parallel,
+    migration.abroad_uniforms,
+    migration.arrivals,
 )
+#: serial kernels that a run with ``threads > 1`` replaces by other kernels of
+#: ``PARALLEL_ENTRY_POINTS`` than a ``_parallel`` twin: the immigration draws, made ahead on the
+#: helper thread (``abm.mechanisms.migration.draw_ahead``)
+REPLACED_WITH_THREADS = (migration.immigration_draws,)
 
 
 def is_cached(kernel: numba.core.registry.CPUDispatcher) -> bool:
@@ -124,7 +129,8 @@ def is_cached(kernel: numba.core.registry.CPUDispatcher) -> bool:
 
 def entry_points(threads: int = 1) -> tuple:
     """The kernels a run with ``threads`` calls from Python: with ``threads > 1`` the threaded
-    twin (``<name>_parallel`` in the same module) replaces each kernel that has one."""
+    twin (``<name>_parallel`` in the same module) replaces each kernel that has one, and the
+    kernels of ``REPLACED_WITH_THREADS`` are left out."""
     if threads <= 1:
         return ENTRY_POINTS
     parallel = set(PARALLEL_ENTRY_POINTS)
@@ -132,7 +138,9 @@ def entry_points(threads: int = 1) -> tuple:
     def twin(k: numba.core.registry.CPUDispatcher) -> object:
         return k.py_func.__globals__.get(f"{k.__name__}_parallel")  # its module's namespace
 
-    return tuple(k for k in ENTRY_POINTS if twin(k) not in parallel) + PARALLEL_ENTRY_POINTS
+    replaced = set(REPLACED_WITH_THREADS)
+    serial = (k for k in ENTRY_POINTS if twin(k) not in parallel and k not in replaced)
+    return tuple(serial) + PARALLEL_ENTRY_POINTS
 
 
 def uncached(threads: int = 1) -> list[str]:

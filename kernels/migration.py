@@ -116,12 +116,10 @@ def _count_abroad(k, abroad, counts):
 
 
 @numba.njit(cache=True)
-def _draw_abroad(k, ids, abroad, skill, bound, key, start, rows, arriving, buffers):
-    """Chunk ``k``'s rows abroad into ``rows[start[k]:start[k + 1]]`` (flags eight at a time)
-    and their draws: the ids gathered first, so the uniforms are a loop without loads."""
-    if start[k + 1] == start[k]:
-        return
-    flags, tid, u = buffers
+def _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid):
+    """Chunk ``k``'s rows abroad into ``rows[start[k]:start[k + 1]]`` (flags eight at a time) and
+    their first keyed uniforms into ``u[:count]``: the ids gathered first, so the uniforms are a
+    loop without loads."""
     lo = k * CHUNK
     a = abroad[lo : min(lo + CHUNK, abroad.shape[0])]
     m = a.shape[0]
@@ -130,26 +128,54 @@ def _draw_abroad(k, ids, abroad, skill, bound, key, start, rows, arriving, buffe
     rows_of_flags(flags, m, lo, rows, start[k])
     k0, k1, q, mech = key
     r = rows[start[k] : start[k + 1]]
-    out = arriving[start[k] : start[k + 1]]
     for j in range(r.shape[0]):
         tid[j] = ids[r[j]]
     for j in range(r.shape[0]):
         u[j] = own_uniform(k0, k1, tid[j], q, mech)
+
+
+@numba.njit(cache=True)
+def _draw_abroad(k, ids, abroad, skill, bound, key, start, rows, arriving, buffers):
+    """Chunk ``k``'s rows abroad (``_list_abroad``) and whether each comes home, ``u < bound``."""
+    if start[k + 1] == start[k]:
+        return
+    flags, tid, u = buffers
+    _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid)
+    r = rows[start[k] : start[k + 1]]
+    out = arriving[start[k] : start[k + 1]]
     for j in range(r.shape[0]):
         out[j] = u[j] < bound[skill[r[j]]]
 
 
+@numba.njit(cache=True)
+def _uniforms_abroad(k, ids, abroad, key, start, rows, uniforms, buffers):
+    """Chunk ``k``'s rows abroad and their uniforms, stored at their places (``_list_abroad``)."""
+    if start[k + 1] == start[k]:
+        return
+    flags, tid = buffers
+    _list_abroad(k, ids, abroad, key, start, rows, uniforms[start[k] : start[k + 1]], flags, tid)
+
+
+@numba.njit(cache=True)
+def _abroad_starts(counts):
+    """Each chunk's first place among the rows abroad (the chunks counted in ``counts``)."""
+    nc = counts.shape[0]
+    start = np.zeros(nc + 1, dtype=np.int64)
+    for k in range(nc):
+        start[k + 1] = start[k] + counts[k]
+    return start
+
+
 def _immigration_draws_impl(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
-    """The driver of :func:`immigration_draws` (``prange`` loops: plain ranges when compiled
-    without ``parallel``)."""
+    """The driver of :func:`immigration_draws` (its ``prange`` loops are plain ranges: it is
+    compiled without ``parallel``; a threaded copy ran them on numba's threads until the
+    eleventh session)."""
     n = ids.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     counts = np.empty(nc, dtype=np.int64)
     for k in numba.prange(nc):
         _count_abroad(k, abroad, counts)
-    start = np.zeros(nc + 1, dtype=np.int64)
-    for k in range(nc):
-        start[k + 1] = start[k] + counts[k]
+    start = _abroad_starts(counts)
     rows = np.empty(start[nc], dtype=np.int64)
     arriving = np.empty(start[nc], dtype=np.bool_)
     key = (np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism))
@@ -169,11 +195,53 @@ By fixed chunks of agents: each counts its agents abroad (a vectorised loop over
 lists them at its offset from flags eight at a time and draws for them. At 1:1 (11.8 million
 agents, 1.5 million abroad) that took 23 ms on one thread (16 on two) against 28-30 ms for
 three passes over the whole population (count, a store per agent without a branch, draws;
-docs/performance.md, fifth and seventh sessions). The draws, about 10 ns each, are most of it."""
-immigration_draws_parallel = numba.njit(cache=True, parallel=True)(
-    _renamed(_immigration_draws_impl, "immigration_draws_parallel")
-)
-immigration_draws_parallel.__doc__ = ":func:`immigration_draws` with its chunks on numba's threads."
+docs/performance.md, fifth and seventh sessions). The draws, about 10 ns each, are most of it.
+With ``threads > 1`` the model draws them ahead instead (:func:`abroad_uniforms`), on a thread
+of their own: on numba's threads this took 16 ms of a 1:1 quarter."""
+
+
+@numba.njit(cache=True, nogil=True)
+def abroad_uniforms(ids, abroad, key0, key1, quarter, mechanism):
+    """The rows abroad (``abroad == 1``, in row order) and their first keyed uniforms: the
+    rows and the ``u`` of :func:`immigration_draws`, before they meet a bound.
+
+    The immigration draws depend on the quarter's bounds (its wages) only through that last
+    comparison, and the rows abroad do not change in a quarter before migration: with
+    ``threads > 1`` the model draws them on the helper thread while its own thread registers
+    the entrants' Mesa agents (``abm.mechanisms.migration.draw_ahead``), and
+    :func:`arrivals` compares them with the bounds. Compiled with ``nogil=True`` for that.
+    """
+    n = ids.shape[0]
+    nc = (n + CHUNK - 1) // CHUNK
+    counts = np.empty(nc, dtype=np.int64)
+    for k in range(nc):
+        _count_abroad(k, abroad, counts)
+    start = _abroad_starts(counts)
+    rows = np.empty(start[nc], dtype=np.int64)
+    uniforms = np.empty(start[nc])
+    key = (np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism))
+    buffers = (np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.int64))
+    for k in range(nc):
+        _uniforms_abroad(k, ids, abroad, key, start, rows, uniforms, buffers)
+    return rows, uniforms
+
+
+def abroad_uniforms_py(ids, abroad, key0, key1, quarter, mechanism):
+    """Plain-Python twin of :func:`abroad_uniforms`."""
+    rows = np.flatnonzero(np.asarray(abroad) == 1)
+    u = philox_uniforms_py(int(key0), int(key1), np.asarray(ids)[rows], quarter, mechanism, 1)
+    return rows.astype(np.int64), u[:, 0]
+
+
+@numba.njit(cache=True)
+def arrivals(rows, uniforms, skill, bound):
+    """Whether each row abroad comes home by the base rate, ``uniforms[j] < bound[skill[rows[j]]]``
+    (with the rows and uniforms of :func:`abroad_uniforms`, the ``arriving`` of
+    :func:`immigration_draws`)."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for j in range(rows.shape[0]):
+        out[j] = uniforms[j] < bound[skill[rows[j]]]
+    return out
 
 
 def immigration_draws_py(ids, abroad, skill, bound, key0, key1, quarter, mechanism):

@@ -123,9 +123,13 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
     share0 = c("firms.entrant_share") / np.maximum(n_s[sec], 1) * np.maximum(tot_share[sec], 1.0)
     base_rd = st.nu[sec] * size * (1 - st.subsidy_2025) ** -c("rd.elasticity_long")
     price = eco.sectors.price_index[sec]
+    # Mesa's registration is Python on this thread alone: draws queued for the helper run beside
+    # it (abm.state.draws; the immigration uniforms, abm.mechanisms.migration.draw_ahead)
+    with eco.draws.serial():
+        ids = eco.register_firms(m)
     eco.firm_pop.append(
         **firm_rows(
-            id=eco.register_firms(m),
+            id=ids,
             key=eco.new_firm_keys(m),
             sector=sec,
             weight=med_w[sec],

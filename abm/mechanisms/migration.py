@@ -21,7 +21,7 @@ from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
-from kernels.migration import immigration_draws, immigration_draws_parallel
+from kernels.migration import abroad_uniforms, arrivals, immigration_draws
 from kernels.migration import migrate as migration_kernel
 from kernels.talent import clear_marks_abroad
 
@@ -101,8 +101,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     # (chosen before anyone moves, as ``talent_attraction.recruit`` counts its residents)
     key0, key1, q = eco.shock_key()
     bound = np.minimum(lab.p0_immigrate * _immigration_response_by_skill(eco), 0.9)
-    draws = immigration_draws_parallel if eco.threads > 1 else immigration_draws
-    arows, arriving = draws(tp.id, tp.abroad, tp.skill, bound, key0, key1, q, int(Shock.IMMIGRATE))
+    arows, arriving = _immigration_draws(eco, bound)
     arriving[np.searchsorted(arows, talent_attraction.recruit(eco, arows, arriving))] = True
     coming = arows[arriving]  # by the base rate, and the programmes' recruits
     # emigration: kernels.migration computes the response of migration_response(emigrate=True)
@@ -138,6 +137,41 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
     f.immigration_high = float(n_imm_high) * eco.scale
     tp.drop(retire, eco.threads)
     f.retirements = float(retire.size) * eco.scale
+
+
+def _abroad_key(eco: EconomyState) -> tuple[int, int]:
+    """What the uniforms of the agents abroad depend on besides their rows: the quarter and the
+    number of talent rows (rows change only in migration and education)."""
+    return eco.quarter, len(eco.talent_pop)
+
+
+def _abroad_compute(eco: EconomyState):
+    """The rows abroad and their immigration uniforms (``kernels.migration.abroad_uniforms``)."""
+    tp = eco.talent_pop
+    key0, key1, q = eco.shock_key()
+    ids, abroad, mechanism = tp.id, tp.abroad, int(Shock.IMMIGRATE)
+    return lambda: abroad_uniforms(ids, abroad, key0, key1, q, mechanism)
+
+
+def draw_ahead(eco: EconomyState) -> None:
+    """Queue the immigration uniforms of the agents abroad for the helper thread (with
+    ``threads > 1``; ``abm.state.draws``): keyed draws of (seed, agent id, quarter), which do not
+    depend on the bounds the quarter's wages set, and the rows abroad do not change before
+    migration. The model queues them after the exits, and the entrants' registration (Mesa
+    agents, Python on the model's thread) starts them (docs/performance.md, eleventh session)."""
+    eco.draws.ahead_keyed("immigration", _abroad_key(eco), _abroad_compute(eco))
+
+
+def _immigration_draws(eco: EconomyState, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows abroad and whether each comes home by the base rate (``u < bound[skill]``):
+    from the uniforms drawn ahead with ``threads > 1``, in one kernel otherwise."""
+    tp = eco.talent_pop
+    if not eco.draws.enabled:
+        key0, key1, q = eco.shock_key()
+        return immigration_draws(tp.id, tp.abroad, tp.skill, bound, key0, key1, q,
+                                 int(Shock.IMMIGRATE))  # fmt: skip
+    rows, uniforms = eco.draws.take_keyed("immigration", _abroad_key(eco), _abroad_compute(eco))
+    return rows, arrivals(rows, uniforms, tp.skill, bound)
 
 
 def _immigration_response_by_skill(eco: EconomyState) -> np.ndarray:

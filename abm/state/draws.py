@@ -17,6 +17,13 @@ order on the same ``numpy.random.Generator`` either way: the values are the same
 moment they are computed changes. A stream with a draw queued must not be used otherwise until
 the draw is taken.
 
+Keyed draws (:meth:`DrawsAhead.ahead_keyed`, :meth:`DrawsAhead.take_keyed`) use no stream: the
+per-agent uniforms of (seed, agent id, quarter, mechanism) that ``kernels.philox`` computes from
+counters, through a kernel compiled with ``nogil=True``. They are the same numbers whenever they
+are computed, as long as what they read (which agents, their ids) has not changed: the immigration
+draws of the agents abroad, made while the model's thread registers the entrants' Mesa agents
+(``abm.mechanisms.migration.draw_ahead``).
+
 Runs use the helper only with ``threads > 1`` (1:10 and finer by default): a one-thread run
 stays on one core. The helper is one thread per process, shared by the models in it. A forked
 child has no copy of the parent's threads, so it makes a helper of its own; a draw that was
@@ -30,6 +37,7 @@ Python 3.12 and later, forking a process whose helper thread exists warns
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import weakref
@@ -102,7 +110,7 @@ class DrawsAhead:
     def __init__(self, streams: Mapping[str, np.random.Generator], enabled: bool) -> None:
         self._streams = streams
         self.enabled = bool(enabled)
-        self._queued: dict[str, tuple[tuple[Any, ...], Callable[[np.random.Generator], Any]]] = {}
+        self._queued: dict[str, tuple[tuple[Any, ...], Callable[[], Any]]] = {}
         self._started: dict[str, tuple[tuple[Any, ...], Future]] = {}
         _instances.add(self)
 
@@ -111,14 +119,27 @@ class DrawsAhead:
     ) -> None:
         """Queue ``draw(generator)`` of ``stream``: it starts in the next :meth:`serial`
         stretch (when enabled)."""
-        if not self.enabled:
-            return
-        if stream in self._queued or stream in self._started:
+        if self.enabled:
+            self._queue(stream, key, functools.partial(draw, self._streams[stream]))
+
+    def ahead_keyed(self, name: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
+        """Queue ``compute()``, keyed draws that use no stream (module docstring), under
+        ``name`` (not a stream's name): it starts in the next :meth:`serial` stretch."""
+        if self.enabled:
+            self._keyed_name(name)
+            self._queue(name, key, compute)
+
+    def _keyed_name(self, name: str) -> None:
+        if name in self._streams:
+            raise ValueError(f"keyed draws {name!r}: that is a stream's name, use ahead/take")
+
+    def _queue(self, name: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
+        if name in self._queued or name in self._started:
             raise RuntimeError(
-                f"stream {stream!r}: a draw is queued already (a quarter that stopped before "
+                f"stream {name!r}: a draw is queued already (a quarter that stopped before "
                 "taking it cannot be continued)"
             )
-        self._queued[stream] = (key, draw)
+        self._queued[name] = (key, compute)
 
     @contextlib.contextmanager
     def serial(self, *streams: str) -> Iterator[None]:
@@ -131,9 +152,9 @@ class DrawsAhead:
         to start its draw before the stretch ends. A draw the helper cannot take (the
         interpreter is shutting down) stays queued and is made in place when taken."""
         for stream in [s for s in self._queued if not streams or s in streams]:
-            key, draw = self._queued[stream]
+            key, compute = self._queued[stream]
             try:
-                future = _helper().submit(draw, self._streams[stream])
+                future = _helper().submit(compute)
             except RuntimeError:  # cannot schedule new futures after (interpreter) shutdown
                 break
             self._started[stream] = (key, future)
@@ -145,14 +166,23 @@ class DrawsAhead:
     ) -> T:
         """The values of ``draw`` for ``stream``: those queued (with the same ``key``), made now
         if their draw has not started."""
-        if (queued := self._queued.pop(stream, None)) is not None:
-            _same(stream, queued[0], key)
-            return queued[1](self._streams[stream])
-        if (started := self._started.pop(stream, None)) is not None:
+        return self._take(stream, key, functools.partial(draw, self._streams[stream]))
+
+    def take_keyed(self, name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """The values of ``compute()`` queued under ``name`` by :meth:`ahead_keyed` (with the
+        same ``key``), computed now if they have not started."""
+        self._keyed_name(name)
+        return self._take(name, key, compute)
+
+    def _take(self, name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        if (queued := self._queued.pop(name, None)) is not None:
+            _same(name, queued[0], key)
+            return queued[1]()
+        if (started := self._started.pop(name, None)) is not None:
             result = started[1].result()  # waited for even on a mismatch: the stream is free
-            _same(stream, started[0], key)
+            _same(name, started[0], key)
             return result
-        return draw(self._streams[stream])
+        return compute()
 
     @property
     def pending(self) -> tuple[str, ...]:

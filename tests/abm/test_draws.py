@@ -120,10 +120,12 @@ def test_a_process_forked_after_the_helper_ran_makes_its_own():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
-def test_a_two_thread_run_draws_on_the_helper_in_the_matchings_serial_stretches(monkeypatch):
+def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatch):
     """Each quarter the matching's service order and looks start while the vacancy rows are
     listed, and the innovation jumps (queued at the start of the quarter) while the matching
-    kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first."""
+    kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first. The
+    immigration uniforms (queued after the exits) start while the entrants' Mesa agents are
+    registered (``abm.mechanisms.entry_exit.enter_firms``)."""
     import abm.state.draws as draws_module
 
     calls: list[tuple[str, str, str]] = []
@@ -132,9 +134,10 @@ def test_a_two_thread_run_draws_on_the_helper_in_the_matchings_serial_stretches(
     def spy(self, fn, *args, **kwargs):
         caller = sys._getframe(3)  # spy <- serial <- contextmanager's __enter__ <- the block
         where = f"{Path(caller.f_code.co_filename).parent.name}.{caller.f_code.co_name}"
+        name = getattr(fn, "func", fn).__qualname__  # a stream's draw: partial(draw, generator)
 
         def run(*a, **k):
-            calls.append((fn.__qualname__, where, threading.current_thread().name))
+            calls.append((name, where, threading.current_thread().name))
             return fn(*a, **k)
 
         return submit(self, run, *args, **kwargs)
@@ -144,10 +147,32 @@ def test_a_two_thread_run_draws_on_the_helper_in_the_matchings_serial_stretches(
                          threads_from_scale=math.inf)  # fmt: skip
     quarters = model.burn_in + 2
     model.run()
-    draws = [name for name, _, _ in calls]
-    assert draws == ["match.<locals>.service", "_jumps.<locals>.<lambda>"] * quarters
-    assert {where for _, where, _ in calls} == {"mechanisms.match"}
+    quarter = [
+        ("match.<locals>.service", "mechanisms.match"),
+        ("_jumps.<locals>.<lambda>", "mechanisms.match"),
+        ("_abroad_compute.<locals>.<lambda>", "mechanisms.enter_firms"),
+    ]
+    assert [(name, where) for name, where, _ in calls] == quarter * quarters
     assert all(thread.startswith("abm-draws") for _, _, thread in calls)
+    assert model.draws.pending == ()
+
+
+def test_keyed_draws_run_on_the_helper_and_refuse_a_streams_name():
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead_keyed("keyed", ("k", 1), lambda: threading.current_thread().name)
+    assert draws.pending == ("keyed",)
+    with draws.serial():
+        thread = draws.take_keyed("keyed", ("k", 1), lambda: "in place")
+    assert thread.startswith("abm-draws") and draws.pending == ()
+    assert draws.take_keyed("keyed", ("k", 1), lambda: "in place") == "in place"
+    with pytest.raises(ValueError, match="keyed draws 'a': that is a stream's name"):
+        draws.ahead_keyed("a", (1,), lambda: 0)
+    draws.ahead_keyed("keyed", ("k", 1), lambda: 0)
+    with pytest.raises(RuntimeError, match="the draw queued was"):
+        draws.take_keyed("keyed", ("k", 2), lambda: 0)
+    off = DrawsAhead(_streams(), enabled=False)
+    off.ahead_keyed("keyed", (1,), lambda: threading.current_thread().name)
+    assert off.pending == () and off.take_keyed("keyed", (1,), lambda: "here") == "here"
 
 
 def test_an_error_in_the_helper_comes_back_through_take():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 
-import numba
 import numpy as np
 import pytest
 
@@ -263,14 +262,14 @@ def test_immigration_draws_equal_twin_and_numpy(seed, n):
     twin = migration.immigration_draws_py(*args)
     np.testing.assert_array_equal(rows, twin[0])
     np.testing.assert_array_equal(arriving, twin[1])
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        par = migration.immigration_draws_parallel(*args)
-    finally:
-        numba.set_num_threads(before)
-    np.testing.assert_array_equal(par[0], rows)
-    np.testing.assert_array_equal(par[1], arriving)
+    # the same split in two: the uniforms drawn ahead, then compared with the bounds
+    rows_u, uniforms = migration.abroad_uniforms(pop["ids"], pop["abroad"], K0, K1, Q, 4)
+    np.testing.assert_array_equal(rows_u, want_rows)
+    np.testing.assert_array_equal(uniforms, u)
+    twin_u = migration.abroad_uniforms_py(pop["ids"], pop["abroad"], K0, K1, Q, 4)
+    np.testing.assert_array_equal(twin_u[0], rows_u)
+    np.testing.assert_array_equal(twin_u[1], uniforms)
+    np.testing.assert_array_equal(migration.arrivals(rows_u, uniforms, skill, bound), arriving)
 
 
 UNEMPLOYED_CASES = [(0, 0, 0.8), (1, 1, 0.0), (2, 3000, 0.8), (3, 40_000, 0.9), (4, 20_000, 0.0)]
