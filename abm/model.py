@@ -42,7 +42,7 @@ from abm.mechanisms import (
 )
 from abm.mesa_core import Model, collector_paused, deregister_many, register_many
 from abm.model_args import effective_threads, scenario_argument, seed_argument
-from abm.policy import budget
+from abm.policy import budget, talent_attraction
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
 from abm.scenario import Scenario
 from abm.state.accounts import foreign_position
@@ -180,6 +180,7 @@ class EconomyModel(EconomyState, Model):
         subsidies.pay(self, f)  # 9 R&D tax credit and grants; R&D user cost
         government.transfers_and_taxes(self, f)  # 10a transfers, household tax, consumption
         government.finance_deficit(self, f)  # 10b bonds, fiscal rule
+        talent_attraction.draw_ahead(self)  # 12c's programme draws, started in 11a's exits
         entry_exit.exit_firms(self, f)  # 11a exit
         migration.draw_ahead(self)  # 12c's immigration uniforms, started in 11b's registration
         entry_exit.enter_firms(self, f)  # 11b entry

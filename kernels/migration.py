@@ -106,25 +106,38 @@ def _immigrate_chunk(k, rows, p, ids, abroad, employer, skill, reservation, r_im
 
 
 @numba.njit(cache=True)
-def _count_abroad(k, abroad, counts):
+def _count_abroad(k, abroad, counts, skill, level):
+    """Chunk ``k``'s rows abroad (of skill ``level`` only, when ``level >= 0``)."""
     lo = k * CHUNK
-    a = abroad[lo : min(lo + CHUNK, abroad.shape[0])]  # a slice: a vectorised loop
+    hi = min(lo + CHUNK, abroad.shape[0])
+    a = abroad[lo:hi]  # a slice: a vectorised loop
     c = 0
-    for i in range(a.shape[0]):
-        c += a[i] == 1
+    if level < 0:
+        for i in range(a.shape[0]):
+            c += a[i] == 1
+    else:
+        s = skill[lo:hi]
+        for i in range(a.shape[0]):
+            c += (a[i] == 1) & (s[i] == level)
     counts[k] = c
 
 
 @numba.njit(cache=True)
-def _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid):
-    """Chunk ``k``'s rows abroad into ``rows[start[k]:start[k + 1]]`` (flags eight at a time) and
-    their first keyed uniforms into ``u[:count]``: the ids gathered first, so the uniforms are a
-    loop without loads."""
+def _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid, skill, level):
+    """Chunk ``k``'s rows abroad (of skill ``level`` only, when ``level >= 0``) into
+    ``rows[start[k]:start[k + 1]]`` (flags eight at a time) and their first keyed uniforms into
+    ``u[:count]``: the ids gathered first, so the uniforms are a loop without loads."""
     lo = k * CHUNK
-    a = abroad[lo : min(lo + CHUNK, abroad.shape[0])]
+    hi = min(lo + CHUNK, abroad.shape[0])
+    a = abroad[lo:hi]
     m = a.shape[0]
-    for i in range(m):
-        flags[i] = a[i] == 1
+    if level < 0:
+        for i in range(m):
+            flags[i] = a[i] == 1
+    else:
+        s = skill[lo:hi]
+        for i in range(m):
+            flags[i] = (a[i] == 1) & (s[i] == level)
     rows_of_flags(flags, m, lo, rows, start[k])
     k0, k1, q, mech = key
     r = rows[start[k] : start[k + 1]]
@@ -140,7 +153,7 @@ def _draw_abroad(k, ids, abroad, skill, bound, key, start, rows, arriving, buffe
     if start[k + 1] == start[k]:
         return
     flags, tid, u = buffers
-    _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid)
+    _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid, skill, -1)
     r = rows[start[k] : start[k + 1]]
     out = arriving[start[k] : start[k + 1]]
     for j in range(r.shape[0]):
@@ -148,12 +161,13 @@ def _draw_abroad(k, ids, abroad, skill, bound, key, start, rows, arriving, buffe
 
 
 @numba.njit(cache=True)
-def _uniforms_abroad(k, ids, abroad, key, start, rows, uniforms, buffers):
+def _uniforms_abroad(k, ids, abroad, key, start, rows, uniforms, buffers, skill, level):
     """Chunk ``k``'s rows abroad and their uniforms, stored at their places (``_list_abroad``)."""
     if start[k + 1] == start[k]:
         return
     flags, tid = buffers
-    _list_abroad(k, ids, abroad, key, start, rows, uniforms[start[k] : start[k + 1]], flags, tid)
+    u = uniforms[start[k] : start[k + 1]]
+    _list_abroad(k, ids, abroad, key, start, rows, u, flags, tid, skill, level)
 
 
 @numba.njit(cache=True)
@@ -174,7 +188,7 @@ def _immigration_draws_impl(ids, abroad, skill, bound, key0, key1, quarter, mech
     nc = (n + CHUNK - 1) // CHUNK
     counts = np.empty(nc, dtype=np.int64)
     for k in numba.prange(nc):
-        _count_abroad(k, abroad, counts)
+        _count_abroad(k, abroad, counts, skill, -1)
     start = _abroad_starts(counts)
     rows = np.empty(start[nc], dtype=np.int64)
     arriving = np.empty(start[nc], dtype=np.bool_)
@@ -201,34 +215,38 @@ of their own: on numba's threads this took 16 ms of a 1:1 quarter."""
 
 
 @numba.njit(cache=True, nogil=True)
-def abroad_uniforms(ids, abroad, key0, key1, quarter, mechanism):
-    """The rows abroad (``abroad == 1``, in row order) and their first keyed uniforms: the
-    rows and the ``u`` of :func:`immigration_draws`, before they meet a bound.
+def abroad_uniforms(ids, abroad, skill, level, key0, key1, quarter, mechanism):
+    """The rows abroad (``abroad == 1``, in row order; of skill ``level`` only when ``level >=
+    0``) and their first keyed uniforms: with ``level = -1`` the rows and the ``u`` of
+    :func:`immigration_draws`, before they meet a bound.
 
     The immigration draws depend on the quarter's bounds (its wages) only through that last
     comparison, and the rows abroad do not change in a quarter before migration: with
     ``threads > 1`` the model draws them on the helper thread while its own thread registers
     the entrants' Mesa agents (``abm.mechanisms.migration.draw_ahead``), and
     :func:`arrivals` compares them with the bounds. Compiled with ``nogil=True`` for that.
+    The talent programmes' draws are those of the high-skill rows abroad
+    (``abm.policy.talent_attraction.draw_ahead``).
     """
     n = ids.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     counts = np.empty(nc, dtype=np.int64)
     for k in range(nc):
-        _count_abroad(k, abroad, counts)
+        _count_abroad(k, abroad, counts, skill, level)
     start = _abroad_starts(counts)
     rows = np.empty(start[nc], dtype=np.int64)
     uniforms = np.empty(start[nc])
     key = (np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism))
     buffers = (np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.int64))
     for k in range(nc):
-        _uniforms_abroad(k, ids, abroad, key, start, rows, uniforms, buffers)
+        _uniforms_abroad(k, ids, abroad, key, start, rows, uniforms, buffers, skill, level)
     return rows, uniforms
 
 
-def abroad_uniforms_py(ids, abroad, key0, key1, quarter, mechanism):
+def abroad_uniforms_py(ids, abroad, skill, level, key0, key1, quarter, mechanism):
     """Plain-Python twin of :func:`abroad_uniforms`."""
-    rows = np.flatnonzero(np.asarray(abroad) == 1)
+    away = np.asarray(abroad) == 1
+    rows = np.flatnonzero(away & (np.asarray(skill) == level) if level >= 0 else away)
     u = philox_uniforms_py(int(key0), int(key1), np.asarray(ids)[rows], quarter, mechanism, 1)
     return rows.astype(np.int64), u[:, 0]
 

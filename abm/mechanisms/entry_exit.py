@@ -73,7 +73,8 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.pay("capital_transfers", G, e_g)
     acc.pay("capital_transfers", B, e_b)
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
-    eco.unregister_firms(fp.id[rows])
+    with eco.draws.serial():  # Mesa's deregistration, Python: queued draws run beside it
+        eco.unregister_firms(fp.id[rows])
     fp.drop(rows, eco.threads)
     staff = eco.labour.staff  # the exiting firms' rows go (a copy by runs of kept rows)
     kept = np.empty((staff.shape[0] - rows.size, staff.shape[1]), dtype=staff.dtype)

@@ -149,8 +149,8 @@ def _abroad_compute(eco: EconomyState):
     """The rows abroad and their immigration uniforms (``kernels.migration.abroad_uniforms``)."""
     tp = eco.talent_pop
     key0, key1, q = eco.shock_key()
-    ids, abroad, mechanism = tp.id, tp.abroad, int(Shock.IMMIGRATE)
-    return lambda: abroad_uniforms(ids, abroad, key0, key1, q, mechanism)
+    ids, abroad, skill, mechanism = tp.id, tp.abroad, tp.skill, int(Shock.IMMIGRATE)
+    return lambda: abroad_uniforms(ids, abroad, skill, -1, key0, key1, q, mechanism)
 
 
 def draw_ahead(eco: EconomyState) -> None:

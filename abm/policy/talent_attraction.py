@@ -23,6 +23,7 @@ from abm.policy.purchases import Purchases
 from abm.policy.selection import rows_up_to_kth
 from abm.state.economy import EconomyState, Shock
 from abm.state.sectors import HIGH, SECTOR_INDEX
+from kernels.migration import abroad_uniforms
 from kernels.talent import marked_residents
 
 INSTRUMENT = "talent_attraction"
@@ -43,6 +44,31 @@ def purchase(eco: EconomyState, out: Purchases) -> None:
         spend(eco, i, amt, aim)
 
 
+def _high_abroad_key(eco: EconomyState) -> tuple[int, int]:
+    """What the draws of the high-skill people abroad depend on besides their rows: the quarter
+    and the number of talent rows (rows change only in migration and education)."""
+    return eco.quarter, len(eco.talent_pop)
+
+
+def _high_abroad_compute(eco: EconomyState):
+    """The high-skill rows abroad and their own shocks (``Shock.ATTRACT``, the numbers
+    ``eco.shocks`` gives), by ``kernels.migration.abroad_uniforms``."""
+    tp = eco.talent_pop
+    key0, key1, q = eco.shock_key()
+    ids, abroad, skill, mechanism = tp.id, tp.abroad, tp.skill, int(Shock.ATTRACT)
+    return lambda: abroad_uniforms(ids, abroad, skill, HIGH, key0, key1, q, mechanism)
+
+
+def draw_ahead(eco: EconomyState) -> None:
+    """Queue the shocks of the high-skill people abroad, among whom the programmes choose, for
+    the helper thread (with ``threads > 1``; ``abm.state.draws``): keyed draws of (seed, agent id,
+    quarter), and the rows abroad do not change before migration. The model queues them before
+    the exits, whose Mesa deregistration (Python on the model's thread) starts them
+    (docs/performance.md, eleventh session)."""
+    if active(eco, INSTRUMENT):
+        eco.draws.ahead_keyed(INSTRUMENT, _high_abroad_key(eco), _high_abroad_compute(eco))
+
+
 def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) -> np.ndarray:
     """Talent rows (among ``abroad_rows``, not already ``arriving``) the programmes bring in this
     quarter; they are marked with their programme in the ``attracted`` field."""
@@ -53,25 +79,40 @@ def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) ->
     programmes = active(eco, INSTRUMENT)
     if not programmes:
         return np.zeros(0, np.int64)
-    # the attracted people still resident, by programme (marks abroad are this quarter's picks)
+    # the attracted people still resident, by programme (marks abroad are this quarter's picks),
+    # and the shortfall of each programme
     resident = marked_residents(tp.attracted, tp.abroad, len(eco.programme_pop) + 1)
+    needs = []
     for i, p in programmes:
         target = eco.programme_pop.budget_year[i] * p.spec.immigration_boost / price / eco.scale
         held = int(resident[i + 1])
         u = eco.shocks(np.array([eco.programme_pop.id[i]], np.int64), Shock.ATTRACT)[0, 0]
-        need = int(np.floor(target - held + u))
+        needs.append((i, p, int(np.floor(target - held + u))))
+    if all(need <= 0 for _, _, need in needs):
+        eco.draws.drop_keyed(INSTRUMENT)  # drawn ahead for nothing (threads > 1)
+        return np.zeros(0, np.int64)
+    # the high-skill rows abroad (in row order, as in abroad_rows: where each is there) and their
+    # shocks: drawn ahead on the helper thread with threads > 1, for those rows here otherwise
+    at = np.flatnonzero(tp.skill[abroad_rows] == HIGH)
+
+    def here() -> tuple[np.ndarray, np.ndarray]:
+        rows = abroad_rows[at]
+        return rows, eco.shocks(tp.id[rows], Shock.ATTRACT)[:, 0]
+
+    high_rows, shock = eco.draws.take_keyed(INSTRUMENT, _high_abroad_key(eco), here)
+    if at.size != high_rows.size:
+        raise RuntimeError("talent attraction: the rows abroad changed after their draws")
+    for i, p, need in needs:
         if need <= 0:
             continue
-        eligible = (tp.skill[abroad_rows] == HIGH) & ~taken
+        eligible = ~taken[at]
         if isinstance(p.spec.targets, list):
-            eligible &= tp.field[abroad_rows] == 1
-        # np.compress, not abroad_rows[eligible]: numpy's boolean index branches per element,
-        # 6.3 against 1.7 ms for 1.5 million rows about half eligible (docs/performance.md)
-        cand = np.compress(eligible, abroad_rows)
-        if cand.size == 0:
+            eligible &= tp.field[high_rows] == 1
+        pick = np.flatnonzero(eligible)
+        if pick.size == 0:
             continue
-        draw = eco.shocks(tp.id[cand], Shock.ATTRACT)[:, 0]
-        chosen = cand[smallest_first(draw, need)]
+        cand = high_rows[pick]
+        chosen = cand[smallest_first(shock[pick], need)]
         tp.arrays["attracted"][chosen] = i + 1
         taken[np.searchsorted(abroad_rows, chosen)] = True
         out.append(chosen)

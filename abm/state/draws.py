@@ -174,6 +174,14 @@ class DrawsAhead:
         self._keyed_name(name)
         return self._take(name, key, compute)
 
+    def drop_keyed(self, name: str) -> None:
+        """Forget the keyed draws queued under ``name``, if any (their owner found it needs none
+        this time); a draw the helper has started is waited for first."""
+        self._keyed_name(name)
+        self._queued.pop(name, None)
+        if (started := self._started.pop(name, None)) is not None:
+            started[1].exception()  # waits; its values, or its error, are not wanted
+
     def _take(self, name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         if (queued := self._queued.pop(name, None)) is not None:
             _same(name, queued[0], key)

@@ -33,6 +33,10 @@ S = N_SECTORS
 K = N_SKILLS
 
 
+#: agents from which ``EconomyState.shocks`` draws on numba's threads (with ``threads > 1``)
+PARALLEL_SHOCKS_FROM = 4096
+
+
 class Shock(IntEnum):
     """Mechanism codes of the per-agent counter-based shocks (Philox counter word three)."""
 
@@ -258,7 +262,9 @@ class EconomyState:
     def shocks(self, ids: np.ndarray, mechanism: int, n_draws: int = 1) -> np.ndarray:
         """Per-agent uniforms keyed by (member seed, agent id, quarter, mechanism)."""
         q = self.quarter + 10_000  # keep the counter word non-negative
-        draw = philox_uniforms_parallel if self.threads > 1 else philox_uniforms
+        # the same numbers either way; a few draws (a programme's own) are not worth the threads
+        par = self.threads > 1 and ids.shape[0] >= PARALLEL_SHOCKS_FROM
+        draw = philox_uniforms_parallel if par else philox_uniforms
         return draw(self._key0, self._key1, ids, q, mechanism, n_draws)
 
     def shock_key(self) -> tuple[np.uint64, np.uint64, int]:

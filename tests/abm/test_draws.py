@@ -125,7 +125,8 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     listed, and the innovation jumps (queued at the start of the quarter) while the matching
     kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first. The
     immigration uniforms (queued after the exits) start while the entrants' Mesa agents are
-    registered (``abm.mechanisms.entry_exit.enter_firms``)."""
+    registered (``abm.mechanisms.entry_exit.enter_firms``), the talent programme's draws
+    (queued before them) while the exits' agents are removed."""
     import abm.state.draws as draws_module
 
     calls: list[tuple[str, str, str]] = []
@@ -145,14 +146,24 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     monkeypatch.setattr(draws_module.ThreadPoolExecutor, "submit", spy)
     model = EconomyModel("diffuse", seed=1, scale=2000, quarters=2, threads=2,
                          threads_from_scale=math.inf)  # fmt: skip
-    quarters = model.burn_in + 2
     model.run()
     quarter = [
         ("match.<locals>.service", "mechanisms.match"),
         ("_jumps.<locals>.<lambda>", "mechanisms.match"),
         ("_abroad_compute.<locals>.<lambda>", "mechanisms.enter_firms"),
     ]
-    assert [(name, where) for name, where, _ in calls] == quarter * quarters
+    # from 2026 on the talent programme's draws too, started by the exits' deregistration (or,
+    # in a quarter without exits, by the entrants' registration)
+    programme = "_high_abroad_compute.<locals>.<lambda>"
+    seen = [(name, where) for name, where, _ in calls]
+    burn = 3 * model.burn_in
+    assert seen[:burn] == quarter * model.burn_in
+    recorded = [seen[burn + 4 * q : burn + 4 * q + 4] for q in range(2)]
+    assert len(seen) == burn + 8
+    for q in recorded:
+        assert [q[0], q[1], q[3]] == quarter and q[2][0] == programme
+        assert q[2][1] in {"mechanisms.exit_firms", "mechanisms.enter_firms"}
+    assert "mechanisms.exit_firms" in {q[2][1] for q in recorded}
     assert all(thread.startswith("abm-draws") for _, _, thread in calls)
     assert model.draws.pending == ()
 
@@ -170,6 +181,13 @@ def test_keyed_draws_run_on_the_helper_and_refuse_a_streams_name():
     draws.ahead_keyed("keyed", ("k", 1), lambda: 0)
     with pytest.raises(RuntimeError, match="the draw queued was"):
         draws.take_keyed("keyed", ("k", 2), lambda: 0)
+    draws.ahead_keyed("keyed", ("k", 3), lambda: 1)  # dropped, queued or started
+    draws.drop_keyed("keyed")
+    draws.ahead_keyed("keyed", ("k", 4), lambda: 2)
+    with draws.serial():
+        draws.drop_keyed("keyed")
+    assert draws.pending == ()
+    draws.drop_keyed("keyed")  # nothing queued: nothing to do
     off = DrawsAhead(_streams(), enabled=False)
     off.ahead_keyed("keyed", (1,), lambda: threading.current_thread().name)
     assert off.pending == () and off.take_keyed("keyed", (1,), lambda: "here") == "here"

@@ -263,13 +263,23 @@ def test_immigration_draws_equal_twin_and_numpy(seed, n):
     np.testing.assert_array_equal(rows, twin[0])
     np.testing.assert_array_equal(arriving, twin[1])
     # the same split in two: the uniforms drawn ahead, then compared with the bounds
-    rows_u, uniforms = migration.abroad_uniforms(pop["ids"], pop["abroad"], K0, K1, Q, 4)
+    where = (pop["ids"], pop["abroad"], skill)
+    rows_u, uniforms = migration.abroad_uniforms(*where, -1, K0, K1, Q, 4)
     np.testing.assert_array_equal(rows_u, want_rows)
     np.testing.assert_array_equal(uniforms, u)
-    twin_u = migration.abroad_uniforms_py(pop["ids"], pop["abroad"], K0, K1, Q, 4)
+    twin_u = migration.abroad_uniforms_py(*where, -1, K0, K1, Q, 4)
     np.testing.assert_array_equal(twin_u[0], rows_u)
     np.testing.assert_array_equal(twin_u[1], uniforms)
     np.testing.assert_array_equal(migration.arrivals(rows_u, uniforms, skill, bound), arriving)
+    # of one skill only: the same uniforms, of the rows of that skill
+    for level in range(3):
+        rows_k, u_k = migration.abroad_uniforms(*where, level, K0, K1, Q, 4)
+        of_level = skill[want_rows] == level
+        np.testing.assert_array_equal(rows_k, want_rows[of_level])
+        np.testing.assert_array_equal(u_k, u[of_level])
+        twin_k = migration.abroad_uniforms_py(*where, level, K0, K1, Q, 4)
+        np.testing.assert_array_equal(twin_k[0], rows_k)
+        np.testing.assert_array_equal(twin_k[1], u_k)
 
 
 UNEMPLOYED_CASES = [(0, 0, 0.8), (1, 1, 0.0), (2, 3000, 0.8), (3, 40_000, 0.9), (4, 20_000, 0.0)]
@@ -336,14 +346,17 @@ def _bounds_checked(kernel):
 
 @pytest.mark.parametrize(("abroad_share", "employed_share"), [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0),
                                                               (0.3, 0.8)])  # fmt: skip
-def test_chunks_abroad_store_only_their_own_rows(abroad_share, employed_share):
-    """``immigration_draws``'s chunks store their rows abroad and draws only in their own places:
-    each chunk compiled with bounds checks and run last chunk first (a chunk writing past its
-    places would overwrite the next chunk's first row), with nobody, everybody or some abroad,
-    around a chunk's size."""
+def test_chunks_abroad_store_only_their_own_rows(abroad_share, employed_share, monkeypatch):
+    """``immigration_draws``'s and ``abroad_uniforms``'s chunks store their rows abroad and draws
+    only in their own places: each chunk compiled with bounds checks (the listing they share too)
+    and run last chunk first (a chunk writing past its places would overwrite the next chunk's
+    first row), with nobody, everybody or some abroad, around a chunk's size, of all skills and
+    of one."""
     from kernels.passes import CHUNK
 
+    monkeypatch.setattr(migration, "_list_abroad", _bounds_checked(migration._list_abroad))
     draw = _bounds_checked(migration._draw_abroad)
+    uniforms_of = _bounds_checked(migration._uniforms_abroad)
     for n in (0, 1, 7, CHUNK + 1, 2 * CHUNK + 3):
         pop = population(n, n, 10, abroad_share=abroad_share, employed_share=employed_share)
         skill = pop["job"][1]
@@ -351,7 +364,7 @@ def test_chunks_abroad_store_only_their_own_rows(abroad_share, employed_share):
         nc = (n + CHUNK - 1) // CHUNK
         counts = np.zeros(nc, np.int64)
         for k in range(nc):
-            migration._count_abroad(k, pop["abroad"], counts)
+            migration._count_abroad(k, pop["abroad"], counts, skill, -1)
         start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         rows = np.full(start[-1], -7, np.int64)
         arriving = np.zeros(start[-1], np.bool_)
@@ -364,3 +377,19 @@ def test_chunks_abroad_store_only_their_own_rows(abroad_share, employed_share):
         np.testing.assert_array_equal(rows, np.flatnonzero(pop["abroad"] == 1))
         np.testing.assert_array_equal(rows, want[0])
         np.testing.assert_array_equal(arriving, want[1])
+        for level in (-1, 2):
+            for k in range(nc):
+                migration._count_abroad(k, pop["abroad"], counts, skill, level)
+            start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            rows = np.full(start[-1], -7, np.int64)
+            u = np.full(start[-1], -1.0)
+            for k in reversed(range(nc)):
+                buffers = (np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.int64))
+                uniforms_of(
+                    k, pop["ids"], pop["abroad"], key, start, rows, u, buffers, skill, level
+                )
+            want = migration.abroad_uniforms_py(
+                pop["ids"], pop["abroad"], skill, level, K0, K1, Q, 4
+            )
+            np.testing.assert_array_equal(rows, want[0])
+            np.testing.assert_array_equal(u, want[1])
