@@ -148,8 +148,9 @@ class DrawsAhead:
 
         Name the streams when the stretch is short and a draw queued earlier is needed only
         later (the helper runs one draw at a time). What runs inside should release the
-        interpreter's lock (a kernel compiled with ``nogil=True``), or the helper may not get
-        to start its draw before the stretch ends. A draw the helper cannot take (the
+        interpreter's lock (a kernel compiled with ``nogil=True``), or be Python long enough for
+        the helper to get the lock at a switch (up to ``sys.getswitchinterval()``, 5 ms, Mesa's
+        bookkeeping of a 1:1 quarter's entrants and exits) and start its draw. A draw the helper cannot take (the
         interpreter is shutting down) stays queued and is made in place when taken."""
         for stream in [s for s in self._queued if not streams or s in streams]:
             key, compute = self._queued[stream]
