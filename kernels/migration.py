@@ -20,7 +20,6 @@ import numpy as np
 
 from kernels.events import acts, acts_py, lottery_rows, lottery_rows_parallel, own_uniform
 from kernels.labour import _prefetch
-from kernels.market import _renamed
 from kernels.passes import AHEAD, CHUNK, apply_separations, rows_of_flags
 from kernels.philox import philox_uniforms_py
 from kernels.talent import separate, separate_py
@@ -180,38 +179,35 @@ def _abroad_starts(counts):
     return start
 
 
-def _immigration_draws_impl(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
-    """The driver of :func:`immigration_draws` (its ``prange`` loops are plain ranges: it is
-    compiled without ``parallel``; a threaded copy ran them on numba's threads until the
-    eleventh session)."""
+@numba.njit(cache=True)
+def immigration_draws(ids, abroad, skill, bound, key0, key1, quarter, mechanism):
+    """The rows abroad (``abroad == 1``, in row order) and whether each comes home by the base
+        rate: ``u < bound[skill]`` with ``u`` its first keyed uniform (``philox_uniforms`` of
+        ``(id, quarter, mechanism)``: the numbers ``EconomyState.shocks`` gives), drawn for the
+        agents abroad only.
+
+    By fixed chunks of agents: each counts its agents abroad (a vectorised loop over a slice), then
+    lists them at its offset from flags eight at a time and draws for them. At 1:1 (11.8 million
+    agents, 1.5 million abroad) that took 23 ms on one thread (16 on two) against 28-30 ms for
+    three passes over the whole population (count, a store per agent without a branch, draws;
+    docs/performance.md, fifth and seventh sessions). The draws, about 10 ns each, are most of it.
+    With ``threads > 1`` the model draws them ahead instead (:func:`abroad_uniforms`), on a thread
+    of their own: on numba's threads this took 16 ms of a 1:1 quarter (a threaded copy,
+    ``immigration_draws_parallel``, until the eleventh session).
+    """
     n = ids.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     counts = np.empty(nc, dtype=np.int64)
-    for k in numba.prange(nc):
+    for k in range(nc):
         _count_abroad(k, abroad, counts, skill, -1)
     start = _abroad_starts(counts)
     rows = np.empty(start[nc], dtype=np.int64)
     arriving = np.empty(start[nc], dtype=np.bool_)
     key = (np.uint64(key0), np.uint64(key1), np.uint64(quarter), np.uint64(mechanism))
-    for k in numba.prange(nc):
-        buffers = (np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.int64), np.empty(CHUNK))
+    buffers = (np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.int64), np.empty(CHUNK))
+    for k in range(nc):
         _draw_abroad(k, ids, abroad, skill, bound, key, start, rows, arriving, buffers)
     return rows, arriving
-
-
-immigration_draws = numba.njit(cache=True)(_renamed(_immigration_draws_impl, "immigration_draws"))
-immigration_draws.__doc__ = """The rows abroad (``abroad == 1``, in row order) and whether each
-comes home by the base rate: ``u < bound[skill]`` with ``u`` its first keyed uniform
-(``philox_uniforms`` of ``(id, quarter, mechanism)``: the numbers ``EconomyState.shocks``
-gives), drawn for the agents abroad only.
-
-By fixed chunks of agents: each counts its agents abroad (a vectorised loop over a slice), then
-lists them at its offset from flags eight at a time and draws for them. At 1:1 (11.8 million
-agents, 1.5 million abroad) that took 23 ms on one thread (16 on two) against 28-30 ms for
-three passes over the whole population (count, a store per agent without a branch, draws;
-docs/performance.md, fifth and seventh sessions). The draws, about 10 ns each, are most of it.
-With ``threads > 1`` the model draws them ahead instead (:func:`abroad_uniforms`), on a thread
-of their own: on numba's threads this took 16 ms of a 1:1 quarter."""
 
 
 @numba.njit(cache=True, nogil=True)

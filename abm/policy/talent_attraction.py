@@ -100,7 +100,7 @@ def recruit(eco: EconomyState, abroad_rows: np.ndarray, arriving: np.ndarray) ->
         return rows, eco.shocks(tp.id[rows], Shock.ATTRACT)[:, 0]
 
     high_rows, shock = eco.draws.take_keyed(INSTRUMENT, _high_abroad_key(eco), here)
-    if at.size != high_rows.size:
+    if not np.array_equal(abroad_rows[at], high_rows):  # one gather: a guard for the future
         raise RuntimeError("talent attraction: the rows abroad changed after their draws")
     for i, p, need in needs:
         if need <= 0:

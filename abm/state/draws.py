@@ -22,7 +22,10 @@ per-agent uniforms of (seed, agent id, quarter, mechanism) that ``kernels.philox
 counters, through a kernel compiled with ``nogil=True``. They are the same numbers whenever they
 are computed, as long as what they read (which agents, their ids) has not changed: the immigration
 draws of the agents abroad, made while the model's thread registers the entrants' Mesa agents
-(``abm.mechanisms.migration.draw_ahead``).
+(``abm.mechanisms.migration.draw_ahead``), and the talent programmes' shocks of the high-skill
+people abroad, made while it removes the exits' agents
+(``abm.policy.talent_attraction.draw_ahead``). Nothing may write the talent ids, ``abroad`` or
+``skill`` between their queue (before the exits) and migration.
 
 Runs use the helper only with ``threads > 1`` (1:10 and finer by default): a one-thread run
 stays on one core. The helper is one thread per process, shared by the models in it. A forked
@@ -125,8 +128,8 @@ class DrawsAhead:
     def ahead_keyed(self, name: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
         """Queue ``compute()``, keyed draws that use no stream (module docstring), under
         ``name`` (not a stream's name): it starts in the next :meth:`serial` stretch."""
+        self._keyed_name(name)
         if self.enabled:
-            self._keyed_name(name)
             self._queue(name, key, compute)
 
     def _keyed_name(self, name: str) -> None:
@@ -135,8 +138,9 @@ class DrawsAhead:
 
     def _queue(self, name: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
         if name in self._queued or name in self._started:
+            what = "stream" if name in self._streams else "keyed draws"
             raise RuntimeError(
-                f"stream {name!r}: a draw is queued already (a quarter that stopped before "
+                f"{what} {name!r}: a draw is queued already (a quarter that stopped before "
                 "taking it cannot be continued)"
             )
         self._queued[name] = (key, compute)
@@ -149,9 +153,10 @@ class DrawsAhead:
         Name the streams when the stretch is short and a draw queued earlier is needed only
         later (the helper runs one draw at a time). What runs inside should release the
         interpreter's lock (a kernel compiled with ``nogil=True``), or be Python long enough for
-        the helper to get the lock at a switch (up to ``sys.getswitchinterval()``, 5 ms, Mesa's
-        bookkeeping of a 1:1 quarter's entrants and exits) and start its draw. A draw the helper cannot take (the
-        interpreter is shutting down) stays queued and is made in place when taken."""
+        the helper to get the lock at a switch (up to ``sys.getswitchinterval()``, 5 ms: Mesa's
+        bookkeeping of a 1:1 quarter's entrants and exits) and start its draw. A draw the helper
+        cannot take (the interpreter is shutting down) stays queued and is made in place when
+        taken."""
         for stream in [s for s in self._queued if not streams or s in streams]:
             key, compute = self._queued[stream]
             try:
@@ -181,7 +186,8 @@ class DrawsAhead:
         self._keyed_name(name)
         self._queued.pop(name, None)
         if (started := self._started.pop(name, None)) is not None:
-            started[1].exception()  # waits; its values, or its error, are not wanted
+            started[1].exception()  # waits; its values, or its error, are not wanted: an error
+            # of draws nobody uses changes nothing (the owner makes its draws in place if needed)
 
     def _take(self, name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         if (queued := self._queued.pop(name, None)) is not None:
@@ -195,7 +201,7 @@ class DrawsAhead:
 
     @property
     def pending(self) -> tuple[str, ...]:
-        """Streams with a draw queued or started and not yet taken."""
+        """Streams and keyed draws with a draw queued or started and not yet taken."""
         return (*self._queued, *self._started)
 
 

@@ -116,3 +116,46 @@ def test_abm_run_rejects_bad_thread_counts():
     big = str(numba.config.NUMBA_NUM_THREADS + 1)
     r = CliRunner().invoke(main, ["run", "diffuse", "--threads", big, "--no-progress"])
     assert r.exit_code == 2 and "--threads" in r.output
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
+def test_talent_programmes_choose_the_same_people_on_one_and_two_threads(monkeypatch):
+    """Two talent programmes with large budgets, one aimed at technical people (a list of
+    sectors): their shocks, drawn on the helper thread with two threads, pick the same people as
+    on one, and with two threads the draws made ahead on the helper are taken (not dropped) when
+    the programmes recruit."""
+    from abm import load_scenario
+    from abm.state.draws import DrawsAhead
+
+    sc = load_scenario("laissez_faire")
+    data = sc.model_dump(exclude={"source_file"})
+    base = {"instrument": "talent_attraction", "budget_growth": 0.0}
+    data["programmes"]["wide"] = {**base, "budget": 8e9}
+    data["programmes"]["aimed"] = {**base, "budget": 5e9, "targets": ["semiconductors"]}
+    scenario = type(sc).model_validate(data)
+    taken: list[str] = []
+    take = DrawsAhead.take_keyed
+
+    def spy(self, name, key, compute):
+        if name in self._started:
+            taken.append(name)
+        return take(self, name, key, compute)
+
+    monkeypatch.setattr(DrawsAhead, "take_keyed", spy)
+    runs = [
+        EconomyModel(
+            scenario, seed=4, scale=2000, quarters=4, threads=t, threads_from_scale=math.inf
+        ).run()
+        for t in (1, 2)
+    ]
+    # the first recorded quarter recruits the whole stock, later ones only the replacements
+    assert taken.count("talent_attraction") >= 1
+    a, b = (m.talent_pop.arrays for m in runs)
+    marks = np.unique(a["attracted"])
+    assert marks.size == 3 and marks[0] == 0  # people of both programmes (marked 1 + index)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    np.testing.assert_array_equal(
+        runs[0].to_dataset()["talent_attracted"].values,
+        runs[1].to_dataset()["talent_attracted"].values,
+    )
