@@ -90,9 +90,7 @@ ENTRY_POINTS = (
 PARALLEL_ENTRY_POINTS = (
     events.lottery_rows_parallel,
     production.plan_firms_parallel,
-    market.settle_firms_parallel,
     market.expect_and_price_parallel,
-    incomes.firm_incomes_parallel,
     incomes.firm_dividends_parallel,
     production.produce_firms_parallel,
     passes.employees_of_parallel,

@@ -86,10 +86,6 @@ firm (``n_i`` the agent's weight) and ``B`` the quarterly bracket.
 Returns (cash, loans, interest, profit, standard tax, (total wage bill, total interest, total
 repayment)): new arrays, the inputs are not written.
 """
-firm_incomes_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(
-    _renamed(firm_incomes_impl, "firm_incomes_parallel")
-)
-firm_incomes_parallel.__doc__ = ":func:`firm_incomes` with its chunks on numba's threads."
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")

@@ -11,10 +11,11 @@ totals added firm after firm (as ``np.bincount``), whole-economy totals summed p
 ``ndarray.sum``, ``kernels.production.np_sum``), and divisions by zero as numpy makes them
 (``error_model="numpy"``: inf or nan, never an exception).
 
-Threads: the firm-by-firm work runs in fixed chunks of firms, on numba's threads in
-``settle_firms_parallel``; the sector totals each phase needs run on one thread, in firm order,
-so the result is the same whatever the thread count. ``settle_firms_py`` is the plain-Python
-twin that ``tests/kernels/test_market.py`` holds it to.
+Threads: none. The firm-by-firm work runs in fixed chunks of firms; a threaded copy
+(``settle_firms_parallel``, the chunks on numba's threads, the sector totals on one) was slower
+than this kernel on two threads on the Zen 5 machines of the tenth and eleventh sessions
+(docs/performance.md) and was removed. ``settle_firms_py`` is the plain-Python twin that
+``tests/kernels/test_market.py`` holds it to.
 """
 
 # numba caches this module's kernels with compiled copies of kernels.production.np_sum, keyed on
@@ -321,10 +322,6 @@ Returns (cash, depreciation, capital, real sales, inventories, inventory change,
 value added by sector, orders by sector, real output by sector, nominal output by sector, total
 R&D, R&D by sector, unserved, price indices, shares): new arrays, the inputs are not written.
 """
-settle_firms_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(
-    _renamed(settle_firms_impl, "settle_firms_parallel")
-)
-settle_firms_parallel.__doc__ = ":func:`settle_firms` with its chunks on numba's threads."
 
 
 def settle_firms_py(

@@ -35,7 +35,7 @@ from abm.state.economy import EconomyState
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import N_SECTORS, F, G, H, R
 from kernels.goods import allocate_demand
-from kernels.market import settle_firms, settle_firms_parallel
+from kernels.market import settle_firms
 from kernels.sectors import sector_sums
 
 S = N_SECTORS
@@ -148,7 +148,7 @@ def clear(eco: EconomyState, f: QuarterFlows) -> None:
         fp.cash, f.depreciation, new_capital, sold_real, new_inventory, f.inventory_change,
         f.va_firm, f.va_sector, f.investment_sector, f.real_output_sector,
         f.nominal_output_sector, f.berd, f.berd_sector, fp.unserved, price_index, new_share,
-    ) = (settle_firms_parallel if eco.threads > 1 else settle_firms)(
+    ) = settle_firms(
         fp.sector, sold, fp.price, fp.output, f.interm_by_firm, orders, fp.cash, fp.capital,
         fp.inventory, fp.rd, fp.share, d, eco.structure.delta_q, p_inv,
         c("firms.price_weight"), c("firms.unfilled_weight"), c("firms.replicator_chi"),

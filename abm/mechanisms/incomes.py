@@ -23,7 +23,6 @@ from kernels.incomes import (
     firm_dividends,
     firm_dividends_parallel,
     firm_incomes,
-    firm_incomes_parallel,
 )
 
 S = N_SECTORS
@@ -38,8 +37,9 @@ def pay(eco: EconomyState, f: QuarterFlows) -> None:
     bill = f.wage_bill  # this quarter's staff at this quarter's wages (step 4)
     par = eco.threads > 1
     # firm by firm (kernels.incomes): wages, interest, amortisation, profit, standard tax
+    # (one thread: the threaded copy was slower on two threads, docs/performance.md)
     fp.cash, fp.loans, interest_f, profit, tax_std, (bill_total, interest_total, repaid) = (
-        firm_incomes_parallel if par else firm_incomes
+        firm_incomes
     )(
         bill, fp.cash, fp.loans, fp.sales, f.interm_by_firm, f.depreciation, fp.grant_received,
         fp.credit, fp.weight, c("firms.loan_rate") / 4, float(c("finance.loan_maturity")),

@@ -7,7 +7,7 @@ import numba
 import numpy as np
 import pytest
 
-from kernels.market import CHUNK, settle_firms, settle_firms_parallel, settle_firms_py
+from kernels.market import CHUNK, settle_firms, settle_firms_py
 
 S = 8
 
@@ -85,14 +85,6 @@ def test_settlement_keeps_the_books_and_the_shares():
     np.testing.assert_allclose(by_sector[:-1], 1.0, rtol=1e-12)  # shares sum to 1 per sector
     assert by_sector[-1] == 0.0 and (share >= 0).all()
     assert ((got[13] >= 0) & (got[13] <= 1)).all() and (got[4] >= 0).all()
-
-
-@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread here")
-def test_threaded_settlement_equals_serial():
-    numba.set_num_threads(2)
-    args = _inputs(3 * CHUNK + 17, 3)
-    for x, y in zip(settle_firms(*args), settle_firms_parallel(*args), strict=True):
-        np.testing.assert_array_equal(x, y)
 
 
 def _readonly(a):
