@@ -113,6 +113,11 @@ def _when(model: DashboardModel) -> str:
 def status(model: DashboardModel) -> Any:
     """The status card: scenario, seed, the quarter reached, the second pane, and the
     controls a scenario does not use (with why)."""
+    with model.reading():  # a consistent quarter while ▶ steps on another thread
+        return _status_card(model)
+
+
+def _status_card(model: DashboardModel) -> Any:
     labels = {c.name: c.label for c in CONTROLS}
     with solara.v.Html(tag="div", class_="abm-status pa-2") as card:
         solara.v.Html(
@@ -147,9 +152,11 @@ def _figure_component(name: str) -> Any:
     build = FIGURES[name]
 
     def figure(model: DashboardModel) -> Any:
-        # drawn again only when the model or its quarter changes (not on every re-render)
-        when = [id(model), len(model.records)]
-        fig = solara.use_memo(lambda: build(model.runs()), when)
+        # drawn again only when the model or its quarter changes (not on every re-render),
+        # from a finished quarter (the lock waits for a step in progress on ▶'s thread)
+        with model.reading():
+            when = [id(model), len(model.records)]
+            fig = solara.use_memo(lambda: build(model.runs()), when)
         return solara.FigureMatplotlib(fig, format="png", dependencies=when)
 
     figure.__name__ = f"figure_{name}"

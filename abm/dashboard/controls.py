@@ -14,6 +14,7 @@ says why (:func:`not_applicable`), where the scenario file would be an error.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -273,6 +274,9 @@ class DashboardModel(EconomyModel):
                     raise
                 self.problems.append(f"second pane: {e}: not run")
         self.twin: EconomyModel | None = None  # the burn-in below steps the main run only
+        # held by a step and by whatever reads the runs for the page (:meth:`reading`): Mesa's
+        # play steps on a thread of its own while the page may render on another
+        self.lock = threading.RLock()
         super().__init__(sc, number, scale=scale, quarters=quarters, check_accounts=check_accounts)
         if twin_sc is not None:
             self.twin = EconomyModel(
@@ -282,10 +286,21 @@ class DashboardModel(EconomyModel):
 
     def step(self) -> None:
         """One recorded quarter of the main run, then of the twin (the model's own steps)."""
-        recorded = self.quarter >= 0  # burn-in quarters run in __init__ and are not Mesa steps
-        super().step()
-        if recorded and self.twin is not None and self.twin.running:
-            self.twin.step()
+        with self.lock:
+            recorded = self.quarter >= 0  # burn-in quarters run in __init__, not as Mesa steps
+            super().step()
+            if recorded and self.twin is not None and self.twin.running:
+                self.twin.step()
+
+    def reading(self) -> threading.RLock:
+        """The lock to hold while reading the runs (``with model.reading(): ...``).
+
+        Mesa's ▶ steps the model on a worker thread while a browser event can render the page
+        on another; a figure built from a model in mid-quarter would mix two quarters (firm
+        arrays resized by entry and exit, a record without its collector row). Reading under
+        this lock waits for the quarter to finish.
+        """
+        return self.lock
 
     def runs(self) -> list[tuple[str, EconomyModel]]:
         """``(label, model)`` of the main run and of the twin, if any."""

@@ -9,6 +9,7 @@ proxy (so it fails) and recorded: the page must render its plots with none.
 
 from __future__ import annotations
 
+import collections
 import math
 import os
 import queue
@@ -54,6 +55,9 @@ CHROMIUM_FLAGS = (
 )
 #: How long the browser test waits for anything (seconds); nothing waits without a limit.
 WAIT = 90
+#: The last lines ``abm dashboard`` wrote to stderr (read all along, so a full pipe never
+#: stops the server), shown when the browser test fails.
+SERVER_LOG: collections.deque[str] = collections.deque(maxlen=60)
 
 
 # --------------------------------------------------------------------------- controls
@@ -217,6 +221,35 @@ def test_series_and_figures_grow_with_the_run():
     assert styles == {"-", "--"}
 
 
+def test_reading_waits_for_a_quarter_in_progress_on_another_thread():
+    """Mesa's ▶ steps on a worker thread: the page reads a finished quarter, never half one."""
+    m = DashboardModel("focused", 1, compare="diffuse", scale=SCALE, quarters=3)
+    inside, resume = threading.Event(), threading.Event()
+    check = m.check_accounts  # the last of a quarter's steps, after its record
+
+    def paused_check() -> None:
+        inside.set()
+        assert resume.wait(WAIT)
+        check()
+
+    m.check_accounts = paused_check
+    worker = threading.Thread(target=m.step)
+    worker.start()
+    try:
+        assert inside.wait(WAIT)
+        assert not m.reading().acquire(timeout=0.2)  # the quarter is not finished
+    finally:
+        resume.set()
+        worker.join(WAIT)
+    with m.reading():
+        assert len(run_series(m)) == len(m.records) == 1
+        assert len(run_series(m.twin)) == 1  # the twin's quarter is part of the step
+    m.check_accounts = check
+    m.step()
+    with m.reading():
+        assert len(run_series(m)) == 2 and len(firm_table(m)) == len(m.firm_pop)
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -263,7 +296,9 @@ def _read_address(proc: subprocess.Popen, timeout: float) -> str:
             line = lines.get(timeout=0.5)
         except queue.Empty:
             if proc.poll() is not None:
-                pytest.fail(f"abm dashboard exited with {proc.returncode}: {proc.stderr.read()}")
+                time.sleep(0.5)  # the rest of its stderr, read by the fixture's thread
+                log = "".join(SERVER_LOG)
+                pytest.fail(f"abm dashboard exited with {proc.returncode}: {log}")
             continue
         if "http://127.0.0.1:" in line:
             return line.split(" at ", 1)[1].split()[0]
@@ -281,6 +316,8 @@ def dashboard():
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    SERVER_LOG.clear()
+    threading.Thread(target=lambda: SERVER_LOG.extend(proc.stderr), daemon=True).start()
     try:
         yield _read_address(proc, WAIT)
     finally:
@@ -304,11 +341,20 @@ def _status(page) -> str:
 
 
 def _wait_text(page, selector: str, text: str) -> None:
-    page.wait_for_function(
-        "([s, t]) => [...document.querySelectorAll(s)].some(e => e.innerText.includes(t))",
-        arg=[selector, text],
-        timeout=WAIT * 1000,
-    )
+    """Wait for ``text`` in an element of ``selector``; on a timeout, fail with what the page
+    and the server said instead (an ``error in step`` of Mesa's ▶, a traceback)."""
+    try:
+        page.wait_for_function(
+            "([s, t]) => [...document.querySelectorAll(s)].some(e => e.innerText.includes(t))",
+            arg=[selector, text],
+            timeout=WAIT * 1000,
+        )
+    except Exception as e:
+        if type(e).__name__ != "TimeoutError":
+            raise
+        body = page.inner_text("body")[-1500:]
+        log = "".join(SERVER_LOG)[-4000:]
+        pytest.fail(f"no {text!r} in {selector} within {WAIT} s; page: {body}; server: {log}")
 
 
 def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_path):
