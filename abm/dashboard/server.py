@@ -19,6 +19,7 @@ import errno
 import os
 import socket
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,32 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
+def compile_kernels(scenario: str, compare: str = NO_COMPARISON) -> float:
+    """Fill numba's cache before the page is served, when kernels are missing from it.
+
+    A first page would otherwise show "Loading app" while its model compiles, and ▶ would
+    compile what later quarters call on Mesa's play thread. This runs the ensembles' warm-up
+    (a one-quarter run at a coarse scale of each scenario, under the per-host lock of
+    :func:`abm.ensemble.worker.warm_model`), after saying so on stderr. Returns the seconds it
+    took (0 with a warm cache, where it only checks the cache).
+    """
+    from kernels.cache import uncached
+
+    if not uncached(1):
+        return 0.0
+    from abm.ensemble.worker import warm_model
+
+    t0 = time.perf_counter()
+    print("abm dashboard: compiling numba kernels before serving the page ...", file=sys.stderr)
+    for name in dict.fromkeys([scenario] + ([compare] if compare != NO_COMPARISON else [])):
+        warm_model(name)
+    took = time.perf_counter() - t0
+    print(
+        f"abm dashboard: compiled in {took:.0f} s (once: later starts load them)", file=sys.stderr
+    )
+    return took
+
+
 def serve(
     scenario: str = "focused",
     seed: int = 1,
@@ -126,6 +153,7 @@ def serve(
         load_scenario(compare)
     check_assets()
     sock = bind(port)
+    compile_kernels(scenario, compare)
     address = f"http://{HOST}:{sock.getsockname()[1]}/"
     os.environ.update(OFFLINE_ENV)
     launch = {"scenario": scenario, "seed": seed, "compare": compare}
@@ -150,4 +178,13 @@ def serve(
         sock.close()
 
 
-__all__ = ["HOST", "LAUNCH_ENV", "OFFLINE_ENV", "assets_dir", "bind", "check_assets", "serve"]
+__all__ = [
+    "HOST",
+    "LAUNCH_ENV",
+    "OFFLINE_ENV",
+    "assets_dir",
+    "bind",
+    "check_assets",
+    "compile_kernels",
+    "serve",
+]

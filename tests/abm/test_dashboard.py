@@ -55,6 +55,9 @@ CHROMIUM_FLAGS = (
 )
 #: How long the browser test waits for anything (seconds); nothing waits without a limit.
 WAIT = 90
+#: How long it waits for the server's address: ``abm dashboard`` fills numba's cache first
+#: when kernels are missing from it (about a minute on an idle machine, more under load).
+COMPILE_WAIT = 900
 #: The last lines ``abm dashboard`` wrote to stderr (read all along, so a full pipe never
 #: stops the server), shown when the browser test fails.
 SERVER_LOG: collections.deque[str] = collections.deque(maxlen=60)
@@ -271,6 +274,28 @@ def test_cli_bad_input_is_one_line_exit_2():
     assert r.stdout == ""
 
 
+def test_the_server_fills_numbas_cache_before_serving_only_when_kernels_are_missing(
+    monkeypatch, capsys
+):
+    import abm.ensemble.worker as worker
+    import kernels.cache
+    from abm.dashboard.server import compile_kernels
+
+    warmed: list[str] = []
+    monkeypatch.setattr(worker, "warm_model", lambda name, threads=1: warmed.append(name))
+    monkeypatch.setattr(kernels.cache, "uncached", lambda threads=1: [])
+    assert compile_kernels("focused", "diffuse") == 0.0 and warmed == []
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(kernels.cache, "uncached", lambda threads=1: ["kernels.x.y"])
+    assert compile_kernels("focused", "diffuse") >= 0.0
+    assert warmed == ["focused", "diffuse"]
+    err = capsys.readouterr().err
+    assert "compiling numba kernels before serving the page" in err and "compiled in" in err
+    warmed.clear()
+    compile_kernels("focused", "focused")  # the same scenario once
+    assert warmed == ["focused"]
+
+
 # --------------------------------------------------------------------------- browser
 
 
@@ -319,7 +344,7 @@ def dashboard():
     SERVER_LOG.clear()
     threading.Thread(target=lambda: SERVER_LOG.extend(proc.stderr), daemon=True).start()
     try:
-        yield _read_address(proc, WAIT)
+        yield _read_address(proc, COMPILE_WAIT)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -399,6 +424,7 @@ def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_pa
 
             # play and pause
             page.get_by_role("button", name="\u25b6").click()
+            _wait_text(page, "button", "\u275a\u275a")  # the click reached Mesa: it plays
             _wait_text(page, ".abm-status", "recorded quarters 5 of 12")
             page.get_by_role("button", name="\u275a\u275a").click()
 
