@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,7 +277,7 @@ class DashboardModel(EconomyModel):
         self.twin: EconomyModel | None = None  # the burn-in below steps the main run only
         # held by a step and by whatever reads the runs for the page (:meth:`reading`): Mesa's
         # play steps on a thread of its own while the page may render on another
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
         super().__init__(sc, number, scale=scale, quarters=quarters, check_accounts=check_accounts)
         if twin_sc is not None:
             self.twin = EconomyModel(
@@ -286,13 +287,13 @@ class DashboardModel(EconomyModel):
 
     def step(self) -> None:
         """One recorded quarter of the main run, then of the twin (the model's own steps)."""
-        with self.lock:
+        with self._lock:
             recorded = self.quarter >= 0  # burn-in quarters run in __init__, not as Mesa steps
             super().step()
             if recorded and self.twin is not None and self.twin.running:
                 self.twin.step()
 
-    def reading(self) -> threading.RLock:
+    def reading(self) -> AbstractContextManager[bool]:
         """The lock to hold while reading the runs (``with model.reading(): ...``).
 
         Mesa's ▶ steps the model on a worker thread while a browser event can render the page
@@ -300,7 +301,7 @@ class DashboardModel(EconomyModel):
         arrays resized by entry and exit, a record without its collector row). Reading under
         this lock waits for the quarter to finish.
         """
-        return self.lock
+        return self._lock
 
     def runs(self) -> list[tuple[str, EconomyModel]]:
         """``(label, model)`` of the main run and of the twin, if any."""

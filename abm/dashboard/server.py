@@ -90,13 +90,26 @@ def bind(port: int) -> socket.socket:
 
 
 def compile_kernels(scenario: str, compare: str = NO_COMPARISON) -> float:
-    """Fill numba's cache before the page is served, when kernels are missing from it.
+    """Fill numba's cache before the page is served, when a run's kernels are missing from it.
 
-    A first page would otherwise show "Loading app" while its model compiles, and ▶ would
-    compile what later quarters call on Mesa's play thread. This runs the ensembles' warm-up
-    (a one-quarter run at a coarse scale of each scenario, under the per-host lock of
-    :func:`abm.ensemble.worker.warm_model`), after saying so on stderr. Returns the seconds it
-    took (0 with a warm cache, where it only checks the cache).
+    On a first run a page would otherwise show "Loading app" while its model compiles. When
+    any of the kernels a run loads at its start (``kernels.cache.uncached``) is missing, this
+    runs the ensembles' warm-up for each scenario shown (a one-quarter run at a coarse scale,
+    under the per-host lock of :func:`abm.ensemble.worker.warm_model`), after saying so on
+    stderr; the few kernels that compile when first needed and that warm-up does not call
+    (a programme's, a later quarter's) still compile on first use, in well under a second each.
+
+    Parameters
+    ----------
+    scenario : str
+        The scenario shown first.
+    compare : str
+        The second pane's scenario, or ``"none"``.
+
+    Returns
+    -------
+    float
+        The seconds it took (0 with a warm cache, where it only checks the cache).
     """
     from kernels.cache import uncached
 
@@ -139,7 +152,8 @@ def serve(
     scale, quarters : optional
         Persons per talent agent and recorded quarters (default: the scenario's).
     announce : callable
-        Called once with the page's address when the server listens.
+        Called once with the page's address when the server listens, after
+        :func:`compile_kernels` (a first run compiles for about a minute before it).
 
     Raises
     ------

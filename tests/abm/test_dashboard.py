@@ -45,6 +45,9 @@ from abm.sectors import SECTORS
 pytestmark = pytest.mark.filterwarnings("ignore:.*found despite early return:UserWarning")
 
 SCALE = 2000.0  # persons per talent agent: small runs
+#: Recorded quarters of the browser test's server: more than it plays before its pause, so ▶
+#: never reaches the horizon (which disables the pause button) on a slow machine.
+QUARTERS = 40
 CHROMIUM_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -232,18 +235,28 @@ def test_reading_waits_for_a_quarter_in_progress_on_another_thread():
 
     def paused_check() -> None:
         inside.set()
-        assert resume.wait(WAIT)
+        resume.wait(WAIT)
         check()
 
     m.check_accounts = paused_check
-    worker = threading.Thread(target=m.step)
+    seen: list[int] = []
+
+    def read() -> None:
+        with m.reading():
+            seen.append(len(m.records))
+
+    worker, reader = threading.Thread(target=m.step), threading.Thread(target=read)
     worker.start()
     try:
         assert inside.wait(WAIT)
-        assert not m.reading().acquire(timeout=0.2)  # the quarter is not finished
+        reader.start()
+        reader.join(0.3)
+        assert reader.is_alive() and seen == []  # it waits: the quarter is not finished
     finally:
         resume.set()
         worker.join(WAIT)
+        reader.join(WAIT)
+    assert not worker.is_alive() and seen == [1]
     with m.reading():
         assert len(run_series(m)) == len(m.records) == 1
         assert len(run_series(m.twin)) == 1  # the twin's quarter is part of the step
@@ -277,6 +290,7 @@ def test_cli_bad_input_is_one_line_exit_2():
 def test_the_server_fills_numbas_cache_before_serving_only_when_kernels_are_missing(
     monkeypatch, capsys
 ):
+    """A cold cache is filled once per scenario shown (and said so); a warm one is only checked."""
     import abm.ensemble.worker as worker
     import kernels.cache
     from abm.dashboard.server import compile_kernels
@@ -294,6 +308,9 @@ def test_the_server_fills_numbas_cache_before_serving_only_when_kernels_are_miss
     warmed.clear()
     compile_kernels("focused", "focused")  # the same scenario once
     assert warmed == ["focused"]
+    warmed.clear()
+    compile_kernels("diffuse")  # no second pane
+    assert warmed == ["diffuse"]
 
 
 # --------------------------------------------------------------------------- browser
@@ -315,13 +332,15 @@ def _read_address(proc: subprocess.Popen, timeout: float) -> str:
     threading.Thread(
         target=lambda: [lines.put(line) for line in proc.stdout], daemon=True
     ).start()  # fmt: skip
+    reader = threading.Thread(target=lambda: SERVER_LOG.extend(proc.stderr), daemon=True)
+    reader.start()
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
             line = lines.get(timeout=0.5)
         except queue.Empty:
             if proc.poll() is not None:
-                time.sleep(0.5)  # the rest of its stderr, read by the fixture's thread
+                reader.join(timeout=5)  # its stderr ends with the process
                 log = "".join(SERVER_LOG)
                 pytest.fail(f"abm dashboard exited with {proc.returncode}: {log}")
             continue
@@ -335,14 +354,13 @@ def dashboard():
     """``abm dashboard focused --compare diffuse`` on a free port; stopped afterwards."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "abm.cli", "dashboard", "focused", "--port", "0", "--seed", "2"]
-        + ["--compare", "diffuse", "--quarters", "12", "--scale", str(SCALE)],
+        + ["--compare", "diffuse", "--quarters", str(QUARTERS), "--scale", str(SCALE)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     SERVER_LOG.clear()
-    threading.Thread(target=lambda: SERVER_LOG.extend(proc.stderr), daemon=True).start()
     try:
         yield _read_address(proc, COMPILE_WAIT)
     finally:
@@ -365,21 +383,41 @@ def _status(page) -> str:
     return page.inner_text(".abm-status")
 
 
-def _wait_text(page, selector: str, text: str) -> None:
-    """Wait for ``text`` in an element of ``selector``; on a timeout, fail with what the page
+def _wait_js(page, script: str, arg: object, what: str) -> None:
+    """Wait until ``script(arg)`` is true in the page; on a timeout, fail with what the page
     and the server said instead (an ``error in step`` of Mesa's ▶, a traceback)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
-        page.wait_for_function(
-            "([s, t]) => [...document.querySelectorAll(s)].some(e => e.innerText.includes(t))",
-            arg=[selector, text],
-            timeout=WAIT * 1000,
-        )
-    except Exception as e:
-        if type(e).__name__ != "TimeoutError":
-            raise
-        body = page.inner_text("body")[-1500:]
+        page.wait_for_function(script, arg=arg, timeout=WAIT * 1000)
+    except PlaywrightTimeout:
+        try:
+            body = page.inner_text("body", timeout=5000)[-1500:]
+        except Exception as e:  # the page itself is gone
+            body = f"(unreadable: {e})"
         log = "".join(SERVER_LOG)[-4000:]
-        pytest.fail(f"no {text!r} in {selector} within {WAIT} s; page: {body}; server: {log}")
+        pytest.fail(f"{what} not within {WAIT} s; page: {body}; server: {log}")
+
+
+def _wait_text(page, selector: str, text: str) -> None:
+    """Wait for ``text`` in an element of ``selector``."""
+    script = "([s, t]) => [...document.querySelectorAll(s)].some(e => e.innerText.includes(t))"
+    _wait_js(page, script, [selector, text], f"no {text!r} in {selector}")
+
+
+def _wait_quarters(page, at_least: int) -> None:
+    """Wait until the status card says at least ``at_least`` recorded quarters (while ▶
+    plays, one redraw of the page can show two more quarters than the last)."""
+    script = (
+        "n => [...document.querySelectorAll('.abm-status')].some(e => {"
+        " const m = e.innerText.match(/recorded quarters (\\d+) of/);"
+        " return m !== null && Number(m[1]) >= n; })"
+    )
+    _wait_js(page, script, at_least, f"no 'recorded quarters {at_least}' or more")
+
+
+def _quarters(page) -> int:
+    return int(_status(page).split("recorded quarters ", 1)[1].split()[0])
 
 
 def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_path):
@@ -416,17 +454,23 @@ def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_pa
             # Step three times: the recorded series grow and the figures change
             for k in (1, 2, 3):
                 page.get_by_role("button", name="Step").click()
-                _wait_text(page, ".abm-status", f"recorded quarters {k} of 12")
+                _wait_quarters(page, k)
             _wait_text(page, "body", "Step: 3")
+            assert f"recorded quarters 3 of {QUARTERS}" in _status(page)
             after = _main_images(page)
             assert len(after) == len(FIGURES) and not set(after) & set(before)
             assert "2026Q3" in _status(page)
 
-            # play and pause
+            # play and pause: ▶ steps on, ❚❚ stops it (a step in progress may still finish)
             page.get_by_role("button", name="\u25b6").click()
-            _wait_text(page, "button", "\u275a\u275a")  # the click reached Mesa: it plays
-            _wait_text(page, ".abm-status", "recorded quarters 5 of 12")
+            _wait_text(page, "button", "\u275a\u275a")  # the page knows it plays
+            _wait_quarters(page, 5)
             page.get_by_role("button", name="\u275a\u275a").click()
+            _wait_text(page, "button", "\u25b6")
+            paused = _quarters(page)
+            assert 5 <= paused < QUARTERS
+            time.sleep(2.0)  # 40 play intervals
+            assert _quarters(page) <= paused + 1
 
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -442,7 +486,7 @@ def test_the_page_renders_steps_and_resets_offline_in_chromium(dashboard, tmp_pa
             page.get_by_role("button", name="Reset").click()
             _wait_text(page, ".abm-status", "Scenario: laissez_faire")
             status = _status(page)
-            assert "Seed 5" in status and "recorded quarters 0 of 12" in status
+            assert "Seed 5" in status and f"recorded quarters 0 of {QUARTERS}" in status
         finally:
             browser.close()
 
