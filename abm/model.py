@@ -40,7 +40,7 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
-from abm.mesa_core import Model, collector_paused, deregister_many, register_many
+from abm.mesa_core import Model, collector_paused, deregister_many, register_many, survivors_frozen
 from abm.model_args import effective_threads, scenario_argument, seed_argument
 from abm.policy import budget, talent_attraction
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
@@ -154,8 +154,7 @@ class EconomyModel(EconomyState, Model):
         self.firms = AgentView(self, "firm_pop", self._firm_agents)
         self.investors = AgentView(self, "investor_pop", self._investor_agents)
         self.talent = AgentView(self, "talent_pop", None, Talent)
-        self.records = []
-        self.snapshots = []
+        self.records, self.snapshots = [], []
         self.flows = QuarterFlows()
         with collector_paused():  # the build makes only long-lived objects: nothing to collect
             build.build_economy(self)
@@ -195,10 +194,12 @@ class EconomyModel(EconomyState, Model):
 
     def run(self, progress: Callable[[int], None] | None = None) -> EconomyModel:
         """Simulate the recorded quarters (the rest of them). ``progress(1)`` per quarter."""
-        while self.running:
-            self.step()
-            if progress is not None:
-                progress(1)
+        with survivors_frozen() as spare:  # each quarter's survivors out of Python's collector
+            while self.running:
+                self.step()
+                spare()
+                if progress is not None:
+                    progress(1)
         return self
 
     @property

@@ -139,3 +139,63 @@ def test_the_build_pauses_the_garbage_collector_and_restores_it(monkeypatch):
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("a failing build")
     assert gc.isenabled()
+
+
+def test_a_dropped_model_is_freed_and_ids_count_per_model():
+    """Mesa 3.3 kept every model alive through ``Agent._ids`` (mesa#3179): no longer."""
+    import gc
+    import weakref
+
+    m = EconomyModel("diffuse", seed=2, scale=2000, quarters=1)
+    gone = weakref.ref(m)
+    del m
+    gc.collect()
+    assert gone() is None
+    again = EconomyModel("diffuse", seed=2, scale=2000, quarters=1)
+    ids = sorted(a.unique_id for a in again.agents)
+    assert ids[0] == 1 and len(set(ids)) == len(ids)  # Mesa's ids count from 1 per model
+
+
+def test_a_run_freezes_each_quarters_survivors_and_gives_them_back(monkeypatch):
+    """``run()`` keeps survivors out of Python's collector while it runs, unfreezes at the end
+    (also on an error), lets a dropped model be collected, and changes no output."""
+    import gc
+    import weakref
+
+    from abm.mesa_core import survivors_frozen
+
+    assert gc.get_freeze_count() == 0
+    counts: list[int] = []
+    m = EconomyModel("diffuse", seed=3, scale=2000, quarters=3)
+    m.run(progress=lambda n: counts.append(gc.get_freeze_count()))
+    assert len(counts) == 3 and all(c > 0 for c in counts)  # frozen between quarters
+    assert gc.get_freeze_count() == 0  # and given back
+    stepped = EconomyModel("diffuse", seed=3, scale=2000, quarters=3)
+    while stepped.running:
+        stepped.step()
+    assert gc.get_freeze_count() == 0  # stepping by hand freezes nothing
+    a, b = m.to_dataset(), stepped.to_dataset()
+    for name in ("gdp", "employment", "rd_intensity", "talent_stock"):
+        np.testing.assert_array_equal(a[name].values, b[name].values)
+    gone = weakref.ref(m)
+    del m, a
+    gc.collect()
+    assert gone() is None  # model and agents reference each other: the collector frees them
+
+    with pytest.raises(RuntimeError), survivors_frozen() as spare:
+        spare()
+        raise RuntimeError("a failing quarter")
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setenv("ABM_GC_FREEZE", "0")
+    with survivors_frozen() as spare:
+        spare()
+        assert gc.get_freeze_count() == 0  # opted out
+    monkeypatch.delenv("ABM_GC_FREEZE")
+    gc.freeze()  # the caller's own freezing is left alone
+    try:
+        frozen = gc.get_freeze_count()
+        with survivors_frozen() as spare:
+            spare()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
