@@ -14,8 +14,7 @@ anywhere in the process still gives the whole of Mesa, and ``mesa.Model`` is thi
 
 It also keeps Mesa's bookkeeping of many agents cheap: :func:`register_many` and
 :func:`deregister_many` register entrants and exits in bulk, and :func:`collector_paused` keeps
-Python's garbage collector out of the build, which makes a million and a half agent objects,
-and :func:`survivors_frozen` keeps each quarter's survivors out of its passes during a run.
+Python's garbage collector out of the build, which makes a million and a half agent objects.
 Mesa 3.3's counters of agent ids are given weak keys (:class:`_ModelCounters`), so a model is
 freed when it is dropped.
 """
@@ -26,9 +25,8 @@ import collections
 import contextlib
 import gc
 import itertools
-import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from abm.deferred import import_deferring_init
 
@@ -71,7 +69,6 @@ __all__ = [
     "collector_paused",
     "deregister_many",
     "register_many",
-    "survivors_frozen",
 ]
 
 
@@ -175,52 +172,3 @@ def collector_paused() -> Iterator[None]:
             # 0.1 s whatever the build, a tenth of a small run's start-up, so not after one
             if gc.get_count()[0] > FULL_COLLECTION_AFTER:
                 gc.collect()
-
-
-def _may_freeze() -> bool:
-    """Whether a run may freeze: the collector on, nothing frozen yet, no ``ABM_GC_FREEZE=0``."""
-    if os.environ.get("ABM_GC_FREEZE", "").strip().lower() in ("0", "false", "no", "off"):
-        return False
-    return gc.isenabled() and gc.get_freeze_count() == 0
-
-
-def _nothing() -> None:
-    """What a quarter calls when its run does not freeze."""
-
-
-@contextlib.contextmanager
-def survivors_frozen() -> Iterator[Callable[[], None]]:
-    """Each quarter's survivors left out of Python's collector during a run
-    (:meth:`abm.EconomyModel.run`): ``gc.freeze()`` on entry and whenever the yielded function
-    is called (after each quarter), ``gc.unfreeze()`` on exit, normal or not.
-
-    A model holds its firms' Mesa agents as Python objects, and Mesa's agent sets two weak
-    references to each (an ``AgentSet`` keeps a ``WeakKeyDictionary``): at 1:1 some 1.6 million
-    objects the collector tracks. Entrants make new ones every quarter, so every eight or so
-    quarters the collector makes a full pass over all of them (188 ms at 1:1), and its young
-    passes re-read the quarter's survivors; none of it finds garbage (an exit frees its agent by
-    reference count). Frozen objects move to the collector's permanent generation, which its
-    passes skip; unfreezing at the end gives them back, so a model dropped after its run, whose
-    agents and model reference each other, is collected as before. Freezing changes only when
-    cyclic garbage is collected, never a value (the outputs are the same to the bit). A 1:1 run
-    of 16 quarters on two threads: 8.5-8.9 s against 9.2 s (docs/performance.md, "Twelfth
-    session").
-
-    Nothing is frozen when the collector is off, when objects are frozen already (by the
-    caller, or by a run on another thread of the process, whose freezing then covers this one
-    too), or with the environment variable ``ABM_GC_FREEZE`` set to ``0`` (``false``, ``no``,
-    ``off``); then the yielded function does nothing.
-
-    Yields
-    ------
-    callable
-        Call it after each quarter.
-    """
-    if not _may_freeze():
-        yield _nothing
-        return
-    gc.freeze()
-    try:
-        yield gc.freeze
-    finally:
-        gc.unfreeze()

@@ -40,7 +40,7 @@ from abm.mechanisms import (
     subsidies,
     trends,
 )
-from abm.mesa_core import Model, collector_paused, deregister_many, register_many, survivors_frozen
+from abm.mesa_core import Model, collector_paused, deregister_many, register_many
 from abm.model_args import effective_threads, scenario_argument, seed_argument
 from abm.policy import budget, talent_attraction
 from abm.recording.record import firm_snapshot, gdp_expenditure, record
@@ -194,12 +194,10 @@ class EconomyModel(EconomyState, Model):
 
     def run(self, progress: Callable[[int], None] | None = None) -> EconomyModel:
         """Simulate the recorded quarters (the rest of them). ``progress(1)`` per quarter."""
-        with survivors_frozen() as spare:  # each quarter's survivors out of Python's collector
-            while self.running:
-                self.step()
-                spare()
-                if progress is not None:
-                    progress(1)
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(1)
         return self
 
     @property

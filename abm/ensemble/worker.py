@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import gc
 import logging
 import math
 import os
@@ -103,6 +104,11 @@ def run_member(task: Task) -> tuple[xr.Dataset, dict[str, Any]]:
         "numba_threads": model.threads,  # the threads its kernels used (abm.model_args)
         "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
     }
+    # the model is a reference cycle (its agents point to it), which only a full collection
+    # frees, and builds run with the collector paused (abm.mesa_core.collector_paused), so
+    # without this a worker held its members' models, arrays and all, for many members
+    del model
+    gc.collect()
     return ds, info
 
 

@@ -156,46 +156,23 @@ def test_a_dropped_model_is_freed_and_ids_count_per_model():
     assert ids[0] == 1 and len(set(ids)) == len(ids)  # Mesa's ids count from 1 per model
 
 
-def test_a_run_freezes_each_quarters_survivors_and_gives_them_back(monkeypatch):
-    """``run()`` keeps survivors out of Python's collector while it runs, unfreezes at the end
-    (also on an error), lets a dropped model be collected, and changes no output."""
-    import gc
+def test_an_ensemble_member_leaves_no_model_behind(monkeypatch):
+    """A worker frees each member's model before the next (no explicit collection here)."""
     import weakref
 
-    from abm.mesa_core import survivors_frozen
+    import abm.ensemble.worker as worker
+    from abm.ensemble.plan import Task
+    from abm.scenario import load_scenario
 
-    assert gc.get_freeze_count() == 0
-    counts: list[int] = []
-    m = EconomyModel("diffuse", seed=3, scale=2000, quarters=3)
-    m.run(progress=lambda n: counts.append(gc.get_freeze_count()))
-    assert len(counts) == 3 and all(c > 0 for c in counts)  # frozen between quarters
-    assert gc.get_freeze_count() == 0  # and given back
-    stepped = EconomyModel("diffuse", seed=3, scale=2000, quarters=3)
-    while stepped.running:
-        stepped.step()
-    assert gc.get_freeze_count() == 0  # stepping by hand freezes nothing
-    a, b = m.to_dataset(), stepped.to_dataset()
-    for name in ("gdp", "employment", "rd_intensity", "talent_stock"):
-        np.testing.assert_array_equal(a[name].values, b[name].values)
-    gone = weakref.ref(m)
-    del m, a
-    gc.collect()
-    assert gone() is None  # model and agents reference each other: the collector frees them
+    made: list[weakref.ref] = []
 
-    with pytest.raises(RuntimeError), survivors_frozen() as spare:
-        spare()
-        raise RuntimeError("a failing quarter")
-    assert gc.get_freeze_count() == 0
-    monkeypatch.setenv("ABM_GC_FREEZE", "0")
-    with survivors_frozen() as spare:
-        spare()
-        assert gc.get_freeze_count() == 0  # opted out
-    monkeypatch.delenv("ABM_GC_FREEZE")
-    gc.freeze()  # the caller's own freezing is left alone
-    try:
-        frozen = gc.get_freeze_count()
-        with survivors_frozen() as spare:
-            spare()
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()
+    def tracked(*args, **kwargs):
+        m = EconomyModel(*args, **kwargs)
+        made.append(weakref.ref(m))
+        return m
+
+    monkeypatch.setattr(worker, "EconomyModel", tracked)
+    task = Task(load_scenario("diffuse"), 0, 0, 0, 7, 2, 2000.0, False, 1)
+    ds, info = worker.run_member(task)
+    assert ds.sizes["time"] == 2 and info["seconds"] > 0
+    assert len(made) == 1 and made[0]() is None
