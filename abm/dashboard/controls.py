@@ -13,6 +13,7 @@ says why (:func:`not_applicable`), where the scenario file would be an error.
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from collections.abc import Mapping
@@ -237,6 +238,9 @@ class DashboardModel(EconomyModel):
         start_values: Mapping[str, float] | None = None,
         fallback_seed: int | None = None,
     ) -> None:
+        # Reset builds a new model and drops the old one, a reference cycle that only a full
+        # collection frees (builds pause the collector): free it before building another
+        gc.collect()
         given = {
             "reallocation": reallocation,
             "spillover_exponent": spillover_exponent,

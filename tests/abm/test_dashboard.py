@@ -150,6 +150,24 @@ def test_the_dashboard_model_steps_as_the_model_does():
     assert [label for label, _ in m.runs()] == ["focused", "diffuse"]
 
 
+def test_a_reset_frees_the_model_it_replaces():
+    """Mesa's Reset builds a new model: the one it drops is freed then, twin included."""
+    import gc
+    import weakref
+
+    gc.disable()  # only explicit collections: the automatic ones come at any allocation
+    try:
+        old = DashboardModel("focused", 1, compare="diffuse", scale=SCALE, quarters=2)
+        old.step()
+        gone, twin = weakref.ref(old), weakref.ref(old.twin)
+        del old
+        assert gone() is not None  # a reference cycle: not freed by its count alone
+        new = DashboardModel("focused", 2, scale=SCALE, quarters=2)  # what Reset does
+        assert gone() is None and twin() is None and new.seed == 2
+    finally:
+        gc.enable()
+
+
 def test_a_slider_left_at_its_start_keeps_a_new_scenarios_value():
     start = {"procurement_domestic_share": 0.5}
     m = DashboardModel(
