@@ -104,12 +104,29 @@ def run_member(task: Task) -> tuple[xr.Dataset, dict[str, Any]]:
         "numba_threads": model.threads,  # the threads its kernels used (abm.model_args)
         "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
     }
-    # the model is a reference cycle (its agents point to it), which only a full collection
-    # frees, and builds run with the collector paused (abm.mesa_core.collector_paused), so
-    # without this a worker held its members' models, arrays and all, for many members
+    agents = len(model.talent_pop) + len(model.firm_pop)
     del model
-    gc.collect()
+    _collect_dropped(agents)
     return ds, info
+
+
+#: Agents of the members' models dropped since the worker's last full collection above which
+#: it collects. A dropped model is a reference cycle (its agents point to it) that only a full
+#: collection frees, and builds run with the collector paused (abm.mesa_core), so a worker held
+#: many members' models, arrays and all (eight 1:50 members: 0.26 -> 0.39 GiB); a collection
+#: costs about 0.1 s with a worker's heap, as much as a 1:1000 member, so it waits for some
+#: 2 million agents' worth of models (about 60 bytes of resident memory each): every member
+#: at 1:1, every 8th at 1:50, every 160th at 1:1000.
+COLLECT_AFTER_AGENTS = 2_000_000
+_dropped = [0]  # agents dropped since the last collection (a race between threads only delays it)
+
+
+def _collect_dropped(agents: int) -> None:
+    """Count a dropped member's agents; collect once they reach :data:`COLLECT_AFTER_AGENTS`."""
+    _dropped[0] += agents
+    if _dropped[0] >= COLLECT_AFTER_AGENTS:
+        _dropped[0] = 0
+        gc.collect()
 
 
 def dask_setup(worker: Any) -> None:

@@ -157,7 +157,8 @@ def test_a_dropped_model_is_freed_and_ids_count_per_model():
 
 
 def test_an_ensemble_member_leaves_no_model_behind(monkeypatch):
-    """A worker frees each member's model before the next (no explicit collection here)."""
+    """A worker frees its members' models once they reach its threshold of agents."""
+    import gc
     import weakref
 
     import abm.ensemble.worker as worker
@@ -172,7 +173,17 @@ def test_an_ensemble_member_leaves_no_model_behind(monkeypatch):
         return m
 
     monkeypatch.setattr(worker, "EconomyModel", tracked)
+    monkeypatch.setattr(worker, "_dropped", [0])
     task = Task(load_scenario("diffuse"), 0, 0, 0, 7, 2, 2000.0, False, 1)
-    ds, info = worker.run_member(task)
-    assert ds.sizes["time"] == 2 and info["seconds"] > 0
-    assert len(made) == 1 and made[0]() is None
+    gc.disable()  # only the worker's own collections
+    try:
+        ds, info = worker.run_member(task)
+        assert ds.sizes["time"] == 2 and info["seconds"] > 0
+        agents = worker._dropped[0]
+        assert agents > 0 and made[0]() is not None  # below the threshold: not collected yet
+        monkeypatch.setattr(worker, "COLLECT_AFTER_AGENTS", 2 * agents)
+        worker.run_member(task)
+        assert len(made) == 2 and made[0]() is None and made[1]() is None
+        assert worker._dropped[0] == 0
+    finally:
+        gc.enable()
