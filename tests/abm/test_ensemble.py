@@ -439,7 +439,8 @@ def test_sigkill_of_a_worker_mid_run_loses_nothing(tmp_path, monkeypatch):
         t.join()
         assert killed and _gone(killed[0])
         assert pids[0] not in c.run(os.getpid).values()  # the nanny started a new worker
-    assert res.ok and res.computed == 10  # every member exactly once
+    # every member exactly once
+    assert res.ok and res.computed == 10, [f.describe() for f in res.failures]
     with xr.open_dataset(out) as ds:
         assert ds["member"].values.tolist() == list(range(10))
         for k in range(10):
