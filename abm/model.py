@@ -154,7 +154,8 @@ class EconomyModel(EconomyState, Model):
         self.firms = AgentView(self, "firm_pop", self._firm_agents)
         self.investors = AgentView(self, "investor_pop", self._investor_agents)
         self.talent = AgentView(self, "talent_pop", None, Talent)
-        self.records, self.snapshots = [], []
+        self.records = []
+        self.snapshots = []
         self.flows = QuarterFlows()
         with collector_paused():  # the build makes only long-lived objects: nothing to collect
             build.build_economy(self)
