@@ -77,57 +77,84 @@ __all__ = [
 FULL_COLLECTION_AFTER = 500_000
 
 
+def _weak_keys(agent_set: object) -> weakref.WeakKeyDictionary | None:
+    """The ``WeakKeyDictionary`` an ``AgentSet`` keeps its agents in (Mesa 3.3), or None."""
+    d = getattr(agent_set, "_agents", None)
+    ok = isinstance(d, weakref.WeakKeyDictionary) and isinstance(getattr(d, "data", None), dict)
+    return d if ok and callable(getattr(d, "_remove", None)) else None
+
+
 def _bulk_ok(model: Model, cls: type) -> bool:
     """Whether ``register_many`` may do Mesa's registration itself: the agent class keeps
-    ``Agent.__init__`` and ``Agent.remove``, the model ``Model.register_agent`` and
-    ``deregister_agent``, and the model holds the registries Mesa 3.3 keeps (``_agents``,
-    ``_agents_by_type``, ``_all_agents``)."""
+    ``Agent.__init__``, ``Agent.remove`` and ``object.__new__`` with nothing but ``object``
+    after ``Agent`` in its method order (so ``Agent.__init__`` calls no other ``__init__``), the
+    model ``Model.register_agent`` and ``deregister_agent``, and the model holds the registries
+    Mesa 3.3 keeps (``_agents``, ``_agents_by_type``, ``_all_agents``, whose agent sets keep their
+    agents in ``WeakKeyDictionary`` objects)."""
     t = type(model)
+    mro = cls.__mro__
     return (
-        cls.__init__ is Agent.__init__
+        Agent in mro
+        and mro[mro.index(Agent) + 1 :] == (object,)
+        and cls.__init__ is Agent.__init__
+        and cls.__new__ is object.__new__
         and cls.remove is Agent.remove
         and t.register_agent is Model.register_agent
         and t.deregister_agent is Model.deregister_agent
+        and "register_agent" not in vars(model)
         and isinstance(getattr(model, "_agents", None), dict)
         and isinstance(getattr(model, "_agents_by_type", None), dict)
-        and hasattr(getattr(model, "_all_agents", None), "_agents")
+        and all(_weak_keys(s) is not None for s in model._agents_by_type.values())
+        and _weak_keys(getattr(model, "_all_agents", None)) is not None
     )
 
 
-def _skip(agent: Agent) -> None:
-    """Stands in for ``Model.register_agent`` while :func:`register_many` creates agents."""
+def _add_weakly(keys: weakref.WeakKeyDictionary, agents: list) -> None:
+    """``keys.update(dict.fromkeys(agents))`` in one C-level pass: the weak references
+    ``WeakKeyDictionary.__setitem__`` makes (with the dictionary's own callback), without a
+    Python call per agent."""
+    keys.data.update(zip(map(weakref.ref, agents, itertools.repeat(keys._remove)),
+                         itertools.repeat(None)))  # fmt: skip
+
+
+def _drop_weakly(keys: weakref.WeakKeyDictionary, agents: list) -> None:
+    """``del keys[a]`` for each of ``agents`` (all present), as ``WeakKeyDictionary.__delitem__``
+    does, in one C-level pass."""
+    keys._dirty_len = True
+    collections.deque(map(keys.data.__delitem__, map(weakref.ref, agents)), maxlen=0)
 
 
 def register_many(model: Model, cls: type, n: int) -> list:
     """Create ``n`` agents of ``cls`` (a Mesa ``Agent`` without an ``__init__`` of its own).
 
     The same agents, ids and registries as ``[cls(model) for _ in range(n)]`` (what
-    ``Agent.__init__`` and ``Model.register_agent`` do: the next unique ids, ``pos`` None, the
-    model's agent dict, its agent set by type and its set of all agents, in creation order), with
-    the registries updated once for all ``n`` instead of agent by agent: a firm agent cost 4
-    microseconds that way, 527 entrants a quarter at 1:20 (docs/performance.md). Any other
-    class or model, or a Mesa that keeps its agents differently, goes agent by agent.
+    ``Agent.__init__`` and ``Model.register_agent`` do: the next unique ids, ``model`` and
+    ``pos`` None set in that order, the model's agent dict, its agent set by type and its set of
+    all agents, in creation order), with the registries updated once for all ``n`` instead of
+    agent by agent: a firm agent cost 4 microseconds that way, about 10,000 entrants a quarter at
+    1:1 (docs/performance.md). The agents are made by ``object.__new__`` with their three
+    attributes set in ``Agent.__init__``'s order (Python's compact instance layout, keys shared
+    with every agent of the class). Any other class or model, or a Mesa that keeps its agents
+    differently, goes agent by agent.
     """
     if n <= 0:
         return []
     if not _bulk_ok(model, cls):
         return [cls(model) for _ in range(n)]
-    # Agent.__init__ itself (its ids and attributes, and Python's compact instance layout:
-    # agents made by object.__new__ each got a dict of their own, 25,000 more objects for the
-    # garbage collector at 1:20), with the per-agent registration left to the updates below
-    model.register_agent = _skip
-    try:
-        agents = [cls(model) for _ in range(n)]
-    finally:
-        del model.register_agent
-    new = dict.fromkeys(agents)
-    model._agents.update(new)
+    counter = Agent._ids[model]
+    new = object.__new__
+    agents = [new(cls) for _ in range(n)]
+    for a, uid in zip(agents, itertools.islice(counter, n), strict=True):
+        a.model = model
+        a.unique_id = uid
+        a.pos = None
+    model._agents.update(dict.fromkeys(agents))
     by_type = model._agents_by_type.get(cls)
     if by_type is None:
         model._agents_by_type[cls] = _agent.AgentSet(agents, random=model.random)
     else:
-        by_type._agents.update(new)
-    model._all_agents._agents.update(new)
+        _add_weakly(by_type._agents, agents)
+    _add_weakly(model._all_agents._agents, agents)
     return agents
 
 
@@ -136,18 +163,20 @@ def deregister_many(model: Model, agents: list) -> None:
     (``Model.deregister_agent``), without its per-agent debug message and method calls."""
     if not agents:
         return
-    if not all(_bulk_ok(model, t) for t in {type(a) for a in agents}):
+    types = {type(a) for a in agents}
+    if not all(_bulk_ok(model, t) for t in types):
         for a in agents:
             a.remove()
         return
     reg = model._agents
+    # Agent.remove ignores an agent removed already (and each agent once)
+    gone = [a for a in dict.fromkeys(agents) if reg.pop(a, reg) is not reg]
     by_type = model._agents_by_type
-    everyone = model._all_agents._agents
-    for a in agents:
-        if a in reg:  # Agent.remove ignores an agent removed already
-            del reg[a]
-            del by_type[type(a)]._agents[a]
-            del everyone[a]
+    for t in types:
+        _drop_weakly(
+            by_type[t]._agents, [a for a in gone if type(a) is t] if len(types) > 1 else gone
+        )
+    _drop_weakly(model._all_agents._agents, gone)
 
 
 @contextlib.contextmanager

@@ -108,6 +108,44 @@ def test_bulk_registration_respects_an_agent_class_with_its_own_init():
     assert [x.unique_id for x in agents] == [1, 2, 3, 4]
 
 
+def test_bulk_registration_respects_an_init_after_agent_in_the_method_order():
+    """``Agent.__init__`` calls ``super().__init__``: a mixin listed after ``Agent`` runs."""
+    from abm.mesa_core import register_many
+
+    class Tagged:
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tag = "set"
+
+    class Mixed(mesa.Agent, Tagged):
+        pass
+
+    model = mesa.Model(seed=1)
+    agents = register_many(model, Mixed, 3)
+    assert [x.tag for x in agents] == ["set"] * 3 and len(model.agents) == 3
+
+
+def test_bulk_registration_frees_removed_agents_and_keeps_lengths():
+    """The agent sets' weak references behave as Mesa's own: a removed agent dropped by the
+    caller leaves every registry, and the lengths count the agents left."""
+    import gc
+
+    from abm.mesa_core import deregister_many, register_many
+
+    model = mesa.Model(seed=1)
+    agents = register_many(model, Firm, 6)
+    deregister_many(model, agents[::2])
+    assert len(model.agents) == len(model.agents_by_type[Firm]) == 3
+    del agents[::2]
+    gc.collect()
+    assert [a.unique_id for a in model.agents] == [2, 4, 6]
+    kept = register_many(model, Firm, 2)
+    assert [a.unique_id for a in model.agents_by_type[Firm]] == [2, 4, 6, 7, 8]
+    del agents, kept
+    gc.collect()
+    assert len(model.agents) == 5  # the model still holds them: Mesa's registry is strong
+
+
 def test_bulk_removal_respects_an_agent_class_with_its_own_remove():
     from abm.mesa_core import deregister_many, register_many
 
