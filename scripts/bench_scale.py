@@ -13,14 +13,24 @@ off), ``--bam-warmup`` periods untimed and ``--bam-periods`` timed, and the tabl
 of its nanoseconds per agent-period to ours (one thread). Without bamengine the comparison is
 skipped with a message.
 
-Writes ``bench_scale.json``, ``bench_scale.md`` (the table) and ``bench_scale.png`` (the figure)
+With ``--rounds R`` every configuration runs ``R`` times, the thread counts in alternating order
+(1, 2, then 2, 1, ...), and its quarters are pooled: a machine whose speed swings over minutes
+(docs/performance.md: by a quarter between runs on some) then biases neither thread count. The
+speed-up table gives, per scale, the one-thread median over the many-thread median of the
+pooled quarters, the same by the minimums, and the ratio within each round. With more than one
+thread count it also measures, at the start and at the end, what a second thread gives this
+machine in loops with nothing shared (``scripts/bench_threads.py``: a memory stream and
+``log``/``exp``), the ceiling against which the model's ratio can be read.
+
+Writes ``bench_scale.json``, ``bench_scale.md`` (the tables) and ``bench_scale.png`` (the figure)
 to ``--out``. On a machine shared with other work the wall-clock figures vary: the load average
 is recorded at the start and the end, CPU times beside wall times, and medians with minimums.
 
 Usage::
 
     python scripts/bench_scale.py [--scales 1000 200 50 20 5 1] [--threads 1 2] [--quarters 6]
-                                  [--warmup 1] [--bam-max-agents 2600000] [--out DIR]
+                                  [--warmup 1] [--rounds 1] [--no-ceiling]
+                                  [--bam-max-agents 2600000] [--out DIR]
 """
 
 from __future__ import annotations
@@ -142,6 +152,99 @@ def run_child(args: list[str], threads_env: int) -> dict | None:
         return json.loads(out.read_text())
 
 
+def pool_rounds(runs: list[dict]) -> dict:
+    """One configuration's runs (rounds) as one result: the quarters pooled, the medians and
+    minimums of the pool, the median of each round kept (``round_medians_ms``)."""
+    if not runs:
+        raise ValueError("pool_rounds: no runs")
+    out = dict(runs[0])
+    wall = [w for r in runs for w in r["wall_ms"]]
+    cpu = [c for r in runs for c in r["cpu_ms"]]
+    n = statistics.fmean(r["agents"] for r in runs)
+    out.update(
+        rounds=len(runs),
+        wall_ms=wall,
+        cpu_ms=cpu,
+        round_medians_ms=[r["median_ms"] for r in runs],
+        agents=n,
+        talent_agents=statistics.fmean(r["talent_agents"] for r in runs),
+        firm_agents=statistics.fmean(r["firm_agents"] for r in runs),
+        median_ms=statistics.median(wall),
+        min_ms=min(wall),
+        cpu_median_ms=statistics.median(cpu),
+        ns_per_agent=statistics.median(wall) * 1e6 / n,
+        ns_per_agent_min=min(wall) * 1e6 / n,
+        peak_rss_bytes=max(r["peak_rss_bytes"] for r in runs),
+        bytes_per_agent_rss=max(r["peak_rss_bytes"] for r in runs) / n,
+    )
+    return out
+
+
+def speedups(results: list[dict]) -> list[dict]:
+    """Per scale with one thread and more: the one-thread time over each larger thread count's,
+    by the pooled medians, by the minimums, and within each round (``per_round``)."""
+    out = []
+    for scale in dict.fromkeys(r["scale"] for r in results):
+        by_threads = {r["threads"]: r for r in results if r["scale"] == scale}
+        one = by_threads.get(1)
+        if one is None:
+            continue
+        for t, r in sorted(by_threads.items()):
+            if t == 1:
+                continue
+            per_round = [
+                a / b for a, b in zip(one["round_medians_ms"], r["round_medians_ms"], strict=False)
+            ]
+            out.append(
+                {
+                    "scale": scale,
+                    "threads": t,
+                    "median_ratio": one["median_ms"] / r["median_ms"],
+                    "min_ratio": one["min_ms"] / r["min_ms"],
+                    "per_round": per_round,
+                }
+            )
+    return out
+
+
+def run_ceiling(threads: int) -> dict | None:
+    """``scripts/bench_threads.py`` in a child: what ``threads`` threads give this machine in
+    loops with nothing shared (ratios to one thread), or None if it failed."""
+    with tempfile.TemporaryDirectory(prefix="bench_threads_") as tmp:
+        out = Path(tmp) / "t.json"
+        script = Path(__file__).resolve().with_name("bench_threads.py")
+        cmd = [sys.executable, str(script), "--threads", str(threads), "--repeats", "5"]
+        proc = subprocess.run([*cmd, "--json", str(out)], check=False, capture_output=True)
+        if proc.returncode != 0 or not out.exists():
+            print(f"   bench_threads failed (exit {proc.returncode}): ceiling not measured")
+            return None
+        doc = json.loads(out.read_text())
+    return {r["loop"]: r["ratio"] for r in doc["loops"]}
+
+
+def _ceiling_cell(ceilings: list[dict], word: str) -> str:
+    vals = [v for c in ceilings for k, v in c.items() if word in k]
+    return " / ".join(f"{v:.2f}x" for v in vals) if vals else "-"
+
+
+def speedup_table(results: list[dict], ceilings: list[dict]) -> str:
+    """The speed-up table (markdown): the model's ratios beside the machine's ceilings (start /
+    end of the run)."""
+    lines = [
+        "| scale | threads | speed-up (medians) | by the minimums | within each round | "
+        "machine: memory stream | machine: log and exp |",
+        "|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    mem, logs = _ceiling_cell(ceilings, "memory"), _ceiling_cell(ceilings, "logarithms")
+    for s in speedups(results):
+        rounds = ", ".join(f"{x:.2f}x" for x in s["per_round"])
+        lines.append(
+            f"| 1:{s['scale']:g} | {s['threads']} | {s['median_ratio']:.2f}x | "
+            f"{s['min_ratio']:.2f}x | {rounds} | {mem} | {logs} |"
+        )
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------ report
 def machine() -> dict:
     from bench_step import machine_info
@@ -211,6 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--quarters", type=int, default=6, help="timed quarters per configuration")
     p.add_argument("--warmup", type=int, default=1, help="quarters after the burn-in, untimed")
+    p.add_argument(
+        "--rounds", type=int, default=1, help="runs of each configuration, thread order alternating"
+    )
+    p.add_argument(
+        "--no-ceiling",
+        action="store_true",
+        help="skip the machine's thread ceilings (scripts/bench_threads.py, about 20 s each)",
+    )
     p.add_argument("--bam-periods", type=int, default=20)
     p.add_argument("--bam-warmup", type=int, default=10)
     p.add_argument("--bam-max-agents", type=int, default=2_600_000)
@@ -236,39 +347,73 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         have_bam = False
         print("bamengine is not installed (pip install -e '.[bench]'): comparison skipped")
+    if a.rounds < 1 or a.quarters < 1 or min(a.threads) < 1:
+        p.error("--rounds, --quarters and every --threads must be at least 1")
     pool = max(a.threads)
+    ceilings = []
+    measure_ceiling = pool > 1 and not a.no_ceiling
+    if measure_ceiling:
+        print(f"== the machine's ceiling on {pool} threads (scripts/bench_threads.py)", flush=True)
+        if (c := run_ceiling(pool)) is not None:
+            ceilings.append(c)
+            print("   " + ", ".join(f"{k}: {v:.2f}x" for k, v in c.items()), flush=True)
     results, bam = [], {}
     for scale in a.scales:
-        for threads in a.threads:
-            print(f"== scale 1:{scale:g}, {threads} thread(s)", flush=True)
-            r = run_child(["--child", "model", repr(scale), str(threads)], pool)
-            if r is None:
-                continue
-            results.append(r)
-            print(
-                f"   {r['agents']:,.0f} agents: median {r['median_ms']:.1f} ms per quarter "
-                f"(min {r['min_ms']:.1f}, CPU {r['cpu_median_ms']:.1f}), "
-                f"{r['ns_per_agent']:.0f} ns per agent-quarter, peak RSS "
-                f"{r['peak_rss_bytes'] / 2**30:.2f} GiB",
-                flush=True,
-            )
-            n = round(r["agents"])
-            if have_bam and threads == min(a.threads) and n <= a.bam_max_agents:
-                b = run_child(["--child", "bam", str(n)], 1)
-                if b is not None:
-                    bam[n] = b
-                    print(
-                        f"   bamengine at {b['agents']:,} agents: {b['median_ms']:.1f} ms per "
-                        f"period, {b['ns_per_agent']:.0f} ns per agent-period "
-                        f"({b['ns_per_agent'] / r['ns_per_agent']:.1f}x ours)",
-                        flush=True,
-                    )
+        runs: dict[int, list[dict]] = {t: [] for t in a.threads}
+        for rnd in range(a.rounds):
+            order = a.threads if rnd % 2 == 0 else list(reversed(a.threads))
+            for threads in order:
+                label = f", round {rnd + 1} of {a.rounds}" if a.rounds > 1 else ""
+                print(f"== scale 1:{scale:g}, {threads} thread(s){label}", flush=True)
+                r = run_child(["--child", "model", repr(scale), str(threads)], pool)
+                if r is None:
+                    continue
+                runs[threads].append(r)
+                print(
+                    f"   {r['agents']:,.0f} agents: median {r['median_ms']:.1f} ms per quarter "
+                    f"(min {r['min_ms']:.1f}, CPU {r['cpu_median_ms']:.1f}), "
+                    f"{r['ns_per_agent']:.0f} ns per agent-quarter, peak RSS "
+                    f"{r['peak_rss_bytes'] / 2**30:.2f} GiB",
+                    flush=True,
+                )
+                n = round(r["agents"])
+                if (
+                    have_bam
+                    and threads == min(a.threads)
+                    and n not in bam
+                    and n <= a.bam_max_agents
+                ):
+                    b = run_child(["--child", "bam", str(n)], 1)
+                    if b is not None:
+                        bam[n] = b
+                        print(
+                            f"   bamengine at {b['agents']:,} agents: {b['median_ms']:.1f} ms per "
+                            f"period, {b['ns_per_agent']:.0f} ns per agent-period "
+                            f"({b['ns_per_agent'] / r['ns_per_agent']:.1f}x ours)",
+                            flush=True,
+                        )
+        results.extend(pool_rounds(rs) for rs in runs.values() if rs)
+    if measure_ceiling and (c := run_ceiling(pool)) is not None:
+        ceilings.append(c)
+        print("   the machine at the end: " + ", ".join(f"{k}: {v:.2f}x" for k, v in c.items()))
     info["loadavg_end"] = os.getloadavg()
     a.out.mkdir(parents=True, exist_ok=True)
-    doc = {"machine": info, "platform": platform.platform(), "results": results, "bam": bam}
+    doc = {
+        "machine": info,
+        "platform": platform.platform(),
+        "rounds": a.rounds,
+        "results": results,
+        "bam": bam,
+        "speedups": speedups(results),
+        "thread_ceilings": ceilings,
+    }
     (a.out / "bench_scale.json").write_text(json.dumps(doc, indent=2) + "\n")
     md = table(results, bam)
-    (a.out / "bench_scale.md").write_text(md + "\n")
+    if speedups(results):
+        md += "\n\n" + speedup_table(results, ceilings)
+    tmp = a.out / f"bench_scale.md.{os.getpid()}.tmp"
+    tmp.write_text(md + "\n")
+    tmp.replace(a.out / "bench_scale.md")
     figure(results, bam, a.out / "bench_scale.png")
     print("\n" + md)
     print(f"\nload average at the end {info['loadavg_end']}; wrote {a.out}/bench_scale.*")

@@ -1,0 +1,70 @@
+"""``scripts/bench_scale.py``: rounds pooled, speed-ups by scale, the markdown tables."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "scripts" / "bench_scale.py")
+bench_scale = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_scale)
+
+
+def _run(scale: float, threads: int, wall: list[float], agents: float = 1000.0) -> dict:
+    return {
+        "kind": "model",
+        "scale": scale,
+        "threads": threads,
+        "talent_agents": agents - 50,
+        "firm_agents": 50.0,
+        "agents": agents,
+        "wall_ms": wall,
+        "cpu_ms": wall,
+        "median_ms": sorted(wall)[len(wall) // 2],
+        "min_ms": min(wall),
+        "peak_rss_bytes": 2**30,
+    }
+
+
+def test_rounds_pool_their_quarters_and_keep_each_round_median():
+    pooled = bench_scale.pool_rounds(
+        [_run(1, 1, [10.0, 12.0, 11.0]), _run(1, 1, [20.0, 22.0, 21.0], agents=1100.0)]
+    )
+    assert pooled["rounds"] == 2
+    assert pooled["wall_ms"] == [10.0, 12.0, 11.0, 20.0, 22.0, 21.0]
+    assert pooled["median_ms"] == pytest.approx(16.0) and pooled["min_ms"] == 10.0
+    assert pooled["round_medians_ms"] == [11.0, 21.0]
+    assert pooled["agents"] == pytest.approx(1050.0)
+    assert pooled["ns_per_agent"] == pytest.approx(16.0e6 / 1050.0)
+    with pytest.raises(ValueError, match="no runs"):
+        bench_scale.pool_rounds([])
+
+
+def test_speedups_compare_one_thread_with_more_by_scale_and_round():
+    results = [
+        bench_scale.pool_rounds([_run(20, 1, [30.0]), _run(20, 1, [40.0])]),
+        bench_scale.pool_rounds([_run(20, 2, [20.0]), _run(20, 2, [20.0])]),
+        bench_scale.pool_rounds([_run(1, 2, [5.0])]),  # no one-thread run at 1:1: no ratio
+    ]
+    (s,) = bench_scale.speedups(results)
+    assert (s["scale"], s["threads"]) == (20, 2)
+    assert s["median_ratio"] == pytest.approx(35.0 / 20.0)
+    assert s["min_ratio"] == pytest.approx(30.0 / 20.0)
+    assert s["per_round"] == pytest.approx([1.5, 2.0])
+    md = bench_scale.speedup_table(results, [{"memory stream (x)": 1.25, "logarithms (y)": 1.8}])
+    assert "| 1:20 | 2 | 1.75x | 1.50x | 1.50x, 2.00x | 1.25x | 1.80x |" in md.splitlines()
+
+
+def test_the_script_rejects_zero_rounds():
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_scale.py"), "--rounds", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "--rounds" in proc.stderr
