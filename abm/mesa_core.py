@@ -132,22 +132,28 @@ def register_many(model: Model, cls: type, n: int) -> list:
     ``pos`` None set in that order, the model's agent dict, its agent set by type and its set of
     all agents, in creation order), with the registries updated once for all ``n`` instead of
     agent by agent: a firm agent cost 4 microseconds that way, about 10,000 entrants a quarter at
-    1:1 (docs/performance.md). The agents are made by ``object.__new__`` with their three
-    attributes set in ``Agent.__init__``'s order (Python's compact instance layout, keys shared
-    with every agent of the class). Any other class or model, or a Mesa that keeps its agents
-    differently, goes agent by agent.
+    1:1 (docs/performance.md). The agents are made by ``object.__new__``, each with its three
+    attributes set at once in ``Agent.__init__``'s order (Python's compact instance layout, keys
+    shared with every agent of the class, no dict per agent). Any other class or model, or a
+    Mesa that keeps its agents differently, goes agent by agent.
     """
     if n <= 0:
         return []
     if not _bulk_ok(model, cls):
         return [cls(model) for _ in range(n)]
-    counter = Agent._ids[model]
     new = object.__new__
-    agents = [new(cls) for _ in range(n)]
-    for a, uid in zip(agents, itertools.islice(counter, n), strict=True):
+    agents = []
+    add = agents.append
+    # each agent gets its attributes as soon as it is made: CPython 3.11 shrinks a class's shared
+    # attribute keys by one for every instance made, so a batch of bare instances made first
+    # used them up and gave every later agent of the class a dict of its own (a second object for
+    # the garbage collector per agent, for the rest of the process; tests/abm/test_agents.py)
+    for uid in itertools.islice(Agent._ids[model], n):
+        a = new(cls)
         a.model = model
         a.unique_id = uid
         a.pos = None
+        add(a)
     model._agents.update(dict.fromkeys(agents))
     by_type = model._agents_by_type.get(cls)
     if by_type is None:

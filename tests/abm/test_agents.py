@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import mesa
 import numpy as np
 import pytest
@@ -144,6 +148,33 @@ def test_bulk_registration_frees_removed_agents_and_keeps_lengths():
     del agents, kept
     gc.collect()
     assert len(model.agents) == 5  # the model still holds them: Mesa's registry is strong
+
+
+def test_bulk_registration_keeps_the_compact_instance_layout():
+    """Agents made in bulk share their class's attribute keys: no dict of their own, so one
+    object per agent for the garbage collector, for these agents and every later one (CPython
+    3.11 gives each instance a dict once a batch of bare instances used the shared keys up).
+    In a fresh interpreter, where no agent of the class exists yet."""
+    code = textwrap.dedent(
+        """
+        import gc, mesa
+        from abm.agents import Firm
+        from abm.mesa_core import register_many
+
+        def dicts():
+            return sum(type(o) is dict for o in gc.get_objects())
+
+        gc.disable()
+        model = mesa.Model(seed=1)
+        d0 = dicts()
+        bulk = register_many(model, Firm, 3000)
+        one = [Firm(model) for _ in range(100)]
+        more = register_many(model, Firm, 3000)
+        print(dicts() - d0)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout.split()[-1]) < 50  # the registries' own dicts, not one per agent
 
 
 def test_bulk_removal_respects_an_agent_class_with_its_own_remove():
