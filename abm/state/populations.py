@@ -88,25 +88,36 @@ class Population:
     def drop(self, rows: np.ndarray, threads: int = 1) -> None:
         """Remove ``rows`` (increasing and unique) in place, keeping the order of the others;
         with ``threads > 1`` the fields of a large population (``PARALLEL_DROP_VALUES`` rows
-        times fields or more) move on that many threads."""
+        times fields or more) move on that many threads. A field assigned from outside is not
+        changed in place: its kept rows go to a new buffer of the population's (on the threads
+        too)."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
         n = len(self)
         m = n - rows.size
+        tasks: list[tuple[np.ndarray, np.ndarray | None]] = []  # (source, new buffer or None)
         for k in self.fields:
-            if self._buffers.get(k) is None:  # not ours (assigned from outside): the kept rows
-                buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])  # go to a new buffer
-                copy_without_rows(self.arrays[k], n, rows, buf)
-                self.arrays[k] = buf[:m]
+            if self._buffers.get(k) is None:  # not ours: the kept rows go to a new buffer
+                buf = np.empty(n + n // 4 + 16, dtype=self.fields[k])
+                tasks.append((self.arrays[k], buf))
                 self._buffers[k] = buf
-        bufs = [self._buffers[k] for k in self.fields if self.arrays[k].shape[0] == n]
-        if threads > 1 and n * len(bufs) >= PARALLEL_DROP_VALUES:
-            with ThreadPoolExecutor(threads) as pool:  # drop_rows releases the GIL
-                list(pool.map(lambda b: drop_rows(b, n, rows), bufs))
+            elif self.arrays[k].shape[0] == n:
+                tasks.append((self._buffers[k], None))
+
+        def move(task: tuple[np.ndarray, np.ndarray | None]) -> None:
+            src, dst = task
+            if dst is None:
+                drop_rows(src, n, rows)
+            else:
+                copy_without_rows(src, n, rows, dst)
+
+        if threads > 1 and n * len(tasks) >= PARALLEL_DROP_VALUES:
+            with ThreadPoolExecutor(threads) as pool:  # both kernels release the GIL
+                list(pool.map(move, tasks))
         else:
-            for b in bufs:
-                drop_rows(b, n, rows)
+            for task in tasks:
+                move(task)
         for k in self.fields:
             self.arrays[k] = self._buffers[k][:m]
 

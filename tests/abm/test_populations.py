@@ -57,9 +57,16 @@ def test_a_drop_on_two_threads_equals_one():
         pop = Population(FIELDS, "p")
         pop.append(id=np.arange(1, n + 1), x=np.arange(n) * 0.5, k=np.arange(n) % 7)
         pops.append(pop)
+    shared = np.arange(n, dtype=np.int8) % 5
+    for pop in pops:
+        pop.k = shared  # an outside array: copied on the threads too, never changed
     rows = np.sort(np.random.default_rng(0).choice(n, 999, replace=False))
     pops[0].drop(rows)
     pops[1].drop(rows, threads=2)
     for k in FIELDS:
         np.testing.assert_array_equal(pops[0].arrays[k], pops[1].arrays[k])
     assert len(pops[1]) == n - 999
+    np.testing.assert_array_equal(shared, np.arange(n, dtype=np.int8) % 5)
+    np.testing.assert_array_equal(pops[1].k, np.delete(shared, rows))
+    pops[1].append(id=[n + 5], x=[1.0], k=[3])  # the copy went to a buffer of the population's
+    assert pops[1].k[-1] == 3 and len(pops[1]) == n - 998
