@@ -178,9 +178,10 @@ def deregister_many(model: Model, agents: list) -> None:
     # Agent.remove ignores an agent removed already (and each agent once)
     gone = [a for a in dict.fromkeys(agents) if reg.pop(a, reg) is not reg]
     by_type = model._agents_by_type
-    for t in types:
+    kinds = {type(a) for a in gone}
+    for t in kinds:
         _drop_weakly(
-            by_type[t]._agents, [a for a in gone if type(a) is t] if len(types) > 1 else gone
+            by_type[t]._agents, [a for a in gone if type(a) is t] if len(kinds) > 1 else gone
         )
     _drop_weakly(model._all_agents._agents, gone)
 
