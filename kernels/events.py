@@ -264,13 +264,14 @@ def _lottery_gather(rows, draws, counts):
     return out_rows, out_draws
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def lottery_rows(ids, key0, key1, quarter, mechanism, bound):
     """The rows whose ``U(id, quarter, mechanism) < bound``, in row order, and their ``U``.
 
     Agents outside these rows cannot act with any probability up to ``bound``. The rows are
     taken in chunks of ``ROWS_PER_CHUNK``; :func:`lottery_rows_parallel` runs the chunks on
-    several threads with the same result.
+    several threads with the same result. Compiled with ``nogil=True``: the draws' helper thread
+    runs it beside the model's thread (``abm.mechanisms.migration.draw_lotteries_ahead``).
     """
     n = ids.shape[0]
     nc = (n + ROWS_PER_CHUNK - 1) // ROWS_PER_CHUNK if bound > 0.0 else 0

@@ -28,7 +28,7 @@ from kernels.events import own_uniform
 from kernels.rd import np_max, np_max0, np_min
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def investment_wanted(
     sector, sales_trend, expected, capital, keys, trend_weight, demand_growth, kappa, util,
     factor, boost_sector, boost, delta_q, threshold2, energy, key0, key1, quarter, mechanism,

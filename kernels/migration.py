@@ -346,6 +346,7 @@ def migrate(
     m_emi,
     m_imm,
     threads=1,
+    lotteries=None,
 ):
     """Retirement, emigration and immigration of one quarter, in place.
 
@@ -358,6 +359,11 @@ def migrate(
     row order; the model passes those who come home, with ``p_immigrate`` infinite) comes home
     when ``U(id, m_imm) < p_immigrate[j]``, with reservation wage ``reservation_immigrant[k]``.
 
+    ``lotteries``, when given, holds the two lotteries' results made ahead,
+    ``((rows, draws) of lottery_rows(ids, .., m_ret, retire_p), (rows, draws) of
+    lottery_rows(ids, .., m_emi, 2 p0_emigrate))`` for these ``ids`` and ``quarter``: the same
+    values the function would compute (``kernels.events.lottery_rows``).
+
     Returns (retiring rows in row order, emigrants, high-skill emigrants, immigrants,
     high-skill immigrants, change of residents by skill).
     """
@@ -366,7 +372,12 @@ def migrate(
     job = (employer, skill, experience, reservation, wages, firm_sector, ratio)
     n_skills = staff.shape[1]
     # retirement
-    rows, draws = lottery(ids, key0, key1, quarter, m_ret, retire_p)
+    if lotteries is None:
+        lotteries = (
+            lottery(ids, key0, key1, quarter, m_ret, retire_p),
+            lottery(ids, key0, key1, quarter, m_emi, 2.0 * p0_emigrate),
+        )
+    rows, draws = lotteries[0]
     go = (retire_pass_parallel if par else retire_pass)(
         rows, draws, ids, abroad, retire_p, key0, key1, quarter, m_ret
     )
@@ -375,7 +386,7 @@ def migrate(
     separate(employed, *job, staff)
     delta = -np.bincount(skill[retired], minlength=n_skills).astype(np.int64)
     # emigration
-    rows, draws = lottery(ids, key0, key1, quarter, m_emi, 2.0 * p0_emigrate)
+    rows, draws = lotteries[1]
     emi = (float(p0_emigrate), np.asarray(foreign_wage, np.float64), float(kappa), float(cost))
     out = (emigrate_pass_parallel if par else emigrate_pass)(
         rows, draws, retired, ids, abroad, job, emi, key0, key1, quarter, m_emi

@@ -40,10 +40,16 @@ def child(scale: float, threads: int, quarters: int, warmup: int) -> dict:
     """One thread count in this process: median wall and CPU milliseconds per phase."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "scripts"))
-    import abm.model  # numba first: importing bench_step sets NUMBA_NUM_THREADS=1 for later ones
+    import abm.model
     from abm.model import EconomyModel
 
+    # bench_step pins the thread pools to one thread in the environment when it is imported;
+    # numba rereads the environment whenever it compiles, and refuses a thread count other
+    # than its pool's: the environment is put back as it was
+    saved = dict(os.environ)
     schedule = importlib.import_module("bench_step").schedule
+    os.environ.clear()
+    os.environ.update(saved)
     plan = schedule(EconomyModel)
     model = EconomyModel("diffuse", 0, scale=scale, quarters=warmup + quarters + 1, threads=threads)
     while model.quarter < warmup:

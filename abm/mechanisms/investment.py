@@ -55,13 +55,15 @@ def plan(eco: EconomyState, f: QuarterFlows) -> None:
     # capacity is planned on trend demand (a slow average), not on this quarter's mood; lumpy
     # investment: a firm orders its whole capital gap once the gap exceeds its own threshold,
     # so firms do not invest in lockstep
-    fp.sales_trend, want, replacement, net, growth = investment_wanted(
-        fp.sector, fp.sales_trend, fp.expected, fp.capital, fp.key,
-        float(c("firms.trend_weight")), eco.trends.demand_growth, st.kappa,
-        float(c("macro.capacity_utilisation")), factor,
-        SECTOR_INDEX["defence_tech"] if announced else -1, boost, float(st.delta_q),
-        float(c("firms.investment_threshold") * 2.0), energy_s, key0, key1, q, int(Shock.INVEST),
-    )  # fmt: skip
+    with eco.draws.serial():  # one thread, without the GIL: queued draws run beside it
+        fp.sales_trend, want, replacement, net, growth = investment_wanted(
+            fp.sector, fp.sales_trend, fp.expected, fp.capital, fp.key,
+            float(c("firms.trend_weight")), eco.trends.demand_growth, st.kappa,
+            float(c("macro.capacity_utilisation")), factor,
+            SECTOR_INDEX["defence_tech"] if announced else -1, boost, float(st.delta_q),
+            float(c("firms.investment_threshold") * 2.0), energy_s, key0, key1, q,
+            int(Shock.INVEST),
+        )  # fmt: skip
     # energy-intensive sectors: the grid carries the congestion allowance plus the capacity
     # public grid programmes have connected; the expansion beyond the allowance uses that up
     allowance = c("grid.congestion_cap") * sec_k + eco.policy.grid_connected

@@ -21,6 +21,7 @@ from abm.policy import talent_attraction
 from abm.state.economy import EconomyState, Shock
 from abm.state.flows import QuarterFlows
 from abm.state.sectors import HIGH, N_SKILLS
+from kernels.events import lottery_rows, lottery_rows_parallel
 from kernels.migration import abroad_uniforms, arrivals, immigration_draws
 from kernels.migration import migrate as migration_kernel
 from kernels.talent import clear_marks_abroad
@@ -127,6 +128,7 @@ def migrate(eco: EconomyState, f: QuarterFlows) -> None:
         int(Shock.EMIGRATE),
         int(Shock.IMMIGRATE),
         eco.threads,
+        _lotteries(eco),
     )
     # a programme's resident who left is one no longer (only emigrants can be abroad with a mark)
     clear_marks_abroad(tp.arrays["attracted"], tp.abroad)
@@ -160,6 +162,48 @@ def draw_ahead(eco: EconomyState) -> None:
     migration. The model queues them after the exits, and the entrants' registration (Mesa
     agents, Python on the model's thread) starts them (docs/performance.md, eleventh session)."""
     eco.draws.ahead_keyed("immigration", _abroad_key(eco), _abroad_compute(eco))
+
+
+def _lottery_key(eco: EconomyState) -> tuple[int, int, float, float]:
+    """What the retirement and emigration lotteries depend on besides the talent ids: the
+    quarter, the number of talent rows and the two bounds (the emigration base rate changes in
+    the burn-in's last quarter, ``calibrate_base_rates``)."""
+    return (eco.quarter, len(eco.talent_pop), float(eco.c("labour.retirement_rate") / 4),
+            2.0 * float(eco.labour.p0_emigrate))  # fmt: skip
+
+
+def _lottery_compute(eco: EconomyState, threads: int):
+    """The two lotteries of ``kernels.migration.migrate`` (retirement below ``retire_p``,
+    emigration below ``2 p0_emigrate``) for the talent rows as they are now."""
+    ids = eco.talent_pop.id
+    key0, key1, q = eco.shock_key()
+    _, _, retire_p, emi_bound = _lottery_key(eco)
+    lottery = lottery_rows_parallel if threads > 1 else lottery_rows
+    m_ret, m_emi = int(Shock.RETIRE), int(Shock.EMIGRATE)
+    return lambda: (
+        lottery(ids, key0, key1, q, m_ret, retire_p),
+        lottery(ids, key0, key1, q, m_emi, emi_bound),
+    )
+
+
+def draw_lotteries_ahead(eco: EconomyState) -> None:
+    """Queue the retirement and emigration lotteries for the helper thread (with ``threads >
+    1``; ``abm.state.draws``): keyed draws of (seed, agent id, quarter) below the quarter's
+    bounds, over talent rows that do not change before migration. The model queues them after
+    the labour market, and the goods market's books (one thread, ``kernels.market.settle_firms``)
+    start them (docs/performance.md, thirteenth session). Not in the burn-in's last quarter,
+    whose migration sets the emigration base rate (``calibrate_base_rates``) before it draws."""
+    if eco.quarter != -1:
+        eco.draws.ahead_keyed("migration_lotteries", _lottery_key(eco), _lottery_compute(eco, 1))
+
+
+def _lotteries(eco: EconomyState) -> tuple | None:
+    """The lotteries made ahead, if they were queued (None: ``migration_kernel`` draws them)."""
+    if not eco.draws.enabled:
+        return None
+    return eco.draws.take_keyed(
+        "migration_lotteries", _lottery_key(eco), _lottery_compute(eco, eco.threads)
+    )
 
 
 def _immigration_draws(eco: EconomyState, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,10 +22,13 @@ per-agent uniforms of (seed, agent id, quarter, mechanism) that ``kernels.philox
 counters, through a kernel compiled with ``nogil=True``. They are the same numbers whenever they
 are computed, as long as what they read (which agents, their ids) has not changed: the immigration
 draws of the agents abroad, made while the model's thread registers the entrants' Mesa agents
-(``abm.mechanisms.migration.draw_ahead``), and the talent programmes' shocks of the high-skill
+(``abm.mechanisms.migration.draw_ahead``), the talent programmes' shocks of the high-skill
 people abroad, made while it removes the exits' agents
-(``abm.policy.talent_attraction.draw_ahead``). Nothing may write the talent ids, ``abroad`` or
-``skill`` between their queue (before the exits) and migration.
+(``abm.policy.talent_attraction.draw_ahead``), and migration's retirement and emigration
+lotteries over all talent rows, made while it draws the investment plans
+(``abm.mechanisms.migration.draw_lotteries_ahead``). Nothing may write the talent ids,
+``abroad`` or ``skill`` between their queue (the lotteries': after the labour market) and
+migration.
 
 Runs use the helper only with ``threads > 1`` (1:10 and finer by default): a one-thread run
 stays on one core. The helper is one thread per process, shared by the models in it. A forked

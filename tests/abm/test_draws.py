@@ -126,7 +126,10 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first. The
     immigration uniforms (queued after the exits) start while the entrants' Mesa agents are
     registered (``abm.mechanisms.entry_exit.enter_firms``), the talent programme's draws
-    (queued before them) while the exits' agents are removed."""
+    (queued before them) while the exits' agents are removed, and migration's retirement and
+    emigration lotteries (queued after the labour market, but not in the burn-in's last quarter,
+    which sets the emigration base rate) while the investment plans are drawn
+    (``abm.mechanisms.investment.plan``)."""
     import abm.state.draws as draws_module
 
     calls: list[tuple[str, str, str]] = []
@@ -147,23 +150,26 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     model = EconomyModel("diffuse", seed=1, scale=2000, quarters=2, threads=2,
                          threads_from_scale=math.inf)  # fmt: skip
     model.run()
+    lotteries = ("_lottery_compute.<locals>.<lambda>", "mechanisms.plan")
     quarter = [
         ("match.<locals>.service", "mechanisms.match"),
         ("_jumps.<locals>.<lambda>", "mechanisms.match"),
+        lotteries,
         ("_abroad_compute.<locals>.<lambda>", "mechanisms.enter_firms"),
     ]
+    last_burn = [x for x in quarter if x != lotteries]
     # from 2026 on the talent programme's draws too, started by the exits' deregistration (or,
     # in a quarter without exits, by the entrants' registration)
     programme = "_high_abroad_compute.<locals>.<lambda>"
     seen = [(name, where) for name, where, _ in calls]
-    burn = 3 * model.burn_in
-    assert seen[:burn] == quarter * model.burn_in
-    recorded = [seen[burn + 4 * q : burn + 4 * q + 4] for q in range(2)]
-    assert len(seen) == burn + 8
+    burn = 4 * model.burn_in - 1
+    assert seen[:burn] == quarter * (model.burn_in - 1) + last_burn
+    recorded = [seen[burn + 5 * q : burn + 5 * q + 5] for q in range(2)]
+    assert len(seen) == burn + 10
     for q in recorded:
-        assert [q[0], q[1], q[3]] == quarter and q[2][0] == programme
-        assert q[2][1] in {"mechanisms.exit_firms", "mechanisms.enter_firms"}
-    assert "mechanisms.exit_firms" in {q[2][1] for q in recorded}
+        assert [q[0], q[1], q[2], q[4]] == quarter and q[3][0] == programme
+        assert q[3][1] in {"mechanisms.exit_firms", "mechanisms.enter_firms"}
+    assert "mechanisms.exit_firms" in {q[3][1] for q in recorded}
     assert all(thread.startswith("abm-draws") for _, _, thread in calls)
     assert model.draws.pending == ()
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kernels import migration, talent
+from kernels.events import lottery_rows
 
 K0, K1, Q = np.uint64(0x1234ABCD5678EF01), np.uint64(7), 10_012
 HIGH = 2
@@ -180,6 +181,16 @@ def test_migrate_equals_twin(seed, n, n_firms, retire_p, p0, p_imm):
     assert ra[1:5] == rb[1:5]
     np.testing.assert_array_equal(ra[5], rb[5])
     assert_same(a, b)
+    # the two lotteries made ahead (abm.mechanisms.migration.draw_lotteries_ahead): the same
+    c = copies(pop)
+    bounds = ((3, retire_p), (2, 2 * p0))
+    ahead = tuple(lottery_rows(c["ids"], K0, K1, Q, m, bound) for m, bound in bounds)
+    rc = migration.migrate(c["ids"], c["abroad"], *c["job"], *args, K0, K1, Q, 3, 2, 4,
+                           lotteries=ahead)  # fmt: skip
+    np.testing.assert_array_equal(rc[0], ra[0])
+    assert rc[1:5] == ra[1:5]
+    np.testing.assert_array_equal(rc[5], ra[5])
+    assert_same(c, a)
     if p_imm == 1.0:
         assert ra[3] == away.size and (a["abroad"][away] == 0).all()
     # residents change by the movers (retirees leave the population afterwards)
