@@ -34,7 +34,8 @@ def investment_wanted(
     factor, boost_sector, boost, delta_q, threshold2, energy, key0, key1, quarter, mechanism,
 ):  # fmt: skip
     """First pass (module docstring). ``threshold2`` is ``2 theta``, ``energy[s] > 0`` marks the
-    energy-intensive sectors, ``boost_sector`` -1 for none.
+    energy-intensive sectors, ``boost_sector`` -1 for none. Compiled with ``nogil=True``: draws
+    queued for the helper thread run beside it (``abm.mechanisms.investment.plan``).
 
     Returns (trend demand, want, replacement, net expansion: float64[n]; net by sector
     float64[S]).
