@@ -86,8 +86,9 @@ def _weak_keys(agent_set: object) -> weakref.WeakKeyDictionary | None:
 
 def _bulk_ok(model: Model, cls: type) -> bool:
     """Whether ``register_many`` may do Mesa's registration itself: the agent class keeps
-    ``Agent.__init__``, ``Agent.remove`` and ``object.__new__`` with nothing but ``object``
-    after ``Agent`` in its method order (so ``Agent.__init__`` calls no other ``__init__``), the
+    ``Agent.__init__``, ``Agent.remove``, ``object.__new__``, ``type.__call__`` and Mesa's
+    counters of ids, with nothing but ``object`` after ``Agent`` in its method order (so
+    ``Agent.__init__`` calls no other ``__init__``), the
     model ``Model.register_agent`` and ``deregister_agent``, and the model holds the registries
     Mesa 3.3 keeps (``_agents``, ``_agents_by_type``, ``_all_agents``, whose agent sets keep their
     agents in ``WeakKeyDictionary`` objects)."""
@@ -98,6 +99,8 @@ def _bulk_ok(model: Model, cls: type) -> bool:
         and mro[mro.index(Agent) + 1 :] == (object,)
         and cls.__init__ is Agent.__init__
         and cls.__new__ is object.__new__
+        and type(cls).__call__ is type.__call__
+        and cls._ids is Agent._ids
         and cls.remove is Agent.remove
         and t.register_agent is Model.register_agent
         and t.deregister_agent is Model.deregister_agent
@@ -118,10 +121,12 @@ def _add_weakly(keys: weakref.WeakKeyDictionary, agents: list) -> None:
 
 
 def _drop_weakly(keys: weakref.WeakKeyDictionary, agents: list) -> None:
-    """``del keys[a]`` for each of ``agents`` (all present), as ``WeakKeyDictionary.__delitem__``
-    does, in one C-level pass."""
+    """``del keys[a]`` for each of ``agents`` that is there, as ``WeakKeyDictionary.__delitem__``
+    does (an agent missing is skipped, as ``AgentSet.discard`` and ``Agent.remove`` do), in one
+    C-level pass."""
     keys._dirty_len = True
-    collections.deque(map(keys.data.__delitem__, map(weakref.ref, agents)), maxlen=0)
+    pop = keys.data.pop
+    collections.deque(map(pop, map(weakref.ref, agents), itertools.repeat(None)), maxlen=0)
 
 
 def register_many(model: Model, cls: type, n: int) -> list:

@@ -171,7 +171,7 @@ class EconomyModel(EconomyState, Model):
         expectations.expect_and_price(self, f)  # 1 expected demand, prices
         production.plan(self, f)  # 2 production plans, vacancies, layoffs
         labour.match(self, f)  # 3 quits, search and matching (kernels.labour)
-        migration.draw_lotteries_ahead(self)  # 12c's lotteries, started in 5's books
+        migration.draw_lotteries_ahead(self)  # 12c's lotteries, started in 7a's plans
         production.produce(self, f)  # 4 output, intermediate inputs (input-output matrix)
         goods.clear(self, f)  # 5 consumption, government, investment goods, exports; imports
         innovation.innovate(self, f)  # 6 knowledge, innovation and imitation, R&D plans

@@ -154,10 +154,15 @@ def run_child(args: list[str], threads_env: int) -> dict | None:
 
 def pool_rounds(runs: list[dict]) -> dict:
     """One configuration's runs (rounds) as one result: the quarters pooled, the medians and
-    minimums of the pool, the median of each round kept (``round_medians_ms``)."""
+    minimums of the pool, the median of each round kept (``round_medians_ms``, with the runs'
+    ``round`` numbers in ``round_indices``), build and burn-in times the rounds' means."""
     if not runs:
         raise ValueError("pool_rounds: no runs")
     out = dict(runs[0])
+    for k in ("build_s", "burn_in_s", "first_quarter_ms", "bytes_per_agent_state"):
+        vals = [r[k] for r in runs if r.get(k) is not None]
+        if vals:
+            out[k] = statistics.fmean(vals)  # the rounds' mean
     wall = [w for r in runs for w in r["wall_ms"]]
     cpu = [c for r in runs for c in r["cpu_ms"]]
     n = statistics.fmean(r["agents"] for r in runs)
@@ -166,6 +171,7 @@ def pool_rounds(runs: list[dict]) -> dict:
         wall_ms=wall,
         cpu_ms=cpu,
         round_medians_ms=[r["median_ms"] for r in runs],
+        round_indices=[r.get("round", i) for i, r in enumerate(runs)],
         agents=n,
         talent_agents=statistics.fmean(r["talent_agents"] for r in runs),
         firm_agents=statistics.fmean(r["firm_agents"] for r in runs),
@@ -192,8 +198,12 @@ def speedups(results: list[dict]) -> list[dict]:
         for t, r in sorted(by_threads.items()):
             if t == 1:
                 continue
+            # paired by round (a round whose run failed for one thread count has no ratio)
+            mine = dict(zip(r["round_indices"], r["round_medians_ms"], strict=True))
             per_round = [
-                a / b for a, b in zip(one["round_medians_ms"], r["round_medians_ms"], strict=False)
+                a / mine[i]
+                for i, a in zip(one["round_indices"], one["round_medians_ms"], strict=True)
+                if i in mine
             ]
             out.append(
                 {
@@ -329,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.rounds < 1 or a.quarters < 1 or min(a.threads) < 1:
+        p.error("--rounds, --quarters and every --threads must be at least 1")
     if a.child_out is not None:
         kind, *rest = a.child
         if kind == "model":
@@ -347,8 +359,6 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         have_bam = False
         print("bamengine is not installed (pip install -e '.[bench]'): comparison skipped")
-    if a.rounds < 1 or a.quarters < 1 or min(a.threads) < 1:
-        p.error("--rounds, --quarters and every --threads must be at least 1")
     pool = max(a.threads)
     ceilings = []
     measure_ceiling = pool > 1 and not a.no_ceiling
@@ -368,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = run_child(["--child", "model", repr(scale), str(threads)], pool)
                 if r is None:
                     continue
+                r["round"] = rnd
                 runs[threads].append(r)
                 print(
                     f"   {r['agents']:,.0f} agents: median {r['median_ms']:.1f} ms per quarter "

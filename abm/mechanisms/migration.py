@@ -164,11 +164,14 @@ def draw_ahead(eco: EconomyState) -> None:
     eco.draws.ahead_keyed("immigration", _abroad_key(eco), _abroad_compute(eco))
 
 
-def _lottery_key(eco: EconomyState) -> tuple[int, int, float, float]:
+def _lottery_key(eco: EconomyState) -> tuple[int, int, int, int, float, float]:
     """What the retirement and emigration lotteries depend on besides the talent ids: the
-    quarter, the number of talent rows and the two bounds (the emigration base rate changes in
-    the burn-in's last quarter, ``calibrate_base_rates``)."""
-    return (eco.quarter, len(eco.talent_pop), float(eco.c("labour.retirement_rate") / 4),
+    quarter, the number of talent rows, their first and last ids (ids increase: rows changed at
+    the same count would show) and the two bounds (the emigration base rate changes in the
+    burn-in's last quarter, ``calibrate_base_rates``)."""
+    ids = eco.talent_pop.id
+    first, last = (int(ids[0]), int(ids[-1])) if ids.size else (-1, -1)
+    return (eco.quarter, ids.size, first, last, float(eco.c("labour.retirement_rate") / 4),
             2.0 * float(eco.labour.p0_emigrate))  # fmt: skip
 
 
@@ -177,7 +180,7 @@ def _lottery_compute(eco: EconomyState, threads: int):
     emigration below ``2 p0_emigrate``) for the talent rows as they are now."""
     ids = eco.talent_pop.id
     key0, key1, q = eco.shock_key()
-    _, _, retire_p, emi_bound = _lottery_key(eco)
+    *_, retire_p, emi_bound = _lottery_key(eco)
     lottery = lottery_rows_parallel if threads > 1 else lottery_rows
     m_ret, m_emi = int(Shock.RETIRE), int(Shock.EMIGRATE)
     return lambda: (
@@ -190,8 +193,9 @@ def draw_lotteries_ahead(eco: EconomyState) -> None:
     """Queue the retirement and emigration lotteries for the helper thread (with ``threads >
     1``; ``abm.state.draws``): keyed draws of (seed, agent id, quarter) below the quarter's
     bounds, over talent rows that do not change before migration. The model queues them after
-    the labour market, and the goods market's books (one thread, ``kernels.market.settle_firms``)
-    start them (docs/performance.md, thirteenth session). Not in the burn-in's last quarter,
+    the labour market, and the investment plans' keyed draws (one thread,
+    ``kernels.investment.investment_wanted``) start them (docs/performance.md, thirteenth
+    session). Not in the burn-in's last quarter,
     whose migration sets the emigration base rate (``calibrate_base_rates``) before it draws."""
     if eco.quarter != -1:
         eco.draws.ahead_keyed("migration_lotteries", _lottery_key(eco), _lottery_compute(eco, 1))

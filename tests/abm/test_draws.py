@@ -137,7 +137,7 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
 
     def spy(self, fn, *args, **kwargs):
         caller = sys._getframe(3)  # spy <- serial <- contextmanager's __enter__ <- the block
-        where = f"{Path(caller.f_code.co_filename).parent.name}.{caller.f_code.co_name}"
+        where = f"{Path(caller.f_code.co_filename).stem}.{caller.f_code.co_name}"
         name = getattr(fn, "func", fn).__qualname__  # a stream's draw: partial(draw, generator)
 
         def run(*a, **k):
@@ -150,12 +150,12 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     model = EconomyModel("diffuse", seed=1, scale=2000, quarters=2, threads=2,
                          threads_from_scale=math.inf)  # fmt: skip
     model.run()
-    lotteries = ("_lottery_compute.<locals>.<lambda>", "mechanisms.plan")
+    lotteries = ("_lottery_compute.<locals>.<lambda>", "investment.plan")
     quarter = [
-        ("match.<locals>.service", "mechanisms.match"),
-        ("_jumps.<locals>.<lambda>", "mechanisms.match"),
+        ("match.<locals>.service", "labour.match"),
+        ("_jumps.<locals>.<lambda>", "labour.match"),
         lotteries,
-        ("_abroad_compute.<locals>.<lambda>", "mechanisms.enter_firms"),
+        ("_abroad_compute.<locals>.<lambda>", "entry_exit.enter_firms"),
     ]
     last_burn = [x for x in quarter if x != lotteries]
     # from 2026 on the talent programme's draws too, started by the exits' deregistration (or,
@@ -168,8 +168,8 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     assert len(seen) == burn + 10
     for q in recorded:
         assert [q[0], q[1], q[2], q[4]] == quarter and q[3][0] == programme
-        assert q[3][1] in {"mechanisms.exit_firms", "mechanisms.enter_firms"}
-    assert "mechanisms.exit_firms" in {q[3][1] for q in recorded}
+        assert q[3][1] in {"entry_exit.exit_firms", "entry_exit.enter_firms"}
+    assert "entry_exit.exit_firms" in {q[3][1] for q in recorded}
     assert all(thread.startswith("abm-draws") for _, _, thread in calls)
     assert model.draws.pending == ()
 

@@ -39,6 +39,22 @@ def test_assigned_arrays_are_never_changed_in_place():
     np.testing.assert_array_equal(pop.x, [0, 2, 3, 4, 9])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_field_assigned_a_view_of_another_is_dropped_from_the_old_values(threads, monkeypatch):
+    """``pop.x = pop.y``-like assignments: the outside field is a view of another field's
+    buffer, which the drop changes in place; its kept rows are copied first."""
+    import abm.state.populations as populations
+
+    monkeypatch.setattr(populations, "PARALLEL_DROP_VALUES", 1)
+    fields = {"id": np.int64, "a": np.float64, "b": np.float64}
+    pop = Population(fields, "p")
+    pop.append(id=np.arange(1, 9), a=np.arange(8) * 1.0, b=np.zeros(8))
+    pop.b = pop.a  # the same memory as a's buffer
+    pop.drop(np.array([0, 3]), threads=threads)
+    np.testing.assert_array_equal(pop.a, [1, 2, 4, 5, 6, 7])
+    np.testing.assert_array_equal(pop.b, [1, 2, 4, 5, 6, 7])
+
+
 def test_ids_must_increase_and_fit():
     pop = Population(FIELDS, "p")
     pop.append(id=[5], x=[0.0], k=[0])
