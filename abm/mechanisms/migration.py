@@ -195,8 +195,8 @@ def draw_lotteries_ahead(eco: EconomyState) -> None:
     bounds, over talent rows that do not change before migration. The model queues them after
     the labour market, and the investment plans' keyed draws (one thread,
     ``kernels.investment.investment_wanted``) start them (docs/performance.md, thirteenth
-    session). Not in the burn-in's last quarter,
-    whose migration sets the emigration base rate (``calibrate_base_rates``) before it draws."""
+    session). Not in the burn-in's last quarter, whose migration sets the emigration base rate
+    (``calibrate_base_rates``) before it draws."""
     if eco.quarter != -1:
         eco.draws.ahead_keyed("migration_lotteries", _lottery_key(eco), _lottery_compute(eco, 1))
 
