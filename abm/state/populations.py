@@ -115,11 +115,13 @@ class Population:
         # an outside array that may be a view of one of our buffers (``a.x = a.y``) is copied
         # before any buffer changes in place
         ours = [src for src, dst in tasks if dst is None]
-        first = [t for t in tasks if t[1] is not None and any(
-            np.may_share_memory(t[0], b) for b in ours)]  # fmt: skip
-        for task in first:
-            move(task)
-        tasks = [t for t in tasks if not any(t is f for f in first)]
+        later = []
+        for task in tasks:
+            if task[1] is not None and any(np.may_share_memory(task[0], b) for b in ours):
+                move(task)
+            else:
+                later.append(task)
+        tasks = later
         if threads > 1 and n * len(tasks) >= PARALLEL_DROP_VALUES:
             with ThreadPoolExecutor(threads) as pool:  # both kernels release the GIL
                 list(pool.map(move, tasks))
