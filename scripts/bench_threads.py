@@ -15,7 +15,9 @@ shared, so a perfect machine gives N times the speed on N threads):
   (throughput-bound on the multiplier; the kind of work of the per-agent Philox draws);
 - **Philox draws**: the project's own ``kernels.philox.philox_uniforms_parallel``, one uniform
   for each of 10 million ids, its output allocated by each call as the model calls it (what
-  every per-agent lottery and shock costs);
+  every per-agent lottery and shock costs), from memory the process keeps, as a model's process
+  does (``abm.allocator.keep_freed_memory``: without it each call's 80 MB are new pages, and the
+  page faults, which do not scale with threads, made this loop look like 1.25x here);
 - **logarithms**: ``log`` and ``exp`` of each element into an array allocated once (the C
   library's math, as in the firm kernels);
 - **memory stream**: ``out = 2 a + b`` over arrays of 400 MB, ``out`` allocated once
@@ -68,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from bench_machine import cpu_model
 
+    from abm.allocator import keep_freed_memory
     from kernels.philox import philox_uniforms_parallel
 
+    keep_freed_memory()  # as in a model's process: freed arrays are reused, not new pages
     if numba.config.NUMBA_NUM_THREADS < a.threads:
         p.error(f"numba has {numba.config.NUMBA_NUM_THREADS} threads here, not {a.threads}")
 

@@ -50,7 +50,7 @@ KINDS = ["uniform", "ties", "sorted", "descending", "constant", "mostly_ties", "
 def test_rows_up_to_kth_are_those_of_a_full_partition(kind, n):
     rng = np.random.default_rng(n)
     v = _values(kind, n, rng)
-    for k in sorted({1, 2, 37, n // 100 + 1, n // 9, n // 8, n // 2, n - 1, n}):
+    for k in sorted({1, 2, 37, n // 100 + 1, n // 9, n // 8, n // 6, n // 5, n // 2, n - 1, n}):
         got = rows_up_to_kth(v, k)
         assert got.dtype == np.int64
         np.testing.assert_array_equal(got, _reference(v, k), err_msg=f"{kind} n={n} k={k}")
@@ -79,6 +79,15 @@ def test_the_bound_from_the_sample_is_used_when_it_keeps_k_rows(monkeypatch):
     np.testing.assert_array_equal(got, _reference(v, 2_000))
     assert selection.SAMPLE // 2 < sizes[0] <= selection.SAMPLE  # the sample
     assert len(sizes) == 2 and sizes[1] < 10_000  # then the rows near the bound, never all
+
+
+def test_the_bound_from_the_sample_is_used_for_the_grants_share_of_proposals(monkeypatch):
+    """The grants fund about 15% of the proposals at 1:1 (k = 75,214 of 497,004): the sampled
+    bound still keeps at most a quarter of the values, so the rest are never partitioned."""
+    v = np.random.default_rng(4).random(497_004)
+    got, sizes = _partitioned(v, 75_214, monkeypatch)
+    np.testing.assert_array_equal(got, _reference(v, 75_214))
+    assert len(sizes) == 2 and sizes[1] < 497_004 // 4
 
 
 @pytest.mark.parametrize("kind", ["strided", "mostly_ties"])
