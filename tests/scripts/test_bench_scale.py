@@ -73,3 +73,11 @@ def test_the_script_rejects_zero_rounds():
         check=False,
     )
     assert proc.returncode == 2 and "--rounds" in proc.stderr
+
+
+def test_bamengine_table_shows_its_first_period_beside_the_timed_median():
+    b = {"agents": 610_000, "first_ms": 1220.0, "median_ms": 152.5, "min_ms": 140.0}
+    b["ns_per_agent"] = b["median_ms"] * 1e6 / b["agents"]
+    md = bench_scale.bam_table({610_000: b}).splitlines()
+    assert md[0].startswith("| bamengine agents | first period ms |")
+    assert md[2] == "| 610,000 | 1,220.0 | 152.5 | 140.0 | 2,000 / 250 |"
