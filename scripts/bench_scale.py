@@ -136,12 +136,24 @@ def child_bam(agents: int, periods: int, warmup: int) -> dict:
         "agents": n,
         "wall_ms": wall,
         "warmup_ms": warm,
-        "first_ms": warm[0] if warm else wall[0],
+        "first_ms": warm[0] if warm else None,  # None: no untimed period (--bam-warmup 0)
         "median_ms": statistics.median(wall),
         "min_ms": min(wall),
         "ns_per_agent": statistics.median(wall) * 1e6 / n,
         "peak_rss_bytes": peak_rss_bytes(),
     }
+
+
+def model_child_args(a: argparse.Namespace, scale: float, threads: int) -> list[str]:
+    """A model child's arguments: the parent's quarters and warm-up, then what it runs."""
+    run = ["--quarters", str(a.quarters), "--warmup", str(a.warmup)]
+    return [*run, "--child", "model", repr(scale), str(threads)]
+
+
+def bam_child_args(a: argparse.Namespace, agents: int) -> list[str]:
+    """A bamengine child's arguments: the parent's timed and warm-up periods, then its size."""
+    run = ["--bam-periods", str(a.bam_periods), "--bam-warmup", str(a.bam_warmup)]
+    return [*run, "--child", "bam", str(agents)]
 
 
 def run_child(args: list[str], threads_env: int) -> dict | None:
@@ -300,16 +312,18 @@ def bam_table(bam: dict[int, dict]) -> str:
     costs several times a later period, so a per-period figure that includes it overstates the
     model's steady cost; the comparison uses the median of the periods after the warm-up."""
     lines = [
-        "| bamengine agents | first period ms | median period ms (timed) | min | "
-        "ns per agent-period: first / median |",
+        "| bamengine agents | first period ms (untimed) | median period ms (timed) | "
+        "min period ms (timed) | ns per agent-period: first / median |",
         "|---:|---:|---:|---:|---:|",
     ]
     for n in sorted(bam):
         b = bam[n]
-        first = b.get("first_ms", float("nan"))
+        first = b.get("first_ms")  # None without warm-up periods (or in an older JSON)
+        first_ms = "-" if first is None else f"{first:,.1f}"
+        first_ns = "-" if first is None else f"{first * 1e6 / b['agents']:,.0f}"
         lines.append(
-            f"| {b['agents']:,} | {first:,.1f} | {b['median_ms']:,.1f} | {b['min_ms']:,.1f} | "
-            f"{first * 1e6 / b['agents']:,.0f} / {b['ns_per_agent']:,.0f} |"
+            f"| {b['agents']:,} | {first_ms} | {b['median_ms']:,.1f} | {b['min_ms']:,.1f} | "
+            f"{first_ns} / {b['ns_per_agent']:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -401,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             for threads in order:
                 label = f", round {rnd + 1} of {a.rounds}" if a.rounds > 1 else ""
                 print(f"== scale 1:{scale:g}, {threads} thread(s){label}", flush=True)
-                r = run_child(["--child", "model", repr(scale), str(threads)], pool)
+                r = run_child(model_child_args(a, scale, threads), pool)
                 if r is None:
                     continue
                 r["round"] = rnd
@@ -420,14 +434,18 @@ def main(argv: list[str] | None = None) -> int:
                     and n not in bam
                     and n <= a.bam_max_agents
                 ):
-                    b = run_child(["--child", "bam", str(n)], 1)
+                    b = run_child(bam_child_args(a, n), 1)
                     if b is not None:
                         bam[n] = b
                         print(
                             f"   bamengine at {b['agents']:,} agents: {b['median_ms']:.1f} ms per "
                             f"period, {b['ns_per_agent']:.0f} ns per agent-period "
-                            f"({b['ns_per_agent'] / r['ns_per_agent']:.1f}x ours; its first "
-                            f"period {b['first_ms']:.0f} ms, untimed)",
+                            f"({b['ns_per_agent'] / r['ns_per_agent']:.1f}x ours"
+                            + (
+                                f"; its first period {b['first_ms']:.0f} ms, untimed)"
+                                if b.get("first_ms") is not None
+                                else ")"
+                            ),
                             flush=True,
                         )
         results.extend(pool_rounds(rs) for rs in runs.values() if rs)

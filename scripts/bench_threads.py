@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     from abm.allocator import keep_freed_memory
     from kernels.philox import philox_uniforms_parallel
 
-    keep_freed_memory()  # as in a model's process: freed arrays are reused, not new pages
+    # as in a model's process: freed arrays are reused, not new pages (False: not glibc's
+    # allocator, or the user's own thresholds; then the Philox loop may time page faults)
+    kept = keep_freed_memory()
     if numba.config.NUMBA_NUM_THREADS < a.threads:
         p.error(f"numba has {numba.config.NUMBA_NUM_THREADS} threads here, not {a.threads}")
 
@@ -114,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu = f"{cpu_model()} (family {_cpuinfo('cpu family')}, model {_cpuinfo('model')})"
     load_before = os.getloadavg()
     print(f"CPU: {cpu}, {os.cpu_count()} logical CPUs; load {load_before[0]:.2f}")
+    if not kept:
+        print("  freed memory is not kept here (abm.allocator): allocations may map new pages")
     rows = []
     for name, call in loops.items():
         counts = (1, a.threads)
@@ -142,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_before": load_before,
             "load_average_after": os.getloadavg(),
             "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
+            "keeps_freed_memory": kept,
             "threads": a.threads,
             "repeats": a.repeats,
             "loops": rows,

@@ -50,7 +50,9 @@ KINDS = ["uniform", "ties", "sorted", "descending", "constant", "mostly_ties", "
 def test_rows_up_to_kth_are_those_of_a_full_partition(kind, n):
     rng = np.random.default_rng(n)
     v = _values(kind, n, rng)
-    for k in sorted({1, 2, 37, n // 100 + 1, n // 9, n // 8, n // 6, n // 5, n // 2, n - 1, n}):
+    for k in sorted(
+        {1, 2, 37, n // 100 + 1, n // 9, n // 8, n // 6, n // 5 - 1, n // 5, n // 2, n - 1, n}
+    ):
         got = rows_up_to_kth(v, k)
         assert got.dtype == np.int64
         np.testing.assert_array_equal(got, _reference(v, k), err_msg=f"{kind} n={n} k={k}")

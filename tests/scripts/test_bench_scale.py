@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -79,5 +81,47 @@ def test_bamengine_table_shows_its_first_period_beside_the_timed_median():
     b = {"agents": 610_000, "first_ms": 1220.0, "median_ms": 152.5, "min_ms": 140.0}
     b["ns_per_agent"] = b["median_ms"] * 1e6 / b["agents"]
     md = bench_scale.bam_table({610_000: b}).splitlines()
-    assert md[0].startswith("| bamengine agents | first period ms |")
+    assert md[0].startswith("| bamengine agents | first period ms (untimed) |")
     assert md[2] == "| 610,000 | 1,220.0 | 152.5 | 140.0 | 2,000 / 250 |"
+    # no untimed period (--bam-warmup 0), or a JSON from before the first period was kept
+    for first in ({"first_ms": None}, {}):
+        row = {k: v for k, v in b.items() if k != "first_ms"} | first
+        assert bench_scale.bam_table({610_000: row}).splitlines()[2] == (
+            "| 610,000 | - | 152.5 | 140.0 | - / 250 |"
+        )
+
+
+def test_the_children_run_the_quarters_and_periods_the_parent_was_given(tmp_path):
+    """The options reach the child processes (they once ran their own defaults: 6 quarters,
+    10 + 20 bamengine periods, whatever the parent was asked)."""
+    ns = argparse.Namespace(quarters=2, warmup=0, bam_periods=3, bam_warmup=1)
+    assert bench_scale.bam_child_args(ns, 610)[-3:] == ["--child", "bam", "610"]
+    out = tmp_path / "bs"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bench_scale.py"),
+            "--scales",
+            "1000",
+            "--threads",
+            "1",
+            "--quarters",
+            "2",
+            "--warmup",
+            "0",
+            "--no-ceiling",
+            "--bam-max-agents",
+            "0",
+            "--out",
+            str(out),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads((out / "bench_scale.json").read_text())
+    (r,) = doc["results"]
+    assert r["scale"] == 1000 and r["threads"] == 1 and len(r["wall_ms"]) == 2
+    assert "| 1:1000 |" in (out / "bench_scale.md").read_text()
