@@ -6,10 +6,12 @@
 An ensemble can spend a machine's cores on threads within a member (``--threads``) or on more
 members at once (``--workers``). This benchmark measures both at one scale. Three configurations
 run in fresh processes: one member on one thread (the reference), one member on ``--cores``
-threads, and ``--cores`` members at once on one thread each (seeds 0, 1, ...). Every process
+threads, and ``--cores`` members at once on one thread each (all of seed 0). Every process
 builds its ``EconomyModel`` of the ``diffuse`` scenario, runs the burn-in and ``--warmup``
 quarters, and waits; when all the configuration's processes are ready they time ``--quarters``
-quarters together (wall clock). With ``--rounds R`` the configurations run R times, their order
+quarters together (wall clock); of members side by side only the quarters inside the window in
+which all were timing count (a member that finished first would leave the others alone). A 1:1
+member takes about 2 GiB. With ``--rounds R`` the configurations run R times, their order
 reversed every other round, and the quarters are pooled. At scales coarser than the model's
 threshold for threads (1:10; ``abm.model_args.THREADS_FROM_SCALE``) a member runs on one thread
 whatever it asks: the table's "threads in use" says so.
@@ -40,7 +42,8 @@ REFERENCE = "one member, 1 thread"
 
 def child(scale: float, threads: int, seed: int, quarters: int, warmup: int) -> None:
     """One member in this process: built and warmed, then, on a line from stdin, ``quarters``
-    timed quarters; prints ``READY`` and then ``RESULT {"wall": seconds, "threads": in use}``."""
+    timed quarters; prints ``READY`` and then ``RESULT {"spans": [[start, end], ...] (seconds,
+    monotonic clock), "threads": in use}``."""
     from abm.model import EconomyModel
 
     model = EconomyModel(
@@ -49,13 +52,14 @@ def child(scale: float, threads: int, seed: int, quarters: int, warmup: int) -> 
     for _ in range(warmup):
         model.step()
     print("READY", flush=True)
-    sys.stdin.readline()
-    wall = []
+    if not sys.stdin.readline():  # the parent is gone: do not run on
+        raise SystemExit(1)
+    spans = []  # each quarter's start and end on the system's monotonic clock (all processes')
     for _ in range(quarters):
-        t0 = time.perf_counter()
+        t0 = time.monotonic()
         model.step()
-        wall.append(time.perf_counter() - t0)
-    print("RESULT " + json.dumps({"wall": wall, "threads": model.threads}), flush=True)
+        spans.append((t0, time.monotonic()))
+    print("RESULT " + json.dumps({"spans": spans, "threads": model.threads}), flush=True)
 
 
 def _env(threads: int) -> dict[str, str]:
@@ -77,34 +81,54 @@ def _read_until(proc: subprocess.Popen, prefix: str, what: str) -> str:
     raise SystemExit(f"bench_members: {what}: the child process ended (exit {proc.returncode})")
 
 
+def overlapping(spans: list[list[list[float]]]) -> list[list[float]]:
+    """Each member's quarter times (ms) that lie wholly inside the window in which every member
+    was timing (from the last first start to the first last end): a member that finished first
+    leaves the others alone on the machine, and their quarters after that would not be measured
+    side by side. All of a member's quarters when the window keeps none of some member's."""
+    lo = max(m[0][0] for m in spans)
+    hi = min(m[-1][1] for m in spans)
+    inside = [[(e - b) * 1e3 for b, e in m if b >= lo and e <= hi] for m in spans]
+    if len(spans) > 1 and all(inside):
+        return inside
+    return [[(e - b) * 1e3 for b, e in m] for m in spans]
+
+
 def run_config(
     threads: list[int], a: argparse.Namespace, what: str
 ) -> tuple[list[list[float]], list[int]]:
-    """The members ``threads`` (numba threads asked each) at once: each member's quarter times
-    in ms, and the threads each used (one at scales coarser than the model's threshold)."""
-    procs = []
-    for seed, t in enumerate(threads):
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", repr(a.scale), str(t)]
-        cmd += [str(seed), "--quarters", str(a.quarters), "--warmup", str(a.warmup)]
-        procs.append(
-            subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env(t)
-            )
-        )
+    """The members ``threads`` (numba threads asked each; all of seed 0) at once: each member's
+    quarter times in ms (:func:`overlapping`), and the threads each used (one at scales coarser
+    than the model's threshold)."""
+    procs: list[subprocess.Popen] = []
     try:
+        for t in threads:
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--child", repr(a.scale)]
+            cmd += [str(t), "0", "--quarters", str(a.quarters), "--warmup", str(a.warmup)]
+            procs.append(
+                subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env(t)
+                )
+            )
         for p in procs:  # all built and warm before any is timed
             _read_until(p, "READY", what)
         for p in procs:
             assert p.stdin is not None
-            p.stdin.write("go\n")
-            p.stdin.flush()
+            try:
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            except BrokenPipeError:
+                p.wait()
+                raise SystemExit(
+                    f"bench_members: {what}: the child process ended (exit {p.returncode})"
+                ) from None
         out = [json.loads(_read_until(p, "RESULT ", what)[7:]) for p in procs]
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
             p.wait()
-    return [[w * 1e3 for w in r["wall"]] for r in out], [int(r["threads"]) for r in out]
+    return overlapping([r["spans"] for r in out]), [int(r["threads"]) for r in out]
 
 
 def summary(results: dict[str, list[list[list[float]]]]) -> list[dict]:
@@ -162,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.child:
         child(float(a.child[0]), int(a.child[1]), int(a.child[2]), a.quarters, a.warmup)
         return 0
-    if a.cores < 2 or a.quarters < 1 or a.warmup < 0 or a.rounds < 1 or a.scale <= 0:
-        p.error("--cores must be at least 2, --quarters and --rounds at least 1, --warmup >= 0")
+    if a.cores < 2 or a.quarters < 1 or a.warmup < 0 or a.rounds < 1 or a.scale < 1:
+        p.error(
+            "--cores must be at least 2, --quarters and --rounds at least 1, --warmup at least 0"
+            " and --scale at least 1 (persons per talent agent)"
+        )
     configs = [
         (REFERENCE, [1]),
         (f"one member, {a.cores} threads", [a.cores]),
