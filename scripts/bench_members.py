@@ -36,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # bench_machine
+
+from bench_machine import child_env  # noqa: E402
 
 REFERENCE = "one member, 1 thread"
 
@@ -60,15 +63,6 @@ def child(scale: float, threads: int, seed: int, quarters: int, warmup: int) -> 
         model.step()
         spans.append((t0, time.monotonic()))
     print("RESULT " + json.dumps({"spans": spans, "threads": model.threads}), flush=True)
-
-
-def _env(threads: int) -> dict[str, str]:
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
-    env["NUMBA_NUM_THREADS"] = str(threads)
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the model sets it (abm.model)
-    return env
 
 
 def _read_until(proc: subprocess.Popen, prefix: str, what: str) -> str:
@@ -107,7 +101,7 @@ def run_config(
             cmd += [str(t), "0", "--quarters", str(a.quarters), "--warmup", str(a.warmup)]
             procs.append(
                 subprocess.Popen(
-                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env(t)
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(t)
                 )
             )
         for p in procs:  # all built and warm before any is timed

@@ -34,6 +34,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))  # bench_machine
+
+from bench_machine import child_env  # noqa: E402
 
 
 def child(scale: float, threads: int, quarters: int, warmup: int) -> dict:
@@ -81,11 +84,7 @@ def child(scale: float, threads: int, quarters: int, warmup: int) -> dict:
 
 
 def run_child(scale: float, threads: int, pool: int, a: argparse.Namespace) -> dict:
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
-    env["NUMBA_NUM_THREADS"] = str(pool)
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env = child_env(pool)
     with tempfile.TemporaryDirectory(prefix="bench_phases_") as tmp:
         out = Path(tmp) / "r.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child-out", str(out)]

@@ -54,6 +54,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+from bench_machine import child_env  # noqa: E402
+
 BAM_SHARES = (500 / 610, 100 / 610, 10 / 610)  # households, firms, banks (bamengine defaults)
 
 
@@ -157,10 +159,7 @@ def bam_child_args(a: argparse.Namespace, agents: int) -> list[str]:
 
 
 def run_child(args: list[str], threads_env: int) -> dict | None:
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
-    env["NUMBA_NUM_THREADS"] = str(threads_env)
+    env = child_env(threads_env)  # numba's threads wait without spinning, as in the model
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         out = Path(tmp) / "r.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child-out", str(out), *args]

@@ -76,7 +76,7 @@ def test_the_script_runs_the_three_configurations_at_a_coarse_scale(tmp_path):
             "1",
             "--json",
             str(out),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=False,

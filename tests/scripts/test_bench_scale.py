@@ -114,7 +114,7 @@ def test_the_children_run_the_quarters_and_periods_the_parent_was_given(tmp_path
             "0",
             "--out",
             str(out),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=False,
