@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numba
 import numpy as np
 
+from abm import mesa_core
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
 from abm.allocator import keep_freed_memory
 from abm.collect import EconomyCollector
@@ -166,33 +167,34 @@ class EconomyModel(EconomyState, Model):
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
         """One quarter, as a list of steps (docs/model.md §5); ``f`` carries the quarter's flows."""
-        f = self._begin_quarter()
-        innovation.draw_ahead(self)  # 6's numpy draws, queued for a helper thread (threads > 1)
-        expectations.expect_and_price(self, f)  # 1 expected demand, prices
-        production.plan(self, f)  # 2 production plans, vacancies, layoffs
-        labour.match(self, f)  # 3 quits, search and matching (kernels.labour)
-        migration.draw_lotteries_ahead(self)  # 12c's lotteries, started in 7a's plans
-        production.produce(self, f)  # 4 output, intermediate inputs (input-output matrix)
-        goods.clear(self, f)  # 5 consumption, government, investment goods, exports; imports
-        innovation.innovate(self, f)  # 6 knowledge, innovation and imitation, R&D plans
-        investment.plan(self, f)  # 7a investment orders and funding requests
-        finance.allocate(self, f)  # 7b capital market (kernels.capital)
-        incomes.pay(self, f)  # 8 wages, interest, taxes (innovation box), dividends
-        subsidies.pay(self, f)  # 9 R&D tax credit and grants; R&D user cost
-        government.transfers_and_taxes(self, f)  # 10a transfers, household tax, consumption
-        government.finance_deficit(self, f)  # 10b bonds, fiscal rule
-        talent_attraction.draw_ahead(self)  # 12c's programme draws, started in 11a's exits
-        entry_exit.exit_firms(self, f)  # 11a exit
-        migration.draw_ahead(self)  # 12c's immigration uniforms, started in 11b's registration
-        entry_exit.enter_firms(self, f)  # 11b entry
-        labour.set_wages(self, f)  # 12a wages (Phillips curve by skill)
-        migration.update_foreign_wages(self)  # 12b wages abroad
-        migration.migrate(self, f)  # 12c retirement, emigration, immigration
-        migration.educate(self, f)  # 12d education entrants, foreign pool
-        trends.update(self, f)  # 13a GDP, real GDP, trends
-        self._record(f)  # 13b the quarter's record and firm snapshots
-        self.check_accounts()  # 14 stock-flow checks
-        self.quarter += 1
+        with mesa_core.old_objects_frozen():  # collections skip the agents, abm.mesa_core
+            f = self._begin_quarter()
+            innovation.draw_ahead(self)  # 6's numpy draws, queued for a helper thread (threads > 1)
+            expectations.expect_and_price(self, f)  # 1 expected demand, prices
+            production.plan(self, f)  # 2 production plans, vacancies, layoffs
+            labour.match(self, f)  # 3 quits, search and matching (kernels.labour)
+            migration.draw_lotteries_ahead(self)  # 12c's lotteries, started in 7a's plans
+            production.produce(self, f)  # 4 output, intermediate inputs (input-output matrix)
+            goods.clear(self, f)  # 5 consumption, government, investment goods, exports; imports
+            innovation.innovate(self, f)  # 6 knowledge, innovation and imitation, R&D plans
+            investment.plan(self, f)  # 7a investment orders and funding requests
+            finance.allocate(self, f)  # 7b capital market (kernels.capital)
+            incomes.pay(self, f)  # 8 wages, interest, taxes (innovation box), dividends
+            subsidies.pay(self, f)  # 9 R&D tax credit and grants; R&D user cost
+            government.transfers_and_taxes(self, f)  # 10a transfers, household tax, consumption
+            government.finance_deficit(self, f)  # 10b bonds, fiscal rule
+            talent_attraction.draw_ahead(self)  # 12c's programme draws, started in 11a's exits
+            entry_exit.exit_firms(self, f)  # 11a exit
+            migration.draw_ahead(self)  # 12c's immigration uniforms, started in 11b's registration
+            entry_exit.enter_firms(self, f)  # 11b entry
+            labour.set_wages(self, f)  # 12a wages (Phillips curve by skill)
+            migration.update_foreign_wages(self)  # 12b wages abroad
+            migration.migrate(self, f)  # 12c retirement, emigration, immigration
+            migration.educate(self, f)  # 12d education entrants, foreign pool
+            trends.update(self, f)  # 13a GDP, real GDP, trends
+            self._record(f)  # 13b the quarter's record and firm snapshots
+            self.check_accounts()  # 14 stock-flow checks
+            self.quarter += 1
 
     def run(self, progress: Callable[[int], None] | None = None) -> EconomyModel:
         """Simulate the recorded quarters (the rest of them). ``progress(1)`` per quarter."""
@@ -245,14 +247,12 @@ class EconomyModel(EconomyState, Model):
 
     def unregister_firms(self, uids: np.ndarray) -> None:
         """Remove the firm agents with these ids from the model."""
-        pop = self._firm_agents.pop
-        deregister_many(self, [pop(uid) for uid in uids.tolist()])
+        deregister_many(self, list(map(self._firm_agents.pop, uids.tolist())))
 
     def register_investors(self, n: int) -> np.ndarray:
         """Create ``n`` investor agents; returns their unique ids."""
         agents = [Investor(self) for _ in range(n)]
-        for a in agents:
-            self._investor_agents[a.unique_id] = a
+        self._investor_agents.update((a.unique_id, a) for a in agents)
         return np.array([a.unique_id for a in agents], dtype=np.int64)
 
     def register_programmes(self) -> None:

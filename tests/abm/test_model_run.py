@@ -141,6 +141,50 @@ def test_the_build_pauses_the_garbage_collector_and_restores_it(monkeypatch):
     assert gc.isenabled()
 
 
+def test_a_quarter_freezes_the_objects_made_before_it_and_unfreezes_them(monkeypatch):
+    """The collector skips the long-lived agents inside a quarter (``gc.freeze``), and sees them
+    again after it; a program's own freeze is kept, and a failing quarter unfreezes too."""
+    import gc
+
+    import abm.model
+    from abm.mesa_core import old_objects_frozen
+
+    m = EconomyModel("diffuse", seed=1, scale=2000, quarters=3)
+    firm = next(iter(m._firm_agents.values()))
+    seen = []
+    real = abm.model.goods.clear
+
+    def spy(eco, f):
+        seen.append((gc.get_freeze_count(), gc.is_tracked(firm)))
+        return real(eco, f)
+
+    monkeypatch.setattr(abm.model.goods, "clear", spy)
+    assert gc.get_freeze_count() == 0
+    m.step()
+    frozen, tracked = seen[0]
+    # the firm agents made in the build are among the frozen objects, still tracked
+    assert frozen >= len(m._firm_agents) and tracked
+    assert gc.get_freeze_count() == 0  # all back in the collector's generations
+    gc.freeze()  # a program's own freeze: the quarter leaves it alone
+    try:
+        before = gc.get_freeze_count()
+        m.step()
+        # nothing more frozen inside (frozen objects may be freed), and still frozen after
+        assert 0 < seen[1][0] <= before and 0 < gc.get_freeze_count() <= before
+    finally:
+        gc.unfreeze()
+    with pytest.raises(RuntimeError), old_objects_frozen():
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("a failing quarter")
+    assert gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        with old_objects_frozen():
+            assert gc.get_freeze_count() == 0  # the collector off: nothing to skip
+    finally:
+        gc.enable()
+
+
 def test_a_dropped_model_is_freed_and_ids_count_per_model():
     """Mesa 3.3 kept every model alive through ``Agent._ids`` (mesa#3179): no longer."""
     import gc
