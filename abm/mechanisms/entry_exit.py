@@ -75,7 +75,7 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
     with eco.draws.serial():  # Mesa's deregistration, Python: queued draws run beside it
         eco.unregister_firms(fp.id[rows])
-    fp.drop(rows, eco.threads)
+    fp.drop(rows, eco.free_threads())  # the helper may be drawing (abm.state.draws)
     staff = eco.labour.staff  # the exiting firms' rows go (a copy by runs of kept rows)
     kept = np.empty((staff.shape[0] - rows.size, staff.shape[1]), dtype=staff.dtype)
     copy_without_rows(staff, staff.shape[0], rows, kept)

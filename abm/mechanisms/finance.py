@@ -98,7 +98,7 @@ def allocate(eco: EconomyState, f: QuarterFlows) -> None:
     # the firms that ask, by sector, best prospects first: the queue of all three rounds below
     # (the later rounds serve what is left of the same requests); with threads, its sorts on
     # them (the rounds stay on one: most firms are in one sector, kernels.capital)
-    queue_of = funding_queue_parallel if eco.threads > 1 else funding_queue
+    queue_of = funding_queue_parallel if eco.free_threads() > 1 else funding_queue
     queue, start = queue_of(fp.sector, prospect, request, S)
     priv, pub, priv_left, pub_left = fund_queue(
         queue, start, request, dom_alloc[:S].copy(), match, f.coinvest_budget

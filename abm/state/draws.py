@@ -203,6 +203,12 @@ class DrawsAhead:
         return compute()
 
     @property
+    def busy(self) -> bool:
+        """Whether a draw started on the helper is still running: a kernel started on all of
+        numba's threads now would share a core with it (``EconomyState.free_threads``)."""
+        return any(not future.done() for _, future in self._started.values())
+
+    @property
     def pending(self) -> tuple[str, ...]:
         """Streams and keyed draws with a draw queued or started and not yet taken."""
         return (*self._queued, *self._started)

@@ -226,6 +226,16 @@ class EconomyState:
     _key1: np.uint64
     _next_firm_key: int
 
+    def free_threads(self) -> int:
+        """numba threads for a parallel kernel that starts now: ``threads``, less one while a
+        draw runs on the helper thread (``abm.state.draws``), which has a core of its own then.
+        On two cores a kernel on both threads beside the helper waited for the thread that
+        shared a core with it: the funding queue took 13-19 ms beside the migration lotteries
+        against 6.2 ms alone on two threads and 9.3 ms on one (docs/performance.md, "Fifteenth
+        session"). The results are the same bits on any number of threads, so which count a
+        kernel gets may depend on timing."""
+        return max(self.threads - 1, 1) if self.draws.busy else self.threads
+
     # ------------------------------------------------------------------ agents
     def register_firms(self, n: int) -> np.ndarray:
         """Create ``n`` firm agents; returns their unique ids (the model implements this)."""

@@ -261,3 +261,23 @@ def test_a_child_forked_while_a_draw_runs_fails_on_it_instead_of_waiting():
         values, _ = draws.take("a", (10,), _beta(10))  # the parent's draw is whole
     assert "forked while its draw (10,) ran" in message
     np.testing.assert_array_equal(values, np.random.default_rng(7).beta(2.0, 5.0, 10))
+
+
+def test_busy_while_a_started_draw_runs_and_the_free_threads_leave_it_a_core():
+    """``busy`` is True from a draw's start on the helper until it ends; a model's
+    ``free_threads()`` is one fewer than ``threads`` then (at least one)."""
+    release = threading.Event()
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead_keyed("keyed", (1,), lambda: release.wait(10))
+    assert not draws.busy  # queued, not started
+    m = EconomyModel("diffuse", seed=3, scale=2000, quarters=1)
+    m.draws, m.threads = draws, 3
+    with draws.serial():
+        assert draws.busy and m.free_threads() == 2
+        m.threads = 1
+        assert m.free_threads() == 1
+        release.set()
+        assert draws.take_keyed("keyed", (1,), lambda: False) is True
+    assert not draws.busy and m.free_threads() == 1
+    m.threads = 2
+    assert m.free_threads() == 2
