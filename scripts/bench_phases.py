@@ -50,26 +50,29 @@ def child(scale: float, threads: int, quarters: int, warmup: int) -> dict:
     # numba rereads the environment whenever it compiles, and refuses a thread count other
     # than its pool's: the environment is put back as it was
     saved = dict(os.environ)
-    schedule = importlib.import_module("bench_step").schedule
+    bench_step = importlib.import_module("bench_step")
     os.environ.clear()
     os.environ.update(saved)
-    plan = schedule(EconomyModel)
+    plan = bench_step.schedule(EconomyModel)
     model = EconomyModel("diffuse", 0, scale=scale, quarters=warmup + quarters + 1, threads=threads)
     while model.quarter < warmup:
         model.step()
-    wall: dict[str, list[float]] = {label: [] for label, _ in plan}
-    cpu: dict[str, list[float]] = {label: [] for label, _ in plan}
+    wall: dict[str, list[float]] = {label: [] for label in bench_step.timed_labels(plan)}
+    cpu: dict[str, list[float]] = {label: [] for label in bench_step.timed_labels(plan)}
+
+    def run(label: str, code: object) -> None:
+        w0, c0 = time.perf_counter(), time.process_time()
+        exec(code, ns)  # noqa: S102 - the model's own step statements
+        wall[label].append((time.perf_counter() - w0) * 1e3)
+        cpu[label].append((time.process_time() - c0) * 1e3)
+
     quarter_ms = []
     for _ in range(quarters):
         model.steps += 1  # as Mesa's wrapper of step does
         ns = dict(vars(abm.model))
         ns["self"] = model
         q0 = time.perf_counter()
-        for label, code in plan:
-            w0, c0 = time.perf_counter(), time.process_time()
-            exec(code, ns)  # noqa: S102 - the model's own step statements
-            wall[label].append((time.perf_counter() - w0) * 1e3)
-            cpu[label].append((time.process_time() - c0) * 1e3)
+        bench_step.run_plan(plan, ns, run)
         quarter_ms.append((time.perf_counter() - q0) * 1e3)
     return {
         "scale": scale,

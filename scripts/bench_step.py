@@ -28,6 +28,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import gc  # noqa: E402
 import inspect  # noqa: E402
 import json  # noqa: E402
@@ -97,7 +98,10 @@ def schedule(model_cls: type) -> list[tuple[str, object]]:
     """The statements of ``EconomyModel.step``, in order, as (label, compiled code).
 
     The step is a list of calls (``production.plan(self, f)``, ...); each statement is timed
-    by executing it in the model module's namespace, so the phases are exactly the step's.
+    by executing it in the model module's namespace, so the phases are exactly the step's. A
+    ``with EXPR:`` line (the step's body inside a context, ``mesa_core.old_objects_frozen()``)
+    is the entry ``(WITH, EXPR compiled for eval)``: :func:`run_plan` enters it, untimed, and
+    holds it to the end of the quarter.
     """
     src = inspect.getsource(model_cls.step)
     body = src.split('"""', 2)[-1] if src.count('"""') >= 2 else src
@@ -106,12 +110,35 @@ def schedule(model_cls: type) -> list[tuple[str, object]]:
         stmt = line.split("#", 1)[0].strip()
         if not stmt:
             continue
+        if stmt.startswith("with ") and stmt.endswith(":"):
+            out.append((WITH, compile(stmt[5:-1].strip(), "<step>", "eval")))
+            continue
         m = re.match(r"^(?:\w+ = )?(?:self\.)?([\w.]+)\(", stmt)
         label = m.group(1) if m else stmt
         out.append((label, compile(stmt, "<step>", "exec")))
     if not out or out[-1][0] != "self.quarter += 1":
         raise SystemExit("EconomyModel.step no longer ends with 'self.quarter += 1'")
     return out
+
+
+#: the label of a context the step's body runs in (:func:`schedule`)
+WITH = "with"
+
+
+def timed_labels(plan: list[tuple[str, object]]) -> list[str]:
+    """The labels of the statements :func:`run_plan` times (the contexts left out)."""
+    return [label for label, _ in plan if label != WITH]
+
+
+def run_plan(plan: list[tuple[str, object]], ns: dict, run: object) -> None:
+    """One quarter's statements in order: ``run(label, code)`` for each statement; the step's
+    contexts are entered (untimed) where they stand and left after the last statement."""
+    with contextlib.ExitStack() as stack:
+        for label, code in plan:
+            if label == WITH:
+                stack.enter_context(eval(code, ns))  # noqa: S307 - the model's own step
+            else:
+                run(label, code)
 
 
 def phased_step(model, phases: list[tuple[str, object]], times: dict[str, list[float]]) -> None:
@@ -125,10 +152,13 @@ def phased_step(model, phases: list[tuple[str, object]], times: dict[str, list[f
     model.steps += 1
     ns = dict(vars(abm.model))
     ns["self"] = model
-    for label, code in phases:
+
+    def run(label: str, code: object) -> None:
         t0 = clock()
         exec(code, ns)  # noqa: S102 - the model's own step statements
         times[label].append(clock() - t0)
+
+    run_plan(phases, ns, run)
 
 
 # ------------------------------------------------------------------------------------ one scale
@@ -184,7 +214,7 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
 
     # the same schedule, phase by phase
     gc.collect()
-    times: dict[str, list[float]] = {label: [] for label, _ in plan}
+    times: dict[str, list[float]] = {label: [] for label in timed_labels(plan)}
     phase_total_ms = []
     for _ in range(args.quarters):
         t0 = CLOCK[0]()

@@ -38,3 +38,23 @@ def test_the_script_rejects_one_thread():
     with pytest.raises(SystemExit) as err:
         bench_phases.main(["--threads", "1"])
     assert err.value.code == 2
+
+
+def test_the_script_times_the_phases_of_the_real_step(tmp_path):
+    """End to end at a coarse scale: the step's statements, inside its context
+    (``old_objects_frozen``), each timed on both thread counts."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "phases.json"
+    cmd = [sys.executable, str(ROOT / "scripts" / "bench_phases.py"), "--scale", "2000"]
+    cmd += ["--quarters", "1", "--warmup", "0", "--json", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    res = json.loads(out.read_text())
+    runs = [res[k] for k in res if isinstance(res[k], dict) and "phases" in res[k]]
+    assert len(runs) == 2
+    for run in runs:
+        assert "labour.match" in run["phases"] and "with" not in run["phases"]
+        assert "self.quarter += 1" in run["phases"] and len(run["quarter_ms"]) == 1
