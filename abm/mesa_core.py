@@ -68,7 +68,6 @@ __all__ = [
     "Model",
     "collector_paused",
     "deregister_many",
-    "old_objects_frozen",
     "register_many",
 ]
 
@@ -214,28 +213,3 @@ def collector_paused() -> Iterator[None]:
             # 0.1 s whatever the build, a tenth of a small run's start-up, so not after one
             if gc.get_count()[0] > FULL_COLLECTION_AFTER:
                 gc.collect()
-
-
-@contextlib.contextmanager
-def old_objects_frozen() -> Iterator[None]:
-    """Python's cyclic garbage collector leaves the objects made before the block alone inside it:
-    ``gc.freeze()`` on entry and ``gc.unfreeze()`` on exit (both constant-time), when the
-    collector is on and nothing is frozen already (by the program, or by a model stepping in
-    another thread, whose block then covers this one).
-
-    A model's quarter keeps its long-lived objects, the firm agents and Mesa's references to
-    them (1.6 million at 1:1), and makes some 10,000 new ones at 1:1; a full collection went
-    through all of them every dozen quarters or so, 165-180 ms inside a 1:1 quarter of about
-    600 ms (docs/performance.md, "Fifteenth session"). Inside the block the collections go
-    through the objects made since it began, so they stay young-sized; outside it, the program's
-    own collections see everything, so a dropped model is still freed (``abm.mesa_core`` keeps
-    models collectable) and garbage cycles made inside are found by the next full collection.
-    """
-    if not gc.isenabled() or gc.get_freeze_count() > 0:
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 import numba
 import numpy as np
 
-from abm import mesa_core
 from abm.agents import AgentView, Firm, Investor, Programme, Talent
 from abm.allocator import keep_freed_memory
 from abm.collect import EconomyCollector
 from abm.deferred import scipy_blas_for_numba
+from abm.garbage import old_objects_frozen
 from abm.mechanisms import (
     build,
     entry_exit,
@@ -167,7 +167,7 @@ class EconomyModel(EconomyState, Model):
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
         """One quarter, as a list of steps (docs/model.md §5); ``f`` carries the quarter's flows."""
-        with mesa_core.old_objects_frozen():  # collections skip the agents, abm.mesa_core
+        with old_objects_frozen():  # the collector skips the long-lived agents (abm.garbage)
             f = self._begin_quarter()
             innovation.draw_ahead(self)  # 6's numpy draws, queued for a helper thread (threads > 1)
             expectations.expect_and_price(self, f)  # 1 expected demand, prices

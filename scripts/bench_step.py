@@ -40,6 +40,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -99,19 +100,30 @@ def schedule(model_cls: type) -> list[tuple[str, object]]:
 
     The step is a list of calls (``production.plan(self, f)``, ...); each statement is timed
     by executing it in the model module's namespace, so the phases are exactly the step's. A
-    ``with EXPR:`` line (the step's body inside a context, ``mesa_core.old_objects_frozen()``)
+    ``with EXPR:`` line (the step's body inside a context, ``old_objects_frozen()``)
     is the entry ``(WITH, EXPR compiled for eval)``: :func:`run_plan` enters it, untimed, and
     holds it to the end of the quarter.
     """
     src = inspect.getsource(model_cls.step)
     body = src.split('"""', 2)[-1] if src.count('"""') >= 2 else src
     out = []
+    inside = -1  # the indentation of the statements inside the last ``with`` (-1: none yet)
     for line in body.splitlines():
         stmt = line.split("#", 1)[0].strip()
         if not stmt:
             continue
+        indent = len(line) - len(line.lstrip())
+        if inside >= 0 and indent < inside:
+            raise SystemExit(
+                "EconomyModel.step has statements after the end of its 'with' block: "
+                "scripts/bench_step.py holds a context to the end of the quarter"
+            )
         if stmt.startswith("with ") and stmt.endswith(":"):
-            out.append((WITH, compile(stmt[5:-1].strip(), "<step>", "eval")))
+            expr = stmt[5:-1].strip()
+            if " as " in expr or "," in expr.replace("()", ""):
+                raise SystemExit(f"EconomyModel.step: 'with {expr}:' is not one bare context")
+            out.append((WITH, compile(expr, "<step>", "eval")))
+            inside = indent + 1
             continue
         m = re.match(r"^(?:\w+ = )?(?:self\.)?([\w.]+)\(", stmt)
         label = m.group(1) if m else stmt
@@ -130,7 +142,7 @@ def timed_labels(plan: list[tuple[str, object]]) -> list[str]:
     return [label for label, _ in plan if label != WITH]
 
 
-def run_plan(plan: list[tuple[str, object]], ns: dict, run: object) -> None:
+def run_plan(plan: list[tuple[str, object]], ns: dict, run: Callable[[str, object], None]) -> None:
     """One quarter's statements in order: ``run(label, code)`` for each statement; the step's
     contexts are entered (untimed) where they stand and left after the last statement."""
     with contextlib.ExitStack() as stack:

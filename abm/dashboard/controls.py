@@ -13,7 +13,6 @@ says why (:func:`not_applicable`), where the scenario file would be an error.
 
 from __future__ import annotations
 
-import gc
 import math
 import threading
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abm.garbage import collect_garbage
 from abm.model import EconomyModel
 from abm.scenario import Scenario, ScenarioError, load_scenario
 from abm.scenario.overrides import apply_overrides, parse_key
@@ -239,8 +239,9 @@ class DashboardModel(EconomyModel):
         fallback_seed: int | None = None,
     ) -> None:
         # Reset builds a new model and drops the old one, a reference cycle that only a full
-        # collection frees (builds pause the collector): free it before building another
-        gc.collect()
+        # collection frees (builds pause the collector): free it before building another (when
+        # no quarter runs with the older objects frozen, abm.mesa_core)
+        collect_garbage()
         given = {
             "reallocation": reallocation,
             "spillover_exponent": spillover_exponent,

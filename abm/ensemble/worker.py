@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
-import gc
 import logging
 import math
 import os
@@ -27,6 +26,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from abm import EconomyModel
 from abm.ensemble.cluster import KEEP_PROFILER_ENV, keep_profiler  # noqa: F401 - re-exported
 from abm.ensemble.plan import Task, member_seed
+from abm.garbage import collect_garbage
 from abm.scenario import Scenario
 
 
@@ -124,9 +124,10 @@ _dropped = [0]  # agents dropped since the last collection (a race between threa
 def _collect_dropped(agents: int) -> None:
     """Count a dropped member's agents; collect once they reach :data:`COLLECT_AFTER_AGENTS`."""
     _dropped[0] += agents
-    if _dropped[0] >= COLLECT_AFTER_AGENTS:
+    # not while another thread's member runs a quarter with the older objects frozen: they
+    # would be out of the collection's reach (abm.mesa_core); the next member's end tries again
+    if _dropped[0] >= COLLECT_AFTER_AGENTS and collect_garbage():
         _dropped[0] = 0
-        gc.collect()
 
 
 def dask_setup(worker: Any) -> None:

@@ -228,7 +228,9 @@ class EconomyState:
 
     def free_threads(self) -> int:
         """numba threads for a parallel kernel that starts now: ``threads``, less one while a
-        draw runs on the helper thread (``abm.state.draws``), which has a core of its own then.
+        draw runs on the helper thread (``abm.state.draws``), which has a core of its own then
+        (a caller with a serial and a threaded kernel takes the serial one at 1; the threaded
+        kernels themselves run on the ``threads`` of ``numba.set_num_threads``).
         On two cores a kernel on both threads beside the helper waited for the thread that
         shared a core with it: the funding queue took 13-19 ms beside the migration lotteries
         against 6.2 ms alone on two threads and 9.3 ms on one (docs/performance.md, "Fifteenth

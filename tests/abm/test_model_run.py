@@ -147,7 +147,7 @@ def test_a_quarter_freezes_the_objects_made_before_it_and_unfreezes_them(monkeyp
     import gc
 
     import abm.model
-    from abm.mesa_core import old_objects_frozen
+    from abm.garbage import old_objects_frozen
 
     m = EconomyModel("diffuse", seed=1, scale=2000, quarters=3)
     firm = next(iter(m._firm_agents.values()))
@@ -183,6 +183,73 @@ def test_a_quarter_freezes_the_objects_made_before_it_and_unfreezes_them(monkeyp
             assert gc.get_freeze_count() == 0  # the collector off: nothing to skip
     finally:
         gc.enable()
+
+
+def test_a_failing_quarter_unfreezes_the_collector(monkeypatch):
+    import gc
+
+    import abm.model
+
+    m = EconomyModel("diffuse", seed=1, scale=2000, quarters=3)
+
+    def broken(eco, f):
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("a broken mechanism")
+
+    monkeypatch.setattr(abm.model.goods, "clear", broken)
+    with pytest.raises(RuntimeError, match="a broken mechanism"):
+        m.step()
+    assert gc.get_freeze_count() == 0
+
+
+def test_quarters_of_two_threads_share_one_freeze_and_collections_wait_for_both():
+    import gc
+    import threading
+
+    from abm.garbage import collect_garbage, old_objects_frozen
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_quarter():
+        with old_objects_frozen():
+            inside.set()
+            leave.wait(10)
+
+    t = threading.Thread(target=other_quarter)
+    t.start()
+    try:
+        assert inside.wait(10)
+        with old_objects_frozen():
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0  # the other thread's quarter still runs
+        assert collect_garbage() is False  # the frozen objects would be out of its reach
+    finally:
+        leave.set()
+        t.join(10)
+    assert gc.get_freeze_count() == 0
+    assert collect_garbage() is True
+
+
+def test_a_program_that_only_steps_models_frees_the_ones_it_dropped(monkeypatch):
+    """Frozen quarters never start a full collection themselves (``gc.freeze`` sets the
+    collector's counts to zero): every ``FULL_COLLECTION_EVERY``-th quarter ends with one."""
+    import gc
+    import weakref
+
+    import abm.garbage
+
+    monkeypatch.setattr(abm.garbage, "FULL_COLLECTION_EVERY", 3)
+    m = EconomyModel("diffuse", seed=2, scale=2000, quarters=4)
+    dropped = EconomyModel("diffuse", seed=2, scale=2000, quarters=1)  # burn-ins are quarters
+    gc.collect()  # the model's objects now old: only a full collection can free them
+    gone = weakref.ref(dropped)
+    del dropped
+    monkeypatch.setitem(abm.garbage._freeze, "quarters", 0)
+    m.step()
+    m.step()
+    assert gone() is not None  # no full collection yet (the counts start again each quarter)
+    m.step()
+    assert gone() is None
 
 
 def test_a_dropped_model_is_freed_and_ids_count_per_model():
