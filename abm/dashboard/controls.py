@@ -240,7 +240,7 @@ class DashboardModel(EconomyModel):
     ) -> None:
         # Reset builds a new model and drops the old one, a reference cycle that only a full
         # collection frees (builds pause the collector): free it before building another (when
-        # no quarter runs with the older objects frozen, abm.mesa_core)
+        # no quarter runs with the older objects frozen, abm.garbage)
         collect_garbage()
         given = {
             "reallocation": reallocation,

@@ -125,7 +125,7 @@ def _collect_dropped(agents: int) -> None:
     """Count a dropped member's agents; collect once they reach :data:`COLLECT_AFTER_AGENTS`."""
     _dropped[0] += agents
     # not while another thread's member runs a quarter with the older objects frozen: they
-    # would be out of the collection's reach (abm.mesa_core); the next member's end tries again
+    # would be out of the collection's reach (abm.garbage); the next member's end tries again
     if _dropped[0] >= COLLECT_AFTER_AGENTS and collect_garbage():
         _dropped[0] = 0
 
