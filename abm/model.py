@@ -175,6 +175,7 @@ class EconomyModel(EconomyState, Model):
             labour.match(self, f)  # 3 quits, search and matching (kernels.labour)
             migration.draw_lotteries_ahead(self)  # 12c's lotteries, started in 7a's plans
             production.produce(self, f)  # 4 output, intermediate inputs (input-output matrix)
+            migration.draw_ahead(self)  # 12c's immigration uniforms, started in 5's books
             goods.clear(self, f)  # 5 consumption, government, investment goods, exports; imports
             innovation.innovate(self, f)  # 6 knowledge, innovation and imitation, R&D plans
             investment.plan(self, f)  # 7a investment orders and funding requests
@@ -185,7 +186,6 @@ class EconomyModel(EconomyState, Model):
             government.finance_deficit(self, f)  # 10b bonds, fiscal rule
             talent_attraction.draw_ahead(self)  # 12c's programme draws, started in 11a's exits
             entry_exit.exit_firms(self, f)  # 11a exit
-            migration.draw_ahead(self)  # 12c's immigration uniforms, started in 11b's registration
             entry_exit.enter_firms(self, f)  # 11b entry
             labour.set_wages(self, f)  # 12a wages (Phillips curve by skill)
             migration.update_foreign_wages(self)  # 12b wages abroad

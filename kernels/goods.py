@@ -8,7 +8,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def allocate_demand(firm_sector, share, capacity, demand, max_rounds):
     """Ration sector demand among firms in proportion to market shares, capped by capacity.
 

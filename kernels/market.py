@@ -298,7 +298,7 @@ def _renamed(fn, name):
     return out
 
 
-settle_firms = numba.njit(cache=True, error_model="numpy")(
+settle_firms = numba.njit(cache=True, error_model="numpy", nogil=True)(
     _renamed(settle_firms_impl, "settle_firms")
 )
 settle_firms.__doc__ = """The goods market's books, firm by firm, after rationing; market shares.
@@ -321,6 +321,8 @@ intermediate purchases ``M_i``, investment orders ``I_i``):
 Returns (cash, depreciation, capital, real sales, inventories, inventory change, value added,
 value added by sector, orders by sector, real output by sector, nominal output by sector, total
 R&D, R&D by sector, unserved, price indices, shares): new arrays, the inputs are not written.
+Compiled with ``nogil=True``: the immigration uniforms run beside it on the draws' helper
+thread (``abm.state.draws``).
 """
 
 

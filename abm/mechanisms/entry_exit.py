@@ -125,7 +125,7 @@ def enter_firms(eco: EconomyState, f: QuarterFlows) -> None:
     base_rd = st.nu[sec] * size * (1 - st.subsidy_2025) ** -c("rd.elasticity_long")
     price = eco.sectors.price_index[sec]
     # Mesa's registration is Python on this thread alone: draws queued for the helper run beside
-    # it (abm.state.draws; the immigration uniforms, abm.mechanisms.migration.draw_ahead)
+    # it (abm.state.draws)
     with eco.draws.serial():
         ids = eco.register_firms(m)
     eco.firm_pop.append(

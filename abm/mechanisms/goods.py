@@ -110,7 +110,10 @@ def clear(eco: EconomyState, f: QuarterFlows) -> None:
     f.g_directed_dom = g_directed * g_dom_share
     d = sum(dom.values()) + ex
     capacity = fp.inventory * fp.price
-    sold, unserved = allocate_demand(fp.sector, fp.share, capacity, d, 50)
+    # the rationing and the books run on this thread alone, without the interpreter's lock: the
+    # immigration uniforms run beside them (abm.state.draws; abm.mechanisms.migration.draw_ahead)
+    with eco.draws.serial("immigration"):
+        sold, unserved = allocate_demand(fp.sector, fp.share, capacity, d, 50)
     served = np.divide(d - unserved, d, out=np.ones(S), where=d > 0)
     f.served_share = served
     sector_sold = sector_sums(fp.sector, sold, S)

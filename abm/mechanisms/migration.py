@@ -159,8 +159,10 @@ def draw_ahead(eco: EconomyState) -> None:
     """Queue the immigration uniforms of the agents abroad for the helper thread (with
     ``threads > 1``; ``abm.state.draws``): keyed draws of (seed, agent id, quarter), which do not
     depend on the bounds the quarter's wages set, and the rows abroad do not change before
-    migration. The model queues them after the exits, and the entrants' registration (Mesa
-    agents, Python on the model's thread) starts them (docs/performance.md, eleventh session)."""
+    migration. The model queues them after production, and the goods market's rationing and
+    books (kernels without the interpreter's lock, on the model's thread alone) start them
+    (docs/performance.md, sixteenth session; until then they started in the entrants' Mesa
+    registration, which on a fast machine ended before they did)."""
     eco.draws.ahead_keyed("immigration", _abroad_key(eco), _abroad_compute(eco))
 
 

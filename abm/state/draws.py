@@ -21,8 +21,8 @@ Keyed draws (:meth:`DrawsAhead.ahead_keyed`, :meth:`DrawsAhead.take_keyed`) use 
 per-agent uniforms of (seed, agent id, quarter, mechanism) that ``kernels.philox`` computes from
 counters, through a kernel compiled with ``nogil=True``. They are the same numbers whenever they
 are computed, as long as what they read (which agents, their ids) has not changed: the immigration
-draws of the agents abroad, made while the model's thread registers the entrants' Mesa agents
-(``abm.mechanisms.migration.draw_ahead``), the talent programmes' shocks of the high-skill
+draws of the agents abroad, made while the model's thread rations the goods market and books its
+sales (``abm.mechanisms.migration.draw_ahead``), the talent programmes' shocks of the high-skill
 people abroad, made while it removes the exits' agents
 (``abm.policy.talent_attraction.draw_ahead``), and migration's retirement and emigration
 lotteries over all talent rows, made while it draws the investment plans

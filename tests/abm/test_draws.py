@@ -124,9 +124,9 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     """Each quarter the matching's service order and looks start while the vacancy rows are
     listed, and the innovation jumps (queued at the start of the quarter) while the matching
     kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first. The
-    immigration uniforms (queued after the exits) start while the entrants' Mesa agents are
-    registered (``abm.mechanisms.entry_exit.enter_firms``), the talent programme's draws
-    (queued before them) while the exits' agents are removed, and migration's retirement and
+    immigration uniforms (queued after production) start while the goods market is rationed
+    (``abm.mechanisms.goods.clear``), the talent programme's draws while the exits' agents are
+    removed (or the entrants' registered), and migration's retirement and
     emigration lotteries (queued after the labour market, but not in the burn-in's last quarter,
     which sets the emigration base rate) while the investment plans are drawn
     (``abm.mechanisms.investment.plan``)."""
@@ -154,8 +154,8 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     quarter = [
         ("match.<locals>.service", "labour.match"),
         ("_jumps.<locals>.<lambda>", "labour.match"),
+        ("_abroad_compute.<locals>.<lambda>", "goods.clear"),
         lotteries,
-        ("_abroad_compute.<locals>.<lambda>", "entry_exit.enter_firms"),
     ]
     last_burn = [x for x in quarter if x != lotteries]
     # from 2026 on the talent programme's draws too, started by the exits' deregistration (or,
@@ -167,9 +167,9 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     recorded = [seen[burn + 5 * q : burn + 5 * q + 5] for q in range(2)]
     assert len(seen) == burn + 10
     for q in recorded:
-        assert [q[0], q[1], q[2], q[4]] == quarter and q[3][0] == programme
-        assert q[3][1] in {"entry_exit.exit_firms", "entry_exit.enter_firms"}
-    assert "entry_exit.exit_firms" in {q[3][1] for q in recorded}
+        assert q[:4] == quarter and q[4][0] == programme
+        assert q[4][1] in {"entry_exit.exit_firms", "entry_exit.enter_firms"}
+    assert "entry_exit.exit_firms" in {q[4][1] for q in recorded}
     assert all(thread.startswith("abm-draws") for _, _, thread in calls)
     assert model.draws.pending == ()
 
