@@ -184,8 +184,8 @@ class EconomyModel(EconomyState, Model):
             subsidies.pay(self, f)  # 9 R&D tax credit and grants; R&D user cost
             government.transfers_and_taxes(self, f)  # 10a transfers, household tax, consumption
             government.finance_deficit(self, f)  # 10b bonds, fiscal rule
-            talent_attraction.draw_ahead(self)  # 12c's programme draws, started in 11a's exits
             entry_exit.exit_firms(self, f)  # 11a exit
+            talent_attraction.draw_ahead(self)  # 12c's programme draws, started in 11b's entry
             entry_exit.enter_firms(self, f)  # 11b entry
             labour.set_wages(self, f)  # 12a wages (Phillips curve by skill)
             migration.update_foreign_wages(self)  # 12b wages abroad

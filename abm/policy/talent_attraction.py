@@ -62,9 +62,10 @@ def _high_abroad_compute(eco: EconomyState):
 def draw_ahead(eco: EconomyState) -> None:
     """Queue the shocks of the high-skill people abroad, among whom the programmes choose, for
     the helper thread (with ``threads > 1``; ``abm.state.draws``): keyed draws of (seed, agent id,
-    quarter), and the rows abroad do not change before migration. The model queues them before
-    the exits, whose Mesa deregistration (Python on the model's thread) starts them
-    (docs/performance.md, eleventh session)."""
+    quarter), and the rows abroad do not change before migration. The model queues them after
+    the exits, and the entrants' Mesa registration (Python on the model's thread) starts them
+    (docs/performance.md, sixteenth session: beside the exits' shorter deregistration they kept
+    the helper busy during the exits' drop of firm rows, which then ran on one thread)."""
     if active(eco, INSTRUMENT):
         eco.draws.ahead_keyed(INSTRUMENT, _high_abroad_key(eco), _high_abroad_compute(eco))
 

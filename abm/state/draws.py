@@ -23,7 +23,7 @@ counters, through a kernel compiled with ``nogil=True``. They are the same numbe
 are computed, as long as what they read (which agents, their ids) has not changed: the immigration
 draws of the agents abroad, made while the model's thread rations the goods market and books its
 sales (``abm.mechanisms.migration.draw_ahead``), the talent programmes' shocks of the high-skill
-people abroad, made while it removes the exits' agents
+people abroad, made while it registers the entrants' agents
 (``abm.policy.talent_attraction.draw_ahead``), and migration's retirement and emigration
 lotteries over all talent rows, made while it draws the investment plans
 (``abm.mechanisms.migration.draw_lotteries_ahead``). Nothing may write the talent ids,
@@ -157,17 +157,30 @@ class DrawsAhead:
         later (the helper runs one draw at a time). What runs inside should release the
         interpreter's lock (a kernel compiled with ``nogil=True``), or be Python long enough for
         the helper to get the lock at a switch (up to ``sys.getswitchinterval()``, 5 ms: Mesa's
-        bookkeeping of a 1:1 quarter's entrants and exits) and start its draw. A draw the helper
+        bookkeeping of a 1:1 quarter's entrants and exits) and start its draw: so when the helper
+        is idle, the stretch's block begins once its first draw runs (waiting for that without
+        the lock, at most ``START_WAIT``; microseconds on an idle helper). A draw the helper
         cannot take (the interpreter is shutting down) stays queued and is made in place when
         taken."""
+        idle = not self.busy
+        first: threading.Event | None = None
         for stream in [s for s in self._queued if not streams or s in streams]:
             key, compute = self._queued[stream]
+            if first is None:
+                first = threading.Event()
+                compute = functools.partial(_started, first, compute)
             try:
                 future = _helper().submit(compute)
             except RuntimeError:  # cannot schedule new futures after (interpreter) shutdown
+                first = None
                 break
             self._started[stream] = (key, future)
             del self._queued[stream]
+        if idle and first is not None:
+            # the helper needs the interpreter's lock to start its draw; Python on this thread
+            # gives it up only every sys.getswitchinterval() (5 ms): wait, without the lock,
+            # until the draw has started (a few microseconds on an idle helper)
+            first.wait(START_WAIT)
         yield
 
     def take(
@@ -212,6 +225,16 @@ class DrawsAhead:
     def pending(self) -> tuple[str, ...]:
         """Streams and keyed draws with a draw queued or started and not yet taken."""
         return (*self._queued, *self._started)
+
+
+#: the longest a serial stretch waits for its first draw to start on an idle helper (seconds)
+START_WAIT = 0.05
+
+
+def _started(event: threading.Event, compute: Callable[[], T]) -> T:
+    """``compute()``, after telling the thread that submitted it that it has started."""
+    event.set()
+    return compute()
 
 
 def _same(stream: str, queued: tuple[Any, ...], asked: tuple[Any, ...]) -> None:

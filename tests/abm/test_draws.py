@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numba
@@ -125,8 +126,8 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     listed, and the innovation jumps (queued at the start of the quarter) while the matching
     kernel runs: both submitted from ``abm.mechanisms.labour.match``, labour's first. The
     immigration uniforms (queued after production) start while the goods market is rationed
-    (``abm.mechanisms.goods.clear``), the talent programme's draws while the exits' agents are
-    removed (or the entrants' registered), and migration's retirement and
+    (``abm.mechanisms.goods.clear``), the talent programme's draws (queued after the exits)
+    while the entrants' agents are registered, and migration's retirement and
     emigration lotteries (queued after the labour market, but not in the burn-in's last quarter,
     which sets the emigration base rate) while the investment plans are drawn
     (``abm.mechanisms.investment.plan``)."""
@@ -138,7 +139,8 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     def spy(self, fn, *args, **kwargs):
         caller = sys._getframe(3)  # spy <- serial <- contextmanager's __enter__ <- the block
         where = f"{Path(caller.f_code.co_filename).stem}.{caller.f_code.co_name}"
-        name = getattr(fn, "func", fn).__qualname__  # a stream's draw: partial(draw, generator)
+        job = fn.args[1] if getattr(fn, "func", None) is draws_module._started else fn
+        name = getattr(job, "func", job).__qualname__  # a stream's draw: partial(draw, generator)
 
         def run(*a, **k):
             calls.append((name, where, threading.current_thread().name))
@@ -158,18 +160,14 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
         lotteries,
     ]
     last_burn = [x for x in quarter if x != lotteries]
-    # from 2026 on the talent programme's draws too, started by the exits' deregistration (or,
-    # in a quarter without exits, by the entrants' registration)
-    programme = "_high_abroad_compute.<locals>.<lambda>"
+    # from 2026 on the talent programme's draws too, started by the entrants' registration
+    programme = ("_high_abroad_compute.<locals>.<lambda>", "entry_exit.enter_firms")
     seen = [(name, where) for name, where, _ in calls]
     burn = 4 * model.burn_in - 1
     assert seen[:burn] == quarter * (model.burn_in - 1) + last_burn
     recorded = [seen[burn + 5 * q : burn + 5 * q + 5] for q in range(2)]
     assert len(seen) == burn + 10
-    for q in recorded:
-        assert q[:4] == quarter and q[4][0] == programme
-        assert q[4][1] in {"entry_exit.exit_firms", "entry_exit.enter_firms"}
-    assert "entry_exit.exit_firms" in {q[4][1] for q in recorded}
+    assert recorded == [[*quarter, programme]] * 2
     assert all(thread.startswith("abm-draws") for _, _, thread in calls)
     assert model.draws.pending == ()
 
@@ -261,6 +259,38 @@ def test_a_child_forked_while_a_draw_runs_fails_on_it_instead_of_waiting():
         values, _ = draws.take("a", (10,), _beta(10))  # the parent's draw is whole
     assert "forked while its draw (10,) ran" in message
     np.testing.assert_array_equal(values, np.random.default_rng(7).beta(2.0, 5.0, 10))
+
+
+def test_a_serial_stretch_starts_with_its_first_draw_running_on_an_idle_helper(monkeypatch):
+    """The helper needs the interpreter's lock to start a draw, which Python on the model's
+    thread (Mesa's registration) gives up only every switch interval: a stretch enters its
+    block once the first draw it started runs. A stretch whose draws wait behind a draw still
+    running does not wait for them."""
+    import abm.state.draws as draws_module
+
+    monkeypatch.setattr(draws_module, "START_WAIT", 30.0)
+    started, release = threading.Event(), threading.Event()
+
+    def first() -> int:
+        started.set()
+        release.wait(30)
+        return 1
+
+    draws = DrawsAhead(_streams(), enabled=True)
+    draws.ahead_keyed("warm", (0,), lambda: 0)  # the helper thread exists and waits for work
+    with draws.serial():
+        assert draws.take_keyed("warm", (0,), lambda: 0) == 0
+    draws.ahead_keyed("first", (1,), first)
+    with draws.serial():
+        assert started.is_set() and draws.busy
+        draws.ahead_keyed("second", (2,), lambda: 2)
+        begun = time.perf_counter()
+        with draws.serial():
+            waited = time.perf_counter() - begun
+        release.set()
+        assert draws.take_keyed("first", (1,), lambda: 0) == 1
+        assert draws.take_keyed("second", (2,), lambda: 0) == 2
+    assert waited < 10 and draws.pending == ()
 
 
 def test_busy_while_a_started_draw_runs_and_the_free_threads_leave_it_a_core():
