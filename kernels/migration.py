@@ -218,8 +218,8 @@ def abroad_uniforms(ids, abroad, skill, level, key0, key1, quarter, mechanism):
 
     The immigration draws depend on the quarter's bounds (its wages) only through that last
     comparison, and the rows abroad do not change in a quarter before migration: with
-    ``threads > 1`` the model draws them on the helper thread while its own thread registers
-    the entrants' Mesa agents (``abm.mechanisms.migration.draw_ahead``), and
+    ``threads > 1`` the model draws them on the helper thread while its own thread rations the
+    goods market and books its sales (``abm.mechanisms.migration.draw_ahead``), and
     :func:`arrivals` compares them with the bounds. Compiled with ``nogil=True`` for that.
     The talent programmes' draws are those of the high-skill rows abroad
     (``abm.policy.talent_attraction.draw_ahead``).

@@ -73,9 +73,9 @@ def exit_firms(eco: EconomyState, f: QuarterFlows) -> None:
     acc.pay("capital_transfers", G, e_g)
     acc.pay("capital_transfers", B, e_b)
     acc.receive("capital_transfers", F, e_r + e_g + e_b)
-    with eco.draws.serial():  # Mesa's deregistration, Python: queued draws run beside it
+    with eco.draws.serial():  # Mesa's deregistration, Python: any queued draws run beside it
         eco.unregister_firms(fp.id[rows])
-    fp.drop(rows, eco.free_threads())  # the helper may be drawing (abm.state.draws)
+    fp.drop(rows, eco.free_threads())  # the helper may still be drawing (abm.state.draws)
     staff = eco.labour.staff  # the exiting firms' rows go (a copy by runs of kept rows)
     kept = np.empty((staff.shape[0] - rows.size, staff.shape[1]), dtype=staff.dtype)
     copy_without_rows(staff, staff.shape[0], rows, kept)

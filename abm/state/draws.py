@@ -75,9 +75,10 @@ _instances: weakref.WeakSet[DrawsAhead] = weakref.WeakSet()
 def _forget_helper() -> None:
     """In a forked child: the parent's helper thread does not exist there, so make a new one;
     a draw that was running on it fails when taken, instead of waiting for ever."""
-    global _executor, _lock
+    global _executor, _lock, _jobs
     _executor = None
     _lock = threading.Lock()
+    _jobs = _Jobs()  # the parent's jobs never end here
     for draws in list(_instances):
         for stream, (key, future) in list(draws._started.items()):
             if not future.done():
@@ -162,18 +163,18 @@ class DrawsAhead:
         the lock, at most ``START_WAIT``; microseconds on an idle helper). A draw the helper
         cannot take (the interpreter is shutting down) stays queued and is made in place when
         taken."""
-        idle = not self.busy
+        idle = _jobs.waiting == 0  # no job of any model of the process queued or running
         first: threading.Event | None = None
         for stream in [s for s in self._queued if not streams or s in streams]:
             key, compute = self._queued[stream]
-            if first is None:
-                first = threading.Event()
-                compute = functools.partial(_started, first, compute)
+            event = threading.Event() if first is None else None
+            _jobs.add()
             try:
-                future = _helper().submit(compute)
+                future = _helper().submit(functools.partial(_job, event, compute))
             except RuntimeError:  # cannot schedule new futures after (interpreter) shutdown
-                first = None
+                _jobs.end()
                 break
+            first = first or event
             self._started[stream] = (key, future)
             del self._queued[stream]
         if idle and first is not None:
@@ -231,10 +232,34 @@ class DrawsAhead:
 START_WAIT = 0.05
 
 
-def _started(event: threading.Event, compute: Callable[[], T]) -> T:
-    """``compute()``, after telling the thread that submitted it that it has started."""
-    event.set()
-    return compute()
+class _Jobs:
+    """The helper's jobs of every model of the process, submitted and not yet ended."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.waiting = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.waiting += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self.waiting -= 1
+
+
+_jobs = _Jobs()
+
+
+def _job(event: threading.Event | None, compute: Callable[[], T]) -> T:
+    """``compute()`` on the helper: ``event``, if any, tells the thread that submitted it that
+    it has started."""
+    try:
+        if event is not None:
+            event.set()
+        return compute()
+    finally:
+        _jobs.end()
 
 
 def _same(stream: str, queued: tuple[Any, ...], asked: tuple[Any, ...]) -> None:

@@ -139,7 +139,7 @@ def test_a_two_thread_run_draws_on_the_helper_in_its_serial_stretches(monkeypatc
     def spy(self, fn, *args, **kwargs):
         caller = sys._getframe(3)  # spy <- serial <- contextmanager's __enter__ <- the block
         where = f"{Path(caller.f_code.co_filename).stem}.{caller.f_code.co_name}"
-        job = fn.args[1] if getattr(fn, "func", None) is draws_module._started else fn
+        job = fn.args[1] if getattr(fn, "func", None) is draws_module._job else fn
         name = getattr(job, "func", job).__qualname__  # a stream's draw: partial(draw, generator)
 
         def run(*a, **k):
@@ -265,7 +265,7 @@ def test_a_serial_stretch_starts_with_its_first_draw_running_on_an_idle_helper(m
     """The helper needs the interpreter's lock to start a draw, which Python on the model's
     thread (Mesa's registration) gives up only every switch interval: a stretch enters its
     block once the first draw it started runs. A stretch whose draws wait behind a draw still
-    running does not wait for them."""
+    running, its own model's or another's (the helper is shared), does not wait for them."""
     import abm.state.draws as draws_module
 
     monkeypatch.setattr(draws_module, "START_WAIT", 30.0)
@@ -276,21 +276,28 @@ def test_a_serial_stretch_starts_with_its_first_draw_running_on_an_idle_helper(m
         release.wait(30)
         return 1
 
-    draws = DrawsAhead(_streams(), enabled=True)
+    draws, other = DrawsAhead(_streams(), enabled=True), DrawsAhead(_streams(), enabled=True)
     draws.ahead_keyed("warm", (0,), lambda: 0)  # the helper thread exists and waits for work
     with draws.serial():
         assert draws.take_keyed("warm", (0,), lambda: 0) == 0
     draws.ahead_keyed("first", (1,), first)
-    with draws.serial():
-        assert started.is_set() and draws.busy
-        draws.ahead_keyed("second", (2,), lambda: 2)
-        begun = time.perf_counter()
+    try:
         with draws.serial():
-            waited = time.perf_counter() - begun
+            assert started.is_set() and draws._started["first"][1].running()
+            draws.ahead_keyed("second", (2,), lambda: 2)
+            other.ahead_keyed("third", (3,), lambda: 3)
+            begun = time.perf_counter()
+            with draws.serial():
+                pass
+            with other.serial():
+                waited = time.perf_counter() - begun
+    finally:
         release.set()
-        assert draws.take_keyed("first", (1,), lambda: 0) == 1
-        assert draws.take_keyed("second", (2,), lambda: 0) == 2
-    assert waited < 10 and draws.pending == ()
+    assert draws.take_keyed("first", (1,), lambda: 0) == 1
+    assert draws.take_keyed("second", (2,), lambda: 0) == 2
+    assert other.take_keyed("third", (3,), lambda: 0) == 3
+    assert waited < 10 and draws.pending == other.pending == ()
+    assert draws_module._jobs.waiting == 0  # every job counted has ended
 
 
 def test_busy_while_a_started_draw_runs_and_the_free_threads_leave_it_a_core():
