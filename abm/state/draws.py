@@ -163,7 +163,7 @@ class DrawsAhead:
         the lock, at most ``START_WAIT``; microseconds on an idle helper). A draw the helper
         cannot take (the interpreter is shutting down) stays queued and is made in place when
         taken."""
-        idle = _jobs.waiting == 0  # no job of any model of the process queued or running
+        idle = not self.busy
         first: threading.Event | None = None
         for stream in [s for s in self._queued if not streams or s in streams]:
             key, compute = self._queued[stream]
@@ -218,9 +218,10 @@ class DrawsAhead:
 
     @property
     def busy(self) -> bool:
-        """Whether a draw started on the helper is still running: a kernel started on all of
-        numba's threads now would share a core with it (``EconomyState.free_threads``)."""
-        return any(not future.done() for _, future in self._started.values())
+        """Whether a draw is on the helper, started there and not yet ended (this model's or
+        another's of the process: the helper is shared): a kernel started on all of numba's
+        threads now would share a core with it (``EconomyState.free_threads``)."""
+        return _jobs.waiting > 0
 
     @property
     def pending(self) -> tuple[str, ...]:
